@@ -1,0 +1,97 @@
+"""The AWS emulator: moto's server in a child process, or any endpoint given
+by `AWS_ENDPOINT_URL`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import requests
+
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+class PortInUseError(Exception):
+    def __init__(self, host: str, port: int, what: str) -> None:
+        super().__init__(
+            f"{what} cannot listen on {host}:{port}: the port is already in use. "
+            f"Stop whatever holds it or choose another port."
+        )
+
+
+def ensure_port_free(host: str, port: int, what: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PortInUseError(host, port, what) from error
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Emulator:
+    endpoint_url: str
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.process is not None
+
+    def reset(self) -> None:
+        """Forget every resource and item (moto only)."""
+        if self.is_embedded:
+            requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_emulator(host: str = "127.0.0.1", port: int = 4566, timeout_s: float = 15) -> Emulator:
+    """Use `AWS_ENDPOINT_URL` when set; otherwise start moto's server on host:port."""
+    external = os.environ.get("AWS_ENDPOINT_URL")
+    if external:
+        _wait_ready(external, timeout_s, process=None)
+        return Emulator(endpoint_url=external.rstrip("/"))
+    ensure_port_free(host, port, "The AWS emulator")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://{host}:{port}"
+    try:
+        _wait_ready(endpoint, timeout_s, process)
+    except BaseException:
+        process.kill()
+        raise
+    return Emulator(endpoint_url=endpoint, process=process)
+
+
+def _wait_ready(endpoint: str, timeout_s: float, process: subprocess.Popen[bytes] | None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"The AWS emulator exited at start (code {process.returncode}).")
+        try:
+            requests.get(f"{endpoint}/moto-api/", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError(f"The AWS emulator at {endpoint} did not answer within {timeout_s:.0f} s.")
