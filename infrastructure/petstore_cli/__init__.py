@@ -1,0 +1,1 @@
+"""`petstore`: the developer's command line for the pet store's local cloud."""

@@ -1,0 +1,73 @@
+# The pet store's one entry point. `make run` and `make test` install what they
+# need on a machine with only python3 and pip.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+SAM := .venv-sam/bin/sam
+TRANSPORT ?= sns
+
+export UV_PYTHON_DOWNLOADS := never
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help install run test test-unit test-integration lint format validate bench openapi demo clean
+
+help:
+	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
+	@echo "make test       every test (unit, integration, end to end)"
+	@echo "make lint       ruff (lint + format check) and mypy"
+	@echo "make validate   cfn-lint and sam validate --lint on template.yaml"
+	@echo "make bench      the benchmarks (figures printed side by side)"
+	@echo "make openapi    regenerate docs/openapi.json from the handlers"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(VENV)/.synced
+
+$(SAM): infrastructure/tools/sam-cli.lock.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-sam
+	$(UV) pip install --quiet --python .venv-sam/bin/python --require-hashes \
+		-r infrastructure/tools/sam-cli.lock.txt
+	@touch $@
+
+run: install
+	$(BIN)/petstore up
+
+test: install
+	$(BIN)/pytest
+
+test-unit: install
+	$(BIN)/pytest tests/unit
+
+test-integration: install
+	$(BIN)/pytest tests/integration tests/e2e
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy infrastructure layers/shared/python functions
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+validate: install $(SAM)
+	$(BIN)/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml
+
+bench: install
+	$(BIN)/python tests/benchmarks/run_all.py
+
+openapi: install
+	$(BIN)/python -m infrastructure.openapi.generate
+
+clean:
+	rm -rf $(VENV) .tools .venv-sam .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,170 @@
+"""The local cloud: the emulator, the template's resources, its API and its
+event source mappings, started and stopped as one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from localcloud.apigateway import ApiGateway
+from localcloud.auth import CognitoVerifier, SigV4Verifier
+from localcloud.emulator import LOCAL_CREDENTIALS, Emulator, ensure_port_free, start_emulator
+from localcloud.invoker import Invoker
+from localcloud.logs import LogSink
+from localcloud.model import InvocationResult, Stack
+from localcloud.pollers import SqsPoller, StreamPoller
+from localcloud.provision import provision
+
+T = TypeVar("T")
+LocalPage = Callable[[], tuple[int, dict[str, str], bytes]]
+
+
+@dataclass
+class LocalCloudConfig:
+    template: Path
+    stack_name: str = "petstore"
+    region: str = "us-east-1"
+    host: str = "127.0.0.1"
+    api_port: int = 3000
+    emulator_port: int = 4566
+    parameter_overrides: dict[str, str] = field(default_factory=dict)
+    local_pages: dict[str, LocalPage] = field(default_factory=dict)
+    quiet: bool = False
+
+
+class LocalCloud:
+    """Runs a SAM template locally; `start()` returns once everything answers."""
+
+    def __init__(self, config: LocalCloudConfig) -> None:
+        self.config = config
+        self.emulator: Emulator | None = None
+        self.stack: Stack | None = None
+        self.log_sink = LogSink(quiet=config.quiet)
+        self.invoker: Invoker | None = None
+        self.api: ApiGateway | None = None
+        self._pollers: list[SqsPoller | StreamPoller] = []
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.api_port}"
+
+    @property
+    def endpoint_url(self) -> str:
+        return self._require(self.emulator, "emulator").endpoint_url
+
+    def start(self) -> float:
+        """Start everything; returns the seconds it took."""
+        started = time.monotonic()
+        ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
+        self.emulator = start_emulator(self.config.host, self.config.emulator_port)
+        try:
+            self._provision()
+            self._start_api()
+            self._start_pollers()
+        except BaseException:
+            self.stop()
+            raise
+        return time.monotonic() - started
+
+    def start_functions_only(self) -> None:
+        """The emulator, the resources and the functions; no API and no pollers
+        (one-off invocations, as `sam local invoke`)."""
+        self.emulator = start_emulator(self.config.host, self.config.emulator_port)
+        try:
+            self._provision()
+        except BaseException:
+            self.stop()
+            raise
+
+    def invoke(self, logical_id: str, event: dict[str, object]) -> InvocationResult:
+        return self._require(self.invoker, "invoker").invoke(logical_id, event)
+
+    def reset(self) -> None:
+        """Empty every table, queue and user pool: the emulator is wiped and the
+        template provisioned again, with the same names, as at start."""
+        self._stop_pollers()
+        self._require(self.emulator, "emulator").reset()
+        self._provision()
+        self._start_pollers()
+
+    def stop(self) -> None:
+        self._stop_pollers()
+        if self.api is not None:
+            self.api.stop()
+            self.api = None
+        if self.invoker is not None:
+            self.invoker.close()
+            self.invoker = None
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+
+    def _provision(self) -> None:
+        stack = provision(
+            self.config.template,
+            self.endpoint_url,
+            stack_name=self.config.stack_name,
+            region=self.config.region,
+            parameter_overrides=self.config.parameter_overrides,
+        )
+        if self.stack is None and not self.config.quiet:
+            for line in stack.ignored:
+                print(f"  {line}")
+        self.stack = stack
+        if self.invoker is None:
+            self.invoker = Invoker(
+                stack.functions, base_env=self._function_base_env(), log_sink=self.log_sink
+            )
+
+    def _function_base_env(self) -> dict[str, str]:
+        return {
+            **LOCAL_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_REGION": self.config.region,
+            "AWS_DEFAULT_REGION": self.config.region,
+            "AWS_SAM_LOCAL": "true",
+        }
+
+    def _start_api(self) -> None:
+        stack = self._require(self.stack, "stack")
+        self.api = ApiGateway(
+            stack.routes,
+            self.invoke,
+            stage=stack.api_stage,
+            region=stack.region,
+            account_id=stack.account_id,
+            cognito=CognitoVerifier(self.endpoint_url, stack.region, stack.user_pools),
+            sigv4=SigV4Verifier(
+                {LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"]: LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]},
+                stack.region,
+                stack.account_id,
+            ),
+            host=self.config.host,
+            port=self.config.api_port,
+            local_pages=self.config.local_pages,
+        )
+        self.api.start()
+
+    def _start_pollers(self) -> None:
+        stack = self._require(self.stack, "stack")
+        where = {"endpoint_url": self.endpoint_url, "region": stack.region}
+        self._pollers = [
+            *(SqsPoller(m, self.invoke, **where) for m in stack.sqs_mappings if m.enabled),
+            *(StreamPoller(m, self.invoke, **where) for m in stack.stream_mappings if m.enabled),
+        ]
+        for poller in self._pollers:
+            poller.start()
+
+    def _stop_pollers(self) -> None:
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers = []
+
+    @staticmethod
+    def _require(value: T | None, what: str) -> T:
+        if value is None:
+            raise RuntimeError(f"The local cloud's {what} is not running: call start() first.")
+        return value

@@ -1,0 +1,155 @@
+"""`petstore`: start the local cloud, get demo tokens, invoke one function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import boto3
+
+from localcloud.cloud import LocalCloud, LocalCloudConfig
+from localcloud.emulator import PortInUseError, free_port
+from localcloud.model import TemplateError
+from petstore_cli import running_cloud
+from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
+from petstore_cli.local_pages import api_document_pages
+from petstore_cli.seed import SeedError, seed_demo_data
+
+STACK_NAME = "petstore"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (
+        PortInUseError,
+        TemplateError,
+        SeedError,
+        UnknownUserError,
+        running_cloud.NotRunningError,
+    ) as error:
+        print(f"petstore: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="petstore", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    up = commands.add_parser("up", help="start the whole system locally with demo data")
+    up.add_argument("--template", type=Path, default=Path("template.yaml"))
+    up.add_argument("--port", type=int, default=3000, help="API port (default 3000)")
+    up.add_argument("--emulator-port", type=int, default=4566, help="AWS emulator port")
+    up.add_argument("--no-seed", action="store_true", help="start without demo data")
+    up.set_defaults(run=command_up)
+
+    token = commands.add_parser("token", help="print an IdToken for a demo user")
+    token.add_argument("user", help=", ".join(user.username for user in DEMO_USERS))
+    token.set_defaults(run=command_token)
+
+    invoke = commands.add_parser("invoke", help="invoke one function once, like sam local invoke")
+    invoke.add_argument("function", help="the function's logical id in template.yaml")
+    invoke.add_argument("--event", type=Path, required=True, help="JSON event file ('-': stdin)")
+    invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
+    invoke.set_defaults(run=command_invoke)
+    return parser
+
+
+def command_up(args: argparse.Namespace) -> int:
+    cloud = LocalCloud(
+        LocalCloudConfig(
+            template=args.template,
+            stack_name=STACK_NAME,
+            api_port=args.port,
+            emulator_port=args.emulator_port,
+            local_pages=api_document_pages(),
+        )
+    )
+    print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        seconds = cloud.start()
+        stack = cloud.stack
+        assert stack is not None
+        if not args.no_seed:
+            cognito = _cognito(cloud.endpoint_url, stack.region)
+            pets = seed_demo_data(
+                cloud.api_url,
+                cognito,
+                stack.outputs["UserPoolId"],
+                stack.outputs["UserPoolClientId"],
+            )
+            print(f"Seeded {pets} demo pets and the users alice, bob (shoppers) and admin.")
+        running_cloud.save(
+            running_cloud.RunningCloud(
+                pid=os.getpid(),
+                api_url=cloud.api_url,
+                endpoint_url=cloud.endpoint_url,
+                region=stack.region,
+                outputs=stack.outputs,
+            )
+        )
+        _print_urls(cloud, stack.outputs)
+        print(f"Pet store ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping the local cloud…", flush=True)
+        cloud.stop()
+        running_cloud.forget()
+    return 0
+
+
+def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
+    print(f"  API           {cloud.api_url}   (docs: {cloud.api_url}/docs)")
+    print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
+    print(f"  User pool     {outputs.get('UserPoolId', '?')}")
+    print('  Try:          curl -H "Authorization: Bearer $(petstore token alice)" ' + cloud.api_url)
+
+
+def command_token(args: argparse.Namespace) -> int:
+    cloud = running_cloud.load()
+    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    print(
+        id_token(
+            cognito, cloud.outputs["UserPoolId"], cloud.outputs["UserPoolClientId"], args.user
+        )
+    )
+    return 0
+
+
+def command_invoke(args: argparse.Namespace) -> int:
+    event = json.loads(sys.stdin.read() if str(args.event) == "-" else args.event.read_text())
+    try:
+        os.environ["AWS_ENDPOINT_URL"] = running_cloud.load().endpoint_url
+    except running_cloud.NotRunningError:
+        pass  # no running cloud: an emulator of its own, on a free port, for this one call
+    cloud = LocalCloud(
+        LocalCloudConfig(template=args.template, stack_name=STACK_NAME, emulator_port=free_port())
+    )
+    try:
+        cloud.start_functions_only()
+        result = cloud.invoke(args.function, event)
+    finally:
+        cloud.stop()
+    if result.ok:
+        print(json.dumps(result.payload, indent=2))
+        return 0
+    print(json.dumps({"errorType": result.error_type, "errorMessage": result.error_message}))
+    return 1
+
+
+def _cognito(endpoint_url: str, region: str) -> object:
+    return boto3.client("cognito-idp", endpoint_url=endpoint_url, region_name=region)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

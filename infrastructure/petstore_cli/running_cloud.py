@@ -1,0 +1,56 @@
+"""Where a running `petstore up` can be found by the other commands."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+class NotRunningError(Exception):
+    def __init__(self) -> None:
+        super().__init__("The local cloud is not running: start it with `make run` (petstore up).")
+
+
+@dataclass(frozen=True)
+class RunningCloud:
+    pid: int
+    api_url: str
+    endpoint_url: str
+    region: str
+    outputs: dict[str, str]
+
+
+def state_file() -> Path:
+    return Path(os.environ.get("PETSTORE_STATE_FILE", ".local/petstore-cloud.json"))
+
+
+def save(cloud: RunningCloud) -> None:
+    path = state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(cloud), indent=2))
+
+
+def forget() -> None:
+    state_file().unlink(missing_ok=True)
+
+
+def load() -> RunningCloud:
+    path = state_file()
+    if not path.exists():
+        raise NotRunningError()
+    cloud = RunningCloud(**json.loads(path.read_text()))
+    if not _process_alive(cloud.pid):
+        raise NotRunningError()
+    return cloud
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
