@@ -225,7 +225,9 @@ class IntrinsicResolver:
                 return self._functions[key](argument, resource, path)
             if key.startswith("Fn::"):
                 raise _error(resource, path, f"{key} is not supported locally")
-        resolved = {key: self._resolve(item, resource, _join_path(path, key)) for key, item in value.items()}
+        resolved = {
+            key: self._resolve(item, resource, _join_path(path, key)) for key, item in value.items()
+        }
         return {key: item for key, item in resolved.items() if item is not NO_VALUE}
 
     def _ref(self, name: Any, resource: str, path: str) -> Any:
@@ -250,7 +252,9 @@ class IntrinsicResolver:
             target = argument[0]
             attribute = cfn_string(self._resolve(argument[1], resource, path))
         else:
-            raise _error(resource, path, f"Fn::GetAtt {argument!r}: expected [LogicalId, Attribute]")
+            raise _error(
+                resource, path, f"Fn::GetAtt {argument!r}: expected [LogicalId, Attribute]"
+            )
         return self._attribute(target, attribute, resource, path)
 
     def _attribute(self, target: str, attribute: str, resource: str, path: str) -> Any:
@@ -279,7 +283,9 @@ class IntrinsicResolver:
             name = match.group(1)
             if name.startswith("!"):
                 return "${" + name[1:] + "}"
-            value = variables[name] if name in variables else self._sub_variable(name, resource, path)
+            value = (
+                variables[name] if name in variables else self._sub_variable(name, resource, path)
+            )
             return self._scalar_text(value, f"${{{name}}}", resource, path)
 
         return _SUB_VARIABLE.sub(substitute, text)
@@ -292,7 +298,9 @@ class IntrinsicResolver:
 
     def _if(self, argument: Any, resource: str, path: str) -> Any:
         if not (isinstance(argument, list) and len(argument) == 3 and isinstance(argument[0], str)):
-            raise _error(resource, path, "Fn::If expects [ConditionName, ValueIfTrue, ValueIfFalse]")
+            raise _error(
+                resource, path, "Fn::If expects [ConditionName, ValueIfTrue, ValueIfFalse]"
+            )
         chosen = argument[1] if self._condition_in(argument[0], resource, path) else argument[2]
         return self._resolve(chosen, resource, path)
 
@@ -318,7 +326,9 @@ class IntrinsicResolver:
         try:
             index = int(index_value)
         except (TypeError, ValueError):
-            raise _error(resource, path, f"Fn::Select index {index_value!r} is not a number") from None
+            raise _error(
+                resource, path, f"Fn::Select index {index_value!r} is not a number"
+            ) from None
         if not 0 <= index < len(items):
             raise _error(resource, path, f"Fn::Select index {index} is out of range")
         return items[index]
@@ -333,8 +343,10 @@ class IntrinsicResolver:
     def _find_in_map(self, argument: Any, resource: str, path: str) -> Any:
         if not (isinstance(argument, list) and len(argument) == 3):
             raise _error(resource, path, "Fn::FindInMap expects [MapName, TopKey, SecondKey]")
-        keys = [self._scalar_text(self._resolve(key, resource, path), "Fn::FindInMap", resource, path)
-                for key in argument]
+        keys = [
+            self._scalar_text(self._resolve(key, resource, path), "Fn::FindInMap", resource, path)
+            for key in argument
+        ]
         found: Any = self._mappings
         for depth, key in enumerate(keys):
             if not isinstance(found, dict) or key not in found:
@@ -378,7 +390,9 @@ class IntrinsicResolver:
         raise _error(resource, path, f"{value!r} is not a condition")
 
     def _base64(self, argument: Any, resource: str, path: str) -> str:
-        text = self._scalar_text(self._resolve(argument, resource, path), "Fn::Base64", resource, path)
+        text = self._scalar_text(
+            self._resolve(argument, resource, path), "Fn::Base64", resource, path
+        )
         return base64.b64encode(text.encode()).decode()
 
     def _get_azs(self, argument: Any, resource: str, path: str) -> list[str]:

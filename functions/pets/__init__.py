@@ -1,0 +1,1 @@
+"""Pet Inventory service: the catalogue of pets for sale and their stock."""

@@ -1,0 +1,64 @@
+"""The ways a pets use case can refuse a request."""
+
+from __future__ import annotations
+
+from petstore_shared.domain_errors import Conflict, NotFound, ValidationError
+
+
+class PetNotFound(NotFound):
+    def __init__(self, pet_id: str):
+        super().__init__(f"There is no pet with id '{pet_id}'.")
+
+
+class VersionConflict(Conflict):
+    default_code = "VersionConflict"
+
+    def __init__(self, pet_id: str, expected_version: int):
+        super().__init__(
+            f"Pet '{pet_id}' is no longer at version {expected_version}; "
+            "read it again and retry with its current version.",
+            field="version",
+        )
+
+
+class InsufficientStock(Conflict):
+    default_code = "InsufficientStock"
+
+    def __init__(self, pet_id: str, quantity: int):
+        super().__init__(
+            f"Pet '{pet_id}' has fewer than {quantity} in stock.",
+            field="quantity",
+        )
+
+
+class ReservationReleased(Conflict):
+    """The order's reservation was released (or its release arrived first): it cannot
+    reserve again."""
+
+    default_code = "ReservationReleased"
+
+    def __init__(self, order_id: str):
+        super().__init__(
+            f"Stock for order '{order_id}' has already been released.",
+            field="orderId",
+        )
+
+
+class ReservationMismatch(Conflict):
+    default_code = "ReservationMismatch"
+
+    def __init__(self, order_id: str, reserved: int):
+        super().__init__(
+            f"Order '{order_id}' already holds a reservation of {reserved}.",
+            field="quantity",
+        )
+
+
+class InvalidNextToken(ValidationError):
+    default_code = "InvalidNextToken"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "nextToken is not a token this listing issued; start again without it.",
+            field="nextToken",
+        )

@@ -1,0 +1,1 @@
+"""Use cases of the Pet Inventory service, one module per use case."""

@@ -1,0 +1,138 @@
+"""The pets service's models, shared by its API (request and response bodies) and its
+use cases. JSON names are camelCase; Python names are snake_case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+class PetStatus(StrEnum):
+    AVAILABLE = "available"
+    PENDING = "pending"
+    SOLD = "sold"
+
+
+class ReservationState(StrEnum):
+    RESERVED = "RESERVED"
+    RELEASED = "RELEASED"
+
+
+class ReleaseOutcome(StrEnum):
+    RELEASED = "RELEASED"
+    """The reservation's stock went back to the pet."""
+    ALREADY_RELEASED = "ALREADY_RELEASED"
+    """Nothing changed: this order's stock was released before."""
+    RELEASED_BEFORE_RESERVE = "RELEASED_BEFORE_RESERVE"
+    """No reservation yet: a tombstone now refuses any later reserve for the order."""
+
+
+def _lower_case(value: object) -> object:
+    """Before the pattern check, which StringConstraints would run before its own to_lower."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+PetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Species = Annotated[
+    str,
+    BeforeValidator(_lower_case),
+    StringConstraints(
+        min_length=1,
+        max_length=50,
+        # `#` separates the parts of the listing index's sort key, so it cannot appear here.
+        pattern=r"^[a-z0-9][a-z0-9 _-]*$",
+    ),
+]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+OrderId = Annotated[
+    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+]
+Stock = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+
+
+class Money(ApiModel):
+    amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+
+
+class PetDetails(ApiModel):
+    """What an admin says about a pet when adding or replacing it."""
+
+    name: PetName
+    species: Species
+    price: Money
+    stock: Stock
+    description: Annotated[str | None, Field(max_length=2000)] = None
+    tags: Annotated[list[Tag], Field(max_length=20)] = []
+    status: PetStatus = PetStatus.AVAILABLE
+
+
+class PetReplacement(PetDetails):
+    version: Annotated[int, Field(strict=True, ge=1)] = Field(
+        description="The version the change is based on, as last read."
+    )
+
+
+class Pet(PetDetails):
+    id: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_details(
+        cls,
+        details: PetDetails,
+        *,
+        pet_id: str,
+        version: int,
+        created_at: datetime,
+        updated_at: datetime,
+    ) -> Pet:
+        described = {name: getattr(details, name) for name in PetDetails.model_fields}
+        return cls(
+            **described,
+            id=pet_id,
+            version=version,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
+
+class PetPage(ApiModel):
+    items: list[Pet]
+    next_token: str | None = Field(
+        default=None, description="Pass as `nextToken` for the next page; absent on the last."
+    )
+
+
+class StockReservationRequest(ApiModel):
+    order_id: OrderId
+    quantity: Annotated[int, Field(strict=True, ge=1, le=1000)]
+
+
+class Reservation(ApiModel):
+    """Stock held for one order (or, once RELEASED, no longer held)."""
+
+    pet_id: str
+    order_id: str
+    quantity: int
+    state: ReservationState
+    reserved_at: datetime | None = None
+    released_at: datetime | None = None

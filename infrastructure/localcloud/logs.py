@@ -1,0 +1,159 @@
+"""The functions' log output: what each worker prints, shown in the terminal
+under the function's name and kept in memory for tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import zlib
+from collections import deque
+from typing import Any, TextIO
+
+from localcloud.model import InvocationResult
+
+RESET = "\033[0m"
+DIM = "\033[2m"
+NAME_COLOURS = ("\033[36m", "\033[35m", "\033[34m", "\033[32m", "\033[33m", "\033[96m")
+LEVEL_COLOURS = {"WARNING": "\033[33m", "WARN": "\033[33m", "ERROR": "\033[31m"}
+LEVEL_COLOURS["CRITICAL"] = LEVEL_COLOURS["ERROR"]
+
+
+class LogSink:
+    """Receives one line at a time from any worker thread.
+
+    A Powertools Logger line (JSON with `level` and `message`) is shown as
+    `LEVEL message [correlation id]`; `lines()` keeps every line as printed by
+    the function, so the JSON stays recoverable, and `raw_json=True` shows it
+    unchanged in the terminal too."""
+
+    def __init__(
+        self,
+        *,
+        quiet: bool = False,
+        debug: bool = False,
+        raw_json: bool = False,
+        stream: TextIO | None = None,
+        max_lines_per_function: int = 2000,
+        prefix_width: int = 24,
+        colour: bool | None = None,
+    ) -> None:
+        self.quiet = quiet
+        self.debug = debug
+        self.raw_json = raw_json
+        self._stream = stream if stream is not None else sys.stdout
+        self._max_lines = max_lines_per_function
+        self._prefix_width = prefix_width
+        self._colour = _wants_colour(self._stream) if colour is None else colour
+        self._lines: dict[str, deque[str]] = {}
+        self._lock = threading.Lock()
+
+    def emit(self, function_name: str, line: str) -> None:
+        """A line the function wrote to stdout or stderr."""
+        self._record(function_name, line)
+        if not self.quiet:
+            self._print(function_name, line if self.raw_json else readable(line, self._colour))
+
+    def platform(self, function_name: str, message: str) -> None:
+        """A line from the runtime about the function (cold start, timeout, crash)."""
+        self._record(function_name, message)
+        if not self.quiet:
+            self._print(function_name, self._dim(message))
+
+    def invocation(self, function_name: str, result: InvocationResult) -> None:
+        """One concise line per invocation, shown at debug level only."""
+        if not self.debug or self.quiet:
+            return
+        outcome = "" if result.ok else f" {result.error_type}"
+        cold = " (cold start)" if result.cold_start else ""
+        message = f"END {result.request_id} {result.duration_ms:.1f} ms{cold}{outcome}"
+        self._print(function_name, self._dim(message))
+
+    def lines(self, function_name: str) -> list[str]:
+        with self._lock:
+            return list(self._lines.get(function_name, ()))
+
+    def _record(self, function_name: str, line: str) -> None:
+        with self._lock:
+            kept = self._lines.get(function_name)
+            if kept is None:
+                kept = self._lines[function_name] = deque(maxlen=self._max_lines)
+            kept.append(line)
+
+    def _print(self, function_name: str, text: str) -> None:
+        prefix = self._prefix(function_name)
+        output = "".join(f"{prefix} | {part}\n" for part in text.split("\n"))
+        with self._lock:
+            self._stream.write(output)
+            self._stream.flush()
+
+    def _prefix(self, function_name: str) -> str:
+        width = self._prefix_width
+        # Stack-generated names share their start, so the end is what tells them apart.
+        name = function_name if len(function_name) <= width else "…" + function_name[-width + 1 :]
+        padded = name.ljust(width)
+        if not self._colour:
+            return padded
+        colour = NAME_COLOURS[zlib.crc32(function_name.encode()) % len(NAME_COLOURS)]
+        return f"{colour}{padded}{RESET}"
+
+    def _dim(self, text: str) -> str:
+        return f"{DIM}{text}{RESET}" if self._colour else text
+
+
+def readable(line: str, colour: bool = False) -> str:
+    """A Powertools JSON log or EMF metrics line in a form a person reads at a
+    glance; any other line unchanged."""
+    document = _json_object(line)
+    if document is None:
+        return line
+    if "_aws" in document:
+        return _metrics_summary(document) or line
+    if "level" not in document or "message" not in document:
+        return line
+    level = str(document["level"]).upper()
+    message = document["message"]
+    text = message if isinstance(message, str) else json.dumps(message)
+    shown_level = f"{level:<7}"
+    if colour and level in LEVEL_COLOURS:
+        shown_level = f"{LEVEL_COLOURS[level]}{shown_level}{RESET}"
+    correlation_id = document.get("correlation_id")
+    suffix = f" [{correlation_id}]" if correlation_id else ""
+    exception = document.get("exception")
+    trace = f"\n{exception}" if isinstance(exception, str) and exception else ""
+    return f"{shown_level} {text}{suffix}{trace}"
+
+
+def _json_object(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        document = json.loads(line)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
+def _metrics_summary(document: dict[str, Any]) -> str:
+    envelope = document["_aws"]
+    directives = envelope.get("CloudWatchMetrics", []) if isinstance(envelope, dict) else []
+    names = [
+        metric["Name"]
+        for directive in directives
+        if isinstance(directive, dict)
+        for metric in directive.get("Metrics", [])
+        if isinstance(metric, dict) and "Name" in metric
+    ]
+    values = ", ".join(f"{name}={_metric_value(document.get(name))}" for name in names)
+    return f"METRICS {values}" if values else ""
+
+
+def _metric_value(value: object) -> str:
+    if isinstance(value, list):
+        return "+".join(str(item) for item in value)
+    return str(value)
+
+
+def _wants_colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ

@@ -1,0 +1,206 @@
+"""One Lambda execution environment: imports one function's handler once and
+runs it for each request the invoker sends.
+
+Started as a script (`python -I worker.py REQUEST_FD RESPONSE_FD LAYER_DIR...`)
+with the function's environment already set, so it uses the standard library
+only: the local cloud's own package must stay out of the handler's reach.
+
+Protocol, one JSON document per line on two dedicated pipes (stdout and stderr
+are the function's log):
+  worker -> invoker  {"type": "ready", "ready_at": <epoch s>}
+                     | {"type": "init_error", "errorType", "errorMessage", "stackTrace"}
+  invoker -> worker  {"request_id", "invoked_function_arn", "deadline_ms", "event"}
+  worker -> invoker  {"ok": true, "payload": ...}
+                     | {"ok": false, "errorType", "errorMessage", "stackTrace"}
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+Handler = Callable[[Any, Any], Any]
+LOCAL_CLOUD_ROOT = Path(__file__).resolve().parent.parent
+
+
+class InitError(Exception):
+    def __init__(self, error_type: str, message: str, stack_trace: list[str]) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.stack_trace = stack_trace
+
+
+class LambdaContext:
+    """The `context` argument, with the fields and method of Lambda's Python runtime."""
+
+    def __init__(self, request_id: str, invoked_function_arn: str, deadline_ms: int) -> None:
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.invoked_function_arn = invoked_function_arn
+        self.aws_request_id = request_id
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+def function_sys_path(code_dir: str, layer_dirs: list[str], runtime_path: list[str]) -> list[str]:
+    """Lambda's order: the function's code, then its layers, then the runtime.
+    The local cloud's own package root is dropped so handlers cannot import it."""
+    layer_entries = []
+    for layer in layer_dirs:
+        python_dir = Path(layer, "python")
+        version_dir = python_dir / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        candidates = [python_dir, version_dir / "site-packages", Path(layer)]
+        layer_entries += [str(path) for path in candidates if path.is_dir()]
+    runtime = [
+        entry for entry in runtime_path if entry and Path(entry).resolve() != LOCAL_CLOUD_ROOT
+    ]
+    return [code_dir, *layer_entries, *runtime]
+
+
+def load_handler(handler: str) -> Handler:
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name:
+        raise InitError("Runtime.MalformedHandlerName", f"Bad handler '{handler}'", [])
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as error:
+        raise InitError(
+            "Runtime.ImportModuleError",
+            f"Unable to import module '{module_name}': {error}",
+            stack_trace_of(error.__traceback__),
+        ) from error
+    except SyntaxError as error:
+        raise InitError(
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{module_name}': {error}",
+            [f'  File "{error.filename}" Line {error.lineno}\n    {error.text}'],
+        ) from error
+    found = getattr(module, function_name, None)
+    if not callable(found):
+        raise InitError(
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
+            [],
+        )
+    return found
+
+
+def stack_trace_of(tb: TracebackType | None) -> list[str]:
+    return traceback.format_list(traceback.extract_tb(tb))
+
+
+def error_response(error: BaseException, skip_frames: int = 0) -> dict[str, Any]:
+    tb = error.__traceback__
+    for _ in range(skip_frames):
+        tb = tb.tb_next if tb is not None else None
+    return {
+        "ok": False,
+        "errorType": type(error).__name__,
+        "errorMessage": str(error),
+        "stackTrace": stack_trace_of(tb),
+    }
+
+
+def log_error(response: dict[str, Any]) -> None:
+    """Lambda writes a failed invocation's error to the function's log as well."""
+    trace = "".join(response["stackTrace"])
+    print(f"[ERROR] {response['errorType']}: {response['errorMessage']}", file=sys.stderr)
+    if trace:
+        print(f"Traceback (most recent call last):\n{trace}", end="", file=sys.stderr)
+
+
+def encode_json_extra(value: object) -> object:
+    """Lambda's runtime serialises Decimal (what boto3's resource API returns) as a number."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def run_handler(handler: Handler, request: dict[str, Any]) -> str:
+    """Runs one invocation; returns the response line."""
+    context = LambdaContext(
+        request["request_id"], request["invoked_function_arn"], request["deadline_ms"]
+    )
+    try:
+        result = handler(request["event"], context)
+    except Exception as error:
+        return failure_line(error_response(error, skip_frames=1))
+    try:
+        payload = json.dumps(result, default=encode_json_extra)
+    except (TypeError, ValueError) as error:
+        return failure_line(
+            {
+                "ok": False,
+                "errorType": "Runtime.MarshalError",
+                "errorMessage": f"Unable to marshal response: {error}",
+                "stackTrace": [],
+            }
+        )
+    return f'{{"ok": true, "payload": {payload}}}'
+
+
+def failure_line(response: dict[str, Any]) -> str:
+    log_error(response)
+    return json.dumps(response)
+
+
+def send(channel: BinaryIO, line: str) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    channel.write(line.encode() + b"\n")
+    channel.flush()
+
+
+def init_failure(error: Exception) -> dict[str, Any]:
+    if isinstance(error, InitError):
+        return {
+            "errorType": error.error_type,
+            "errorMessage": str(error),
+            "stackTrace": error.stack_trace,
+        }
+    return error_response(error)
+
+
+def serve(requests: BinaryIO, responses: BinaryIO) -> int:
+    try:
+        handler = load_handler(os.environ["_HANDLER"])
+    except Exception as error:
+        # Lambda reports an init failure on the invocation that triggered it
+        # and starts a new environment for the next one.
+        failure = {**init_failure(error), "type": "init_error"}
+        send(responses, failure_line(failure))
+        return 1
+    send(responses, json.dumps({"type": "ready", "ready_at": time.time()}))
+    for line in requests:
+        send(responses, run_handler(handler, json.loads(line)))
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    request_fd, response_fd = int(argv[1]), int(argv[2])
+    # A process the handler forks must not hold the protocol pipes open.
+    os.set_inheritable(request_fd, False)
+    os.set_inheritable(response_fd, False)
+    sys.path[:] = function_sys_path(os.environ["LAMBDA_TASK_ROOT"], argv[3:], sys.path)
+    with open(request_fd, "rb") as requests, open(response_fd, "wb") as responses:
+        return serve(requests, responses)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,1 @@
+"""Code shared by every pet store service, shipped as a Lambda layer."""

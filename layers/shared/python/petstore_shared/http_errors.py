@@ -1,0 +1,179 @@
+"""Every error a service's API returns, in one JSON shape:
+
+    {"error": {"code": "<Code>", "message": "<human text>", "field": "<field or null>"}}
+
+Domain errors map to their status; request validation errors name the offending field
+("price.amount", "tags[2]", "limit"); a body that is not JSON is 400 "MalformedJson"; an
+unknown field is 422 "UnknownField". Nothing a client sends produces a 5xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from pydantic import BaseModel
+
+from petstore_shared.domain_errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    ValidationError,
+)
+from petstore_shared.observability import logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
+STATUS_BY_DOMAIN_ERROR: Mapping[type, HTTPStatus] = {
+    ValidationError: HTTPStatus.BAD_REQUEST,
+    Unauthorized: HTTPStatus.UNAUTHORIZED,
+    Forbidden: HTTPStatus.FORBIDDEN,
+    NotFound: HTTPStatus.NOT_FOUND,
+    Conflict: HTTPStatus.CONFLICT,
+    PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+}
+
+_CODE_BY_PYDANTIC_ERROR_TYPE = {"missing": "MissingField", "extra_forbidden": "UnknownField"}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+def error_response(status: HTTPStatus, code: str, message: str, field: str | None = None) -> Response:
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field))
+    return Response(
+        status_code=status.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump_json(),
+    )
+
+
+def status_of(error: DomainError) -> HTTPStatus:
+    for error_class in type(error).__mro__:
+        if error_class in STATUS_BY_DOMAIN_ERROR:
+            return STATUS_BY_DOMAIN_ERROR[error_class]
+    return HTTPStatus.BAD_REQUEST
+
+
+def domain_error_response(error: DomainError) -> Response:
+    return error_response(status_of(error), error.code, error.message, error.field)
+
+
+def request_validation_error_response(error: RequestValidationError) -> Response:
+    details: Sequence[Mapping[str, Any]] = error.errors()
+    if any(_is_response_error(detail) for detail in details):
+        # Powertools reports a handler returning the wrong shape as a request validation
+        # error; it is our bug, not the client's.
+        logger.error("Response failed validation", extra={"errors": _loggable(details)})
+        return internal_error_response()
+    first = _most_telling(details)
+    if first.get("type") == "json_invalid":
+        return error_response(
+            HTTPStatus.BAD_REQUEST, "MalformedJson", "The request body is not valid JSON."
+        )
+    field = field_path(first.get("loc", ()))
+    error_type = str(first.get("type", ""))
+    code = _CODE_BY_PYDANTIC_ERROR_TYPE.get(error_type, "InvalidField" if field else "InvalidBody")
+    message = _describe(first, field)
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, code, message, field)
+
+
+def field_path(location: Sequence[str | int]) -> str | None:
+    """("body", "price", "amount") -> "price.amount"; ("body", "tags", 2) -> "tags[2]"."""
+    path = ""
+    for part in location[1:]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or None
+
+
+def unsupported_content_type_response(error: RequestUnsupportedContentType) -> Response:
+    return error_response(
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        "UnsupportedMediaType",
+        "Send the request body as application/json.",
+    )
+
+
+def service_error_response(error: ServiceError) -> Response:
+    status = HTTPStatus(error.status_code)
+    return error_response(status, status.phrase.title().replace(" ", ""), str(error.msg))
+
+
+def internal_error_response() -> Response:
+    return error_response(
+        HTTPStatus.INTERNAL_SERVER_ERROR, "InternalError", "Something went wrong on our side."
+    )
+
+
+def unexpected_error_response(error: Exception) -> Response:
+    logger.exception("Unhandled error")
+    return internal_error_response()
+
+
+def route_not_found_response(error: NotFoundError) -> Response:
+    return error_response(HTTPStatus.NOT_FOUND, "RouteNotFound", "No such route.")
+
+
+def register_error_responses(app: APIGatewayRestResolver) -> None:
+    app.exception_handler(DomainError)(domain_error_response)
+    app.exception_handler(RequestValidationError)(request_validation_error_response)
+    app.exception_handler(RequestUnsupportedContentType)(unsupported_content_type_response)
+    app.exception_handler(ServiceError)(service_error_response)
+    app.exception_handler(Exception)(unexpected_error_response)
+    app.not_found(route_not_found_response)
+
+
+def documented_errors(*statuses: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI `responses` entries for the errors a route can return, in the shared shape."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorResponse}},
+        }
+        for status in statuses
+    }
+
+
+def _most_telling(details: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """An unknown field first: a misspelt name also shows up as the real one missing."""
+    unknown = [detail for detail in details if detail.get("type") == "extra_forbidden"]
+    candidates = unknown or details
+    return candidates[0] if candidates else {}
+
+
+def _is_response_error(detail: Mapping[str, Any]) -> bool:
+    location = detail.get("loc") or ()
+    return bool(location) and location[0] == "response"
+
+
+def _describe(detail: Mapping[str, Any], field: str | None) -> str:
+    if detail.get("type") == "extra_forbidden":
+        return f"Unknown field '{field}'."
+    message = str(detail.get("msg") or "Invalid value")
+    return f"{field}: {message}" if field else message
+
+
+def _loggable(details: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"loc": detail.get("loc"), "type": detail.get("type")} for detail in details]

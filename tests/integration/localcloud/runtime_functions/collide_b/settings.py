@@ -1,0 +1,3 @@
+"""Same module name in two functions; each must see its own."""
+
+SERVICE = "b"

@@ -1,0 +1,5 @@
+"""Code shipped in a layer's python/ folder."""
+
+
+def greet(name):
+    return f"hello {name}"
