@@ -140,8 +140,16 @@ def _getatt_target(argument: Any) -> Iterator[str]:
 
 
 def _sub_references(argument: Any) -> Iterator[str]:
-    text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
-    for name in _SUB_VARIABLE.findall(text if isinstance(text, str) else ""):
+    if isinstance(argument, str):
+        text, variables = argument, {}
+    elif isinstance(argument, list) and len(argument) == 2:
+        text, variables = argument
+    else:
+        return
+    if not isinstance(text, str):
+        yield from _references(text)
+        text = ""
+    for name in _SUB_VARIABLE.findall(text):
         if not name.startswith("!") and name not in variables:
             yield name.split(".", 1)[0]
     yield from _references(variables)
@@ -183,6 +191,10 @@ class IntrinsicResolver:
             "Fn::Base64": self._base64,
             "Fn::GetAZs": self._get_azs,
         }
+        # Conditions only see parameters and mappings, so they are settled up front; the
+        # resolver then only reads while resources of one wave are provisioned concurrently.
+        for name in self._condition_definitions:
+            self.condition(name)
 
     def register(self, logical_id: str, ref: Any, attributes: Mapping[str, Any]) -> None:
         """Record a provisioned resource: what `!Ref` gives and its `!GetAtt` attributes."""

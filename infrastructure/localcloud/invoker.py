@@ -147,9 +147,10 @@ class _Worker:
         return response
 
     def kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+        """Ends the worker and whatever it started, and releases its pipe."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.kill()
         self.process.wait()
         self._close_requests()
@@ -329,6 +330,7 @@ class _FunctionPool:
                     if worker.alive:
                         return worker, False
                     self._workers.discard(worker)
+                    worker.kill()
                 if len(self._workers) + self._reserved < self._max_workers:
                     self._reserved += 1
                     break
@@ -355,11 +357,14 @@ class _FunctionPool:
 
     def _release(self, worker: _Worker) -> None:
         with self._changed:
-            if worker.alive and not self._closed:
+            keep = worker.alive and not self._closed
+            if keep:
                 self._idle.append(worker)
             else:
                 self._workers.discard(worker)
             self._changed.notify()
+        if not keep:
+            worker.kill()
 
 
 class Invoker:

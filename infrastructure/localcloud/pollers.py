@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import boto3
 from botocore.config import Config
@@ -22,8 +22,15 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import DeleteMessageBatchRequestEntryTypeDef
 
 Invoke = Callable[[str, dict[str, Any]], InvocationResult]
+SqsMessage = dict[str, Any]
+"""A message as ReceiveMessage returns it."""
+StreamRecord = dict[str, Any]
+"""A record as GetRecords returns it."""
+Shard = dict[str, Any]
+StartingPosition = Literal["TRIM_HORIZON", "LATEST"]
 logger = logging.getLogger(__name__)
 
 STOP_TIMEOUT_S = 2.0
@@ -47,12 +54,12 @@ STREAM_REFRESH_INTERVAL_S = 1.0
 MAX_BACKOFF_S = 2.0
 
 
-def sqs_event(messages: Sequence[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
+def sqs_event(messages: Sequence[SqsMessage], queue_arn: str, region: str) -> dict[str, Any]:
     """Lambda's SQS event for messages as ReceiveMessage returns them."""
     return {"Records": [_sqs_record(message, queue_arn, region) for message in messages]}
 
 
-def _sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+def _sqs_record(message: SqsMessage, queue_arn: str, region: str) -> dict[str, Any]:
     attributes = message.get("Attributes", {})
     return {
         "messageId": message["MessageId"],
@@ -83,13 +90,13 @@ def _sqs_message_attribute(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def dynamodb_stream_event(
-    records: Sequence[dict[str, Any]], stream_arn: str, region: str
+    records: Sequence[StreamRecord], stream_arn: str, region: str
 ) -> dict[str, Any]:
     """Lambda's DynamoDB Streams event for records as GetRecords returns them."""
     return {"Records": [_stream_record(record, stream_arn, region) for record in records]}
 
 
-def _stream_record(record: dict[str, Any], stream_arn: str, region: str) -> dict[str, Any]:
+def _stream_record(record: StreamRecord, stream_arn: str, region: str) -> dict[str, Any]:
     change = record["dynamodb"]
     shaped: dict[str, Any] = {}
     created = change.get("ApproximateCreationDateTime")
@@ -275,7 +282,7 @@ class SqsPoller(_BackgroundPoller):
             except Exception as error:
                 self._stopping.wait(outage.failed(error))
 
-    def _receive_batch(self, sqs: SQSClient) -> list[dict[str, Any]]:
+    def _receive_batch(self, sqs: SQSClient) -> list[SqsMessage]:
         """Up to BatchSize messages, gathered for up to the batching window once
         the first one arrives."""
         batch_size = self.mapping.batch_size
@@ -294,7 +301,7 @@ class SqsPoller(_BackgroundPoller):
                 self._stopping.wait(min(remaining, STREAM_POLL_INTERVAL_S))
         return messages
 
-    def _receive(self, sqs: SQSClient, max_messages: int, wait_s: int) -> list[dict[str, Any]]:
+    def _receive(self, sqs: SQSClient, max_messages: int, wait_s: int) -> list[SqsMessage]:
         response = sqs.receive_message(
             QueueUrl=self.mapping.queue_url,
             MaxNumberOfMessages=max_messages,
@@ -302,9 +309,9 @@ class SqsPoller(_BackgroundPoller):
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        return list(response.get("Messages", []))
+        return cast(list[SqsMessage], response.get("Messages", []))
 
-    def _process(self, sqs: SQSClient, messages: list[dict[str, Any]]) -> None:
+    def _process(self, sqs: SQSClient, messages: list[SqsMessage]) -> None:
         event = sqs_event(messages, self.mapping.queue_arn, self._region)
         result = _invoke_safely(self._invoke, self.mapping.function, event)
         ids = [message["MessageId"] for message in messages]
@@ -320,10 +327,10 @@ class SqsPoller(_BackgroundPoller):
             )
         self._delete(sqs, [message for message in messages if message["MessageId"] not in failed])
 
-    def _delete(self, sqs: SQSClient, messages: list[dict[str, Any]]) -> None:
+    def _delete(self, sqs: SQSClient, messages: list[SqsMessage]) -> None:
         for start in range(0, len(messages), SQS_DELETE_BATCH):
             chunk = messages[start : start + SQS_DELETE_BATCH]
-            entries = [
+            entries: list[DeleteMessageBatchRequestEntryTypeDef] = [
                 {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
                 for index, message in enumerate(chunk)
             ]
@@ -337,7 +344,9 @@ class SqsPoller(_BackgroundPoller):
 
 
 class _Shard:
-    def __init__(self, shard_id: str, parent_id: str | None, start_position: str) -> None:
+    def __init__(
+        self, shard_id: str, parent_id: str | None, start_position: StartingPosition
+    ) -> None:
         self.shard_id = shard_id
         self.parent_id = parent_id
         self.start_position = start_position
@@ -389,7 +398,7 @@ class StreamPoller(_BackgroundPoller):
         latest = self._latest_stream_arn(dynamodb)
         # Shards a known stream opens later, and every shard of a stream that
         # replaced the mapped one, hold only unread records: read them from the start.
-        position = "TRIM_HORIZON"
+        position: StartingPosition = "TRIM_HORIZON"
         if latest != self._stream_arn:
             if self._stream_arn is None and latest == self.mapping.stream_arn:
                 position = self.mapping.starting_position
@@ -414,12 +423,12 @@ class StreamPoller(_BackgroundPoller):
         return str(latest)
 
     @staticmethod
-    def _describe_shards(streams: DynamoDBStreamsClient, stream_arn: str) -> list[dict[str, Any]]:
-        shards: list[dict[str, Any]] = []
+    def _describe_shards(streams: DynamoDBStreamsClient, stream_arn: str) -> list[Shard]:
+        shards: list[Shard] = []
         request: dict[str, Any] = {"StreamArn": stream_arn}
         while True:
             description = streams.describe_stream(**request)["StreamDescription"]
-            shards += description.get("Shards", [])
+            shards += cast(list[Shard], description.get("Shards", []))
             last = description.get("LastEvaluatedShardId")
             if not last:
                 return shards
@@ -449,7 +458,7 @@ class StreamPoller(_BackgroundPoller):
         parent = self._shards.get(shard.parent_id) if shard.parent_id else None
         return parent is not None and not parent.finished
 
-    def _gather(self, streams: DynamoDBStreamsClient, shard: _Shard) -> list[dict[str, Any]]:
+    def _gather(self, streams: DynamoDBStreamsClient, shard: _Shard) -> list[StreamRecord]:
         """Up to BatchSize records, gathered for up to the batching window once
         the first one arrives."""
         batch_size = self.mapping.batch_size
@@ -467,29 +476,37 @@ class StreamPoller(_BackgroundPoller):
                 self._stopping.wait(min(remaining, STREAM_POLL_INTERVAL_S))
         return records
 
-    def _read(self, streams: DynamoDBStreamsClient, shard: _Shard, limit: int) -> list[dict[str, Any]]:
+    def _read(
+        self, streams: DynamoDBStreamsClient, shard: _Shard, limit: int
+    ) -> list[StreamRecord]:
         if shard.iterator is None:
             shard.iterator = self._iterator(streams, shard)
         response = streams.get_records(ShardIterator=shard.iterator, Limit=min(limit, 1000))
         shard.iterator = response.get("NextShardIterator")
         if shard.iterator is None:
             shard.finished = True
-        return list(response.get("Records", []))
+        return cast(list[StreamRecord], response.get("Records", []))
 
     def _iterator(self, streams: DynamoDBStreamsClient, shard: _Shard) -> str:
-        request = {"StreamArn": self._stream_arn, "ShardId": shard.shard_id}
-        if shard.checkpoint is not None:
-            request |= {
-                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
-                "SequenceNumber": shard.checkpoint,
-            }
+        assert self._stream_arn is not None
+        if shard.checkpoint is None:
+            response = streams.get_shard_iterator(
+                StreamArn=self._stream_arn,
+                ShardId=shard.shard_id,
+                ShardIteratorType=shard.start_position,
+            )
         else:
-            request["ShardIteratorType"] = shard.start_position
-        return str(streams.get_shard_iterator(**request)["ShardIterator"])
+            response = streams.get_shard_iterator(
+                StreamArn=self._stream_arn,
+                ShardId=shard.shard_id,
+                ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                SequenceNumber=shard.checkpoint,
+            )
+        return response["ShardIterator"]
 
-    def _deliver(self, records: list[dict[str, Any]]) -> None:
+    def _deliver(self, records: list[StreamRecord]) -> None:
         """Invokes until every record succeeded or was discarded, in order."""
-        pending: list[tuple[list[dict[str, Any]], int]] = [(records, 0)]
+        pending: list[tuple[list[StreamRecord], int]] = [(records, 0)]
         while pending and not self._stopping.is_set():
             batch, retries = pending.pop(0)
             retry = self._failed_tail(batch)
@@ -508,7 +525,7 @@ class StreamPoller(_BackgroundPoller):
             self._stopping.wait(min(MAX_BACKOFF_S, 0.1 * 2 ** (retries - 1)))
             pending.insert(0, (retry, retries))
 
-    def _failed_tail(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _failed_tail(self, batch: list[StreamRecord]) -> list[StreamRecord]:
         """The records to retry: the whole batch, or everything from the first
         failure the function reported."""
         assert self._stream_arn is not None
@@ -528,7 +545,7 @@ class StreamPoller(_BackgroundPoller):
         )
         return batch[first:]
 
-    def _discard(self, records: list[dict[str, Any]]) -> None:
+    def _discard(self, records: list[StreamRecord]) -> None:
         first = records[0]["dynamodb"]["SequenceNumber"]
         last = records[-1]["dynamodb"]["SequenceNumber"]
         logger.error(

@@ -1,6 +1,7 @@
 """Provision a SAM template's resources into the AWS emulator and describe the stack.
 
-Resources are created in dependency order (Ref, GetAtt, Sub and DependsOn), each
+Resources are created in waves, each after the resources it refers to (Ref, GetAtt,
+Sub, DependsOn); the emulator calls of one wave run concurrently. Each type is made
 by the module of its service under `localcloud.provisioning`. Every resource type
 and property is either provisioned, or listed in `Stack.ignored` with the reason,
 or refused with a TemplateError: nothing is skipped silently.
@@ -33,6 +34,7 @@ from localcloud.provisioning.context import (
 from localcloud.provisioning.ignored import IGNORED_KINDS
 from localcloud.template import parse_template, transform_template
 
+# Calls to the emulator mostly wait on it; a few in flight at once roughly halve the wall time.
 _CONCURRENT_CALLS = 8
 
 RESOURCE_KINDS: Mapping[str, ResourceKind] = {
@@ -65,7 +67,9 @@ def provision(
         template, stack_name=stack_name, region=region, parameter_overrides=parameter_overrides
     )
     stack = Stack(name=stack_name, region=region, account_id=ACCOUNT_ID, api_stage="")
-    context = ProvisionContext(stack, resolver, AwsClients(endpoint_url, region), loaded)
+    context = ProvisionContext(
+        stack, resolver, AwsClients.for_emulator(endpoint_url, region), loaded
+    )
     resources = template["Resources"]
     with ThreadPoolExecutor(max_workers=_CONCURRENT_CALLS) as calls:
         for wave in creation_waves(resources, resolver):

@@ -31,10 +31,10 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "localcloud-local-code"
 
 _GLOBALS_CODE_KEY = "Globals.Function.CodeUri"
-_SHORT_FUNCTIONS = (
-    "And", "Base64", "Cidr", "Equals", "FindInMap", "GetAZs", "If", "ImportValue",
-    "Join", "Not", "Or", "Select", "Split", "Sub", "Transform",
-)  # fmt: skip
+_SHORT_FUNCTIONS = frozenset(
+    {"And", "Base64", "Cidr", "Equals", "FindInMap", "GetAZs", "If", "ImportValue"}
+    | {"Join", "Not", "Or", "Select", "Split", "Sub", "Transform"}
+)
 _LOCAL_CODE_PROPERTIES = {
     "AWS::Serverless::Function": "CodeUri",
     "AWS::Serverless::LayerVersion": "ContentUri",
@@ -74,7 +74,7 @@ def _construct_short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) 
         return {"Condition": value}
     if suffix == "GetAtt" and isinstance(value, str):
         return {"Fn::GetAtt": value.split(".", 1)}
-    if suffix in (*_SHORT_FUNCTIONS, "GetAtt"):
+    if suffix in _SHORT_FUNCTIONS or suffix == "GetAtt":
         return {f"Fn::{suffix}": value}
     raise yaml.constructor.ConstructorError(None, None, f"unknown tag !{suffix}", node.start_mark)
 
@@ -110,16 +110,6 @@ def parse_template(text: str) -> dict[str, Any]:
     return document
 
 
-def load_template(
-    path: Path, *, region: str, parameter_values: Mapping[str, Any] | None = None
-) -> LoadedTemplate:
-    """Read the template at `path` and transform it into plain CloudFormation."""
-    return transform_template(
-        parse_template(path.read_text()), path.parent, region=region,
-        parameter_values=parameter_values,
-    )  # fmt: skip
-
-
 def transform_template(
     template: Mapping[str, Any],
     template_dir: Path,
@@ -150,22 +140,32 @@ def _transforms(document: Mapping[str, Any]) -> list[str]:
 
 def _replace_local_code(document: dict[str, Any], template_dir: Path) -> dict[str, Path]:
     local_code: dict[str, Path] = {}
-    globals_code = document.get("Globals", {}).get("Function", {}).pop("CodeUri", None)
+    function_globals = document.get("Globals", {}).get("Function", {})
+    globals_code = function_globals.get("CodeUri")
     for logical_id, resource in document["Resources"].items():
-        kind = resource.get("Type") if isinstance(resource, dict) else None
-        code_property = _LOCAL_CODE_PROPERTIES.get(str(kind))
-        if code_property is None:
+        kind = str(resource.get("Type")) if isinstance(resource, dict) else ""
+        if kind not in _LOCAL_CODE_PROPERTIES:
             continue
         properties = resource.setdefault("Properties", {})
+        code_property = _LOCAL_CODE_PROPERTIES[kind]
         location = properties.get(code_property)
-        if location is None and kind == "AWS::Serverless::Function":
+        if location is None and _takes_globals_code(kind, properties):
             location, code_property = globals_code, _GLOBALS_CODE_KEY
-        if not isinstance(location, str) or location.startswith("s3://"):
-            continue
-        where = f"{logical_id} ({kind}): property {code_property}"
-        local_code[logical_id] = _local_folder(location, template_dir, where)
-        properties[_LOCAL_CODE_PROPERTIES[str(kind)]] = _placeholder(logical_id, str(kind))
+        if _is_local(location):
+            where = f"{logical_id} ({kind}): property {code_property}"
+            local_code[logical_id] = _local_folder(location, template_dir, where)
+            properties[_LOCAL_CODE_PROPERTIES[kind]] = _placeholder(logical_id, kind)
+    if _is_local(globals_code):
+        del function_globals["CodeUri"]
     return local_code
+
+
+def _takes_globals_code(kind: str, properties: Mapping[str, Any]) -> bool:
+    return kind == "AWS::Serverless::Function" and not {"InlineCode", "ImageUri"} & set(properties)
+
+
+def _is_local(location: Any) -> bool:
+    return isinstance(location, str) and not location.startswith("s3://")
 
 
 def _local_folder(location: str, template_dir: Path, where: str) -> Path:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import decimal
 import importlib
+import importlib.abc
 import json
 import os
+import site
 import sys
 import time
 import traceback
@@ -29,7 +31,9 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 Handler = Callable[[Any, Any], Any]
-LOCAL_CLOUD_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_CLOUD_PACKAGE = Path(__file__).resolve().parent
+LOCAL_CLOUD_ROOT = LOCAL_CLOUD_PACKAGE.parent
+IMPORTLIB_DIR = str(Path(importlib.__file__).parent)
 
 
 class InitError(Exception):
@@ -58,19 +62,37 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+class HiddenPackage(importlib.abc.MetaPathFinder):
+    """Makes one package unimportable."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname == self.name or fullname.startswith(f"{self.name}."):
+            raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
+
+
+def without_local_cloud(runtime_path: list[str]) -> list[str]:
+    """The runtime's path with the local cloud out of the handler's reach: its
+    directory is dropped, or, when that is the runtime's site-packages (a
+    non-editable install), the package alone is hidden."""
+    site_dirs = {Path(entry).resolve() for entry in site.getsitepackages()}
+    if LOCAL_CLOUD_ROOT in site_dirs:
+        sys.meta_path.insert(0, HiddenPackage(LOCAL_CLOUD_PACKAGE.name))
+        return runtime_path
+    return [entry for entry in runtime_path if entry and Path(entry).resolve() != LOCAL_CLOUD_ROOT]
+
+
 def function_sys_path(code_dir: str, layer_dirs: list[str], runtime_path: list[str]) -> list[str]:
-    """Lambda's order: the function's code, then its layers, then the runtime.
-    The local cloud's own package root is dropped so handlers cannot import it."""
+    """Lambda's order: the function's code, then its layers, then the runtime."""
     layer_entries = []
     for layer in layer_dirs:
         python_dir = Path(layer, "python")
         version_dir = python_dir / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
         candidates = [python_dir, version_dir / "site-packages", Path(layer)]
         layer_entries += [str(path) for path in candidates if path.is_dir()]
-    runtime = [
-        entry for entry in runtime_path if entry and Path(entry).resolve() != LOCAL_CLOUD_ROOT
-    ]
-    return [code_dir, *layer_entries, *runtime]
+    return [code_dir, *layer_entries, *runtime_path]
 
 
 def load_handler(handler: str) -> Handler:
@@ -102,18 +124,22 @@ def load_handler(handler: str) -> Handler:
 
 
 def stack_trace_of(tb: TracebackType | None) -> list[str]:
-    return traceback.format_list(traceback.extract_tb(tb))
+    """The traceback's frames from the function's own code, without the runtime's."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(tb)
+        if frame.filename != __file__
+        and not frame.filename.startswith(("<frozen importlib", IMPORTLIB_DIR))
+    ]
+    return traceback.format_list(frames)
 
 
-def error_response(error: BaseException, skip_frames: int = 0) -> dict[str, Any]:
-    tb = error.__traceback__
-    for _ in range(skip_frames):
-        tb = tb.tb_next if tb is not None else None
+def error_response(error: BaseException) -> dict[str, Any]:
     return {
         "ok": False,
         "errorType": type(error).__name__,
         "errorMessage": str(error),
-        "stackTrace": stack_trace_of(tb),
+        "stackTrace": stack_trace_of(error.__traceback__),
     }
 
 
@@ -140,7 +166,7 @@ def run_handler(handler: Handler, request: dict[str, Any]) -> str:
     try:
         result = handler(request["event"], context)
     except Exception as error:
-        return failure_line(error_response(error, skip_frames=1))
+        return failure_line(error_response(error))
     try:
         payload = json.dumps(result, default=encode_json_extra)
     except (TypeError, ValueError) as error:
@@ -197,7 +223,8 @@ def main(argv: list[str]) -> int:
     # A process the handler forks must not hold the protocol pipes open.
     os.set_inheritable(request_fd, False)
     os.set_inheritable(response_fd, False)
-    sys.path[:] = function_sys_path(os.environ["LAMBDA_TASK_ROOT"], argv[3:], sys.path)
+    runtime_path = without_local_cloud(sys.path)
+    sys.path[:] = function_sys_path(os.environ["LAMBDA_TASK_ROOT"], argv[3:], runtime_path)
     with open(request_fd, "rb") as requests, open(response_fd, "wb") as responses:
         return serve(requests, responses)
 

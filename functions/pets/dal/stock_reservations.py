@@ -3,11 +3,9 @@ transaction as the stock change, so stock and reservations cannot disagree."""
 
 from __future__ import annotations
 
-import random
-import time
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -24,13 +22,17 @@ from pets.errors import PetNotFound
 from pets.models import Reservation, ReservationState
 from pets.settings import PetsSettings
 from petstore_shared.aws_clients import dynamodb_client
+from petstore_shared.dynamodb_transactions import TransactionCancelled, transact_write
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
-TRANSACTION_ATTEMPTS = 5
+PET_ITEM = 0
+RESERVATION_ITEM = 1
+"""Positions of the pet and the reservation in both transactions, for reading the
+cancellation reasons."""
 
 
 class ReserveRefused(Exception):
@@ -90,16 +92,16 @@ class StockReservations:
             }
         }
         try:
-            self._transact([take_stock, record_reservation])
-        except ClientError as error:
-            if not _is_cancelled(error):
+            transact_write(self._client, [take_stock, record_reservation])
+        except TransactionCancelled as cancelled:
+            if not _any_condition_failed(cancelled):
                 raise
-            pet_reason, reservation_reason = _cancellation_reasons(error)
+            existing = cancelled.old_item(RESERVATION_ITEM)
             raise ReserveRefused(
-                existing_reservation=_existing_reservation(reservation_reason),
-                pet_listed=not _failed_condition(pet_reason)
-                or is_listed_pet(pet_reason.get("Item")),
-            ) from error
+                existing_reservation=reservation_from_item(existing) if existing else None,
+                pet_listed=not cancelled.failed_condition(PET_ITEM)
+                or is_listed_pet(cancelled.old_item(PET_ITEM)),
+            ) from cancelled
         return reservation
 
     def find_reservation(self, pet_id: str, order_id: str) -> Reservation | None:
@@ -145,15 +147,12 @@ class StockReservations:
             }
         }
         try:
-            self._transact([mark_released, return_stock])
-        except ClientError as error:
-            if not _is_cancelled(error):
-                raise
-            reservation_reason, pet_reason = _cancellation_reasons(error)
-            if _failed_condition(reservation_reason):
+            transact_write(self._client, [return_stock, mark_released])
+        except TransactionCancelled as cancelled:
+            if cancelled.failed_condition(RESERVATION_ITEM):
                 return False
-            if _failed_condition(pet_reason):
-                raise PetNotFound(reservation.pet_id) from error
+            if cancelled.failed_condition(PET_ITEM):
+                raise PetNotFound(reservation.pet_id) from cancelled
             raise
         return True
 
@@ -172,18 +171,6 @@ class StockReservations:
             raise
         return True
 
-    def _transact(self, items: list[TransactWriteItemTypeDef]) -> None:
-        """TransactWriteItems, retried while DynamoDB cancels it only because another
-        transaction was touching the same items at that moment."""
-        for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
-            try:
-                self._client.transact_write_items(TransactItems=items)
-                return
-            except ClientError as error:
-                if attempt == TRANSACTION_ATTEMPTS or not _lost_to_concurrent_transaction(error):
-                    raise
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
-
 
 @cache
 def stock_reservations_from_environment() -> StockReservations:
@@ -191,29 +178,5 @@ def stock_reservations_from_environment() -> StockReservations:
     return StockReservations(dynamodb_client(), settings.pets_table_name)
 
 
-def _is_cancelled(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "TransactionCanceledException"
-
-
-def _cancellation_reasons(error: ClientError) -> list[dict[str, Any]]:
-    """One reason per transaction item, in order ({"Code": "None"} for items that passed)."""
-    reasons: list[dict[str, Any]] = error.response.get("CancellationReasons") or [{}, {}]
-    return reasons
-
-
-def _failed_condition(reason: dict[str, Any]) -> bool:
-    return reason.get("Code") == "ConditionalCheckFailed"
-
-
-def _lost_to_concurrent_transaction(error: ClientError) -> bool:
-    if not _is_cancelled(error):
-        return False
-    reasons = _cancellation_reasons(error)
-    conflicted = any(reason.get("Code") == "TransactionConflict" for reason in reasons)
-    return conflicted and not any(_failed_condition(reason) for reason in reasons)
-
-
-def _existing_reservation(reason: dict[str, Any]) -> Reservation | None:
-    if _failed_condition(reason) and reason.get("Item"):
-        return reservation_from_item(reason["Item"])
-    return None
+def _any_condition_failed(cancelled: TransactionCancelled) -> bool:
+    return cancelled.failed_condition(PET_ITEM) or cancelled.failed_condition(RESERVATION_ITEM)

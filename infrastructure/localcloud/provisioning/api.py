@@ -59,8 +59,8 @@ def routes_of(resource: Resource, context: ProvisionContext, body: dict[str, Any
             subject = f"{resource.label}: {verb} {path}"
             function = _function_of(subject, operation, functions, context)
             if function is not None:
-                auth, cognito = _auth_of(subject, operation.get("security", body.get("security")),
-                                         definitions)  # fmt: skip
+                security = operation.get("security", body.get("security"))
+                auth, cognito = _auth_of(subject, security, definitions)
                 routes.append(Route(verb, path, function, auth, cognito))
     return routes
 

@@ -67,6 +67,9 @@ _BOOLEAN_CLIENT_SETTINGS = (
     "EnablePropagateAdditionalUserContextData",
 )
 _PAGE_SIZE = 60
+_DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
+_ADMIN_AUTH_FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+_LEGACY_ADMIN_AUTH_FLOWS = ("ADMIN_NO_SRP_AUTH",)
 
 
 def create_user_pool(resource: Resource, context: ProvisionContext) -> Provisioned:
@@ -157,13 +160,9 @@ def _client_settings(resource: Resource) -> dict[str, Any]:
 def with_admin_password_auth(flows: list[str] | None) -> list[str]:
     """The client's auth flows plus admin password auth, which the local cloud signs users in
     with. Legacy flow names cannot be mixed with ALLOW_* ones, so the matching name is added."""
-    current = list(
-        flows or ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH"]
-    )
+    current = list(flows or _DEFAULT_AUTH_FLOWS)
     legacy = not any(flow.startswith("ALLOW_") for flow in current)
-    wanted = ["ADMIN_NO_SRP_AUTH"] if legacy else [
-        "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
-    ]  # fmt: skip
+    wanted = _LEGACY_ADMIN_AUTH_FLOWS if legacy else _ADMIN_AUTH_FLOWS
     return current + [flow for flow in wanted if flow not in current]
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Lock
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import boto3
 from botocore.exceptions import ClientError, ParamValidationError
@@ -77,11 +77,24 @@ class Provisioned:
 class AwsClients:
     """boto3 clients for the emulator, created on first use (creating one costs ~10-100 ms)."""
 
+    _shared: ClassVar[dict[tuple[str, str], AwsClients]] = {}
+    _sharing = Lock()
+
     def __init__(self, endpoint_url: str, region: str) -> None:
         self.endpoint_url = endpoint_url
         self._session = boto3.session.Session(region_name=region)
         self._clients: dict[str, Any] = {}
         self._creating = Lock()
+
+    @classmethod
+    def for_emulator(cls, endpoint_url: str, region: str) -> AwsClients:
+        """The same clients for every provisioning of one emulator: the local cloud provisions
+        again on every reset, and new clients would cost more than the calls they make."""
+        with cls._sharing:
+            key = (endpoint_url, region)
+            if key not in cls._shared:
+                cls._shared[key] = cls(endpoint_url, region)
+            return cls._shared[key]
 
     def _client(self, service: str) -> Any:
         """Clients are thread-safe once made, but the session that makes them is not."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
@@ -34,7 +35,7 @@ _ENCRYPTION = "the emulator does not encrypt"
 _TAGS = "tags have no local effect"
 
 
-def attribute_text(value: Any) -> str:
+def _attribute_text(value: Any) -> str:
     """An SQS/SNS attribute: JSON documents serialised, scalars as CloudFormation prints them."""
     return json.dumps(value) if isinstance(value, dict | list) else cfn_string(value)
 
@@ -43,7 +44,7 @@ def create_queue(resource: Resource, context: ProvisionContext) -> Provisioned:
     fifo = resource.flag("FifoQueue")
     name = resource.physical_name(context.stack.name, "QueueName", ".fifo" if fifo else "")
     attributes = {
-        key: attribute_text(resource.properties[key])
+        key: _attribute_text(resource.properties[key])
         for key in _QUEUE_ATTRIBUTES
         if key in resource.properties
     }
@@ -55,10 +56,17 @@ def create_queue(resource: Resource, context: ProvisionContext) -> Provisioned:
             if error.response.get("Error", {}).get("Code") not in _QUEUE_EXISTS_CODES:
                 raise
             url = _update_existing_queue(context, name, attributes)
-        found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-    arn = found["Attributes"]["QueueArn"]
+    arn = _queue_arn(context, url)
     context.queue_urls[arn] = url
     return Provisioned(ref=url, attributes={"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+
+def _queue_arn(context: ProvisionContext, url: str) -> str:
+    """A queue URL ends in /<account>/<name> (AWS, moto and LocalStack alike), which saves
+    asking the emulator for the ARN."""
+    account, name = urlsplit(url).path.rstrip("/").split("/")[-2:]
+    partition = context.resolver.pseudo["AWS::Partition"]
+    return f"arn:{partition}:sqs:{context.stack.region}:{account}:{name}"
 
 
 def _update_existing_queue(context: ProvisionContext, name: str, attributes: dict[str, str]) -> str:
@@ -76,7 +84,7 @@ def create_topic(resource: Resource, context: ProvisionContext) -> Provisioned:
     attributes = {"FifoTopic": "true"} if fifo else {}
     for key in ("DisplayName", "ContentBasedDeduplication"):
         if key in resource.properties:
-            attributes[key] = attribute_text(resource.properties[key])
+            attributes[key] = _attribute_text(resource.properties[key])
     with context.calling_emulator(resource):
         arn = context.clients.sns().create_topic(Name=name, Attributes=attributes)["TopicArn"]
         for index, inline in enumerate(resource.properties.get("Subscription", [])):
@@ -87,7 +95,7 @@ def create_topic(resource: Resource, context: ProvisionContext) -> Provisioned:
 def create_subscription(resource: Resource, context: ProvisionContext) -> Provisioned:
     properties = resource.properties
     attributes = {
-        key: attribute_text(properties[key])
+        key: _attribute_text(properties[key])
         for key in _SUBSCRIPTION_ATTRIBUTES
         if key in properties
     }

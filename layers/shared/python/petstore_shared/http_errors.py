@@ -58,7 +58,9 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail
 
 
-def error_response(status: HTTPStatus, code: str, message: str, field: str | None = None) -> Response:
+def error_response(
+    status: HTTPStatus, code: str, message: str, field: str | None = None
+) -> Response:
     body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field))
     return Response(
         status_code=status.value,

@@ -1,6 +1,7 @@
 """Handlers that show what a function sees of its execution environment."""
 
 import os
+import signal
 import sys
 import time
 
@@ -48,6 +49,10 @@ def sleep(event, context):
 def exit_process(event, context):
     print("exiting now", flush=True)
     os._exit(event.get("code", 3))
+
+
+def crash(event, context):
+    os.kill(os.getpid(), signal.SIGSEGV)
 
 
 def exit_interpreter(event, context):

@@ -1,0 +1,53 @@
+"""The ways an orders use case can refuse a request."""
+
+from __future__ import annotations
+
+from petstore_shared.domain_errors import Conflict, Forbidden, NotFound
+
+
+class OrderNotFound(NotFound):
+    """Also what a shopper gets for someone else's order: never a hint that it exists."""
+
+    default_code = "OrderNotFound"
+
+    def __init__(self, order_id: str):
+        super().__init__(f"There is no order with id '{order_id}'.", field="orderId")
+
+
+class PetNotOnSale(NotFound):
+    default_code = "PetNotFound"
+
+    def __init__(self, pet_id: str):
+        super().__init__(f"There is no pet with id '{pet_id}'.", field="petId")
+
+
+class OutOfStock(Conflict):
+    default_code = "OutOfStock"
+
+    def __init__(self, pet_id: str, quantity: int, in_stock: int):
+        super().__init__(
+            f"Pet '{pet_id}' has {in_stock} in stock; {quantity} were asked for.",
+            field="quantity",
+        )
+
+
+class OrderNotCancellable(Conflict):
+    default_code = "OrderNotCancellable"
+
+    def __init__(self, order_id: str, status: str):
+        super().__init__(f"Order '{order_id}' is {status} and can no longer be cancelled.")
+
+
+class IdempotencyKeyReused(Conflict):
+    default_code = "IdempotencyKeyReused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a different order; use a new key.",
+            field="Idempotency-Key",
+        )
+
+
+class NotYourOrders(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("Shoppers may list only their own orders.", field="userId")

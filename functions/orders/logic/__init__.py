@@ -1,0 +1,1 @@
+"""Use cases of the Orders service, one module per use case."""

@@ -1,0 +1,84 @@
+"""The orders service's models: its API bodies and its domain. JSON names are
+camelCase; Python names are snake_case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from petstore_shared.events.catalog import Money
+
+MAX_QUANTITY = 10
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+class OrderStatus(StrEnum):
+    PENDING = "PENDING"
+    """Placed; waiting for its stock to be reserved."""
+    RESERVED = "RESERVED"
+    """Stock held; waiting for the payment."""
+    CONFIRMED = "CONFIRMED"
+    REJECTED = "REJECTED"
+    """Not enough stock (or the pet is gone)."""
+    PAYMENT_FAILED = "PAYMENT_FAILED"
+    """The payment failed and the stock was released; POST /payments retries it."""
+    CANCELLED = "CANCELLED"
+
+
+PaymentTokenText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$"),
+    Field(description="A payment method token from the payment provider, e.g. `tok_visa`."),
+]
+
+
+class PlaceOrderRequest(ApiModel):
+    pet_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+    payment_token: PaymentTokenText
+
+
+class HistoryEntry(ApiModel):
+    status: OrderStatus
+    at: datetime
+    cause: str = Field(description="The event or request that caused the change.")
+    reason: str | None = None
+
+
+class Order(ApiModel):
+    order_id: str
+    user_id: str
+    pet_id: str
+    quantity: int
+    amount: Money = Field(description="Price of the pet times the quantity.")
+    status: OrderStatus
+    attempt: int = Field(description="Payment attempt: 1, then one more per payment retry.")
+    reason: str | None = Field(default=None, description="Why it was rejected or failed.")
+    refunded: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderWithHistory(Order):
+    history: list[HistoryEntry]
+
+
+class OrderPage(ApiModel):
+    items: list[Order]
+    next_token: str | None = Field(
+        default=None, description="Pass as `nextToken` for the next page; absent on the last."
+    )

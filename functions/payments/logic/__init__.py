@@ -1,0 +1,1 @@
+"""Use cases of the Payments service, one module per use case."""

@@ -1,0 +1,1 @@
+"""Adapters of the payment-provider port (`payments.logic.payment_provider`)."""

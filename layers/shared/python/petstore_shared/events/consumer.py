@@ -1,0 +1,110 @@
+"""How every service consumes events from an SQS queue.
+
+- Partial batch response (Powertools BatchProcessor): a record that fails (a malformed
+  message, an error) is reported alone; the rest of the batch is processed and deleted.
+  SQS makes the failed one visible again and, after the queue's maxReceiveCount, moves
+  it to the dead-letter queue.
+- Idempotency on the event id (Powertools idempotency, IdempotencyTable): a redelivered
+  event that was handled already is skipped. The services' own conditional writes make
+  the effect exactly-once even beyond the idempotency record's lifetime.
+- The event's correlation id (the order id) is on every log line written while the
+  record is handled.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import Field
+
+from petstore_shared.aws_clients import dynamodb_client
+from petstore_shared.events.envelope import Event, EventData
+from petstore_shared.events.records import event_from_sqs_record
+from petstore_shared.observability import logger
+from petstore_shared.settings import EnvironmentSettings, load_settings
+
+EventAction = Callable[[Event[Any]], object]
+IDEMPOTENCY_RECORD_TTL_S = 24 * 3600
+
+
+class ConsumerSettings(EnvironmentSettings):
+    idempotency_table_name: str = Field(alias="IDEMPOTENCY_TABLE_NAME", min_length=1)
+
+
+class EventConsumer:
+    """One action per event type, run at most once per event id.
+
+    `name` keeps the idempotency records of two consumers of the same event apart."""
+
+    def __init__(self, name: str, actions: Mapping[type[EventData], EventAction]) -> None:
+        self.name = name
+        self._actions = {model.event_type: action for model, action in actions.items()}
+
+    def handle_sqs_batch(
+        self, event: dict[str, Any], context: LambdaContext | None
+    ) -> PartialItemFailureResponse:
+        if context is not None:
+            self._idempotency_config.register_lambda_context(context)
+        processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+        return process_partial_response(
+            event=event, record_handler=self._handle_record, processor=processor, context=context
+        )
+
+    def _handle_record(self, record: SQSRecord) -> None:
+        event = event_from_sqs_record(record.raw_event)
+        logger.set_correlation_id(event.correlation_id)
+        logger.append_keys(event_id=event.id, event_type=event.type)
+        try:
+            self._run_once(event=event)
+        finally:
+            logger.remove_keys(["event_id", "event_type"])
+            logger.set_correlation_id(None)
+
+    def _run_action(self, event: Event[Any]) -> None:
+        action = self._actions.get(event.type)
+        if action is None:
+            logger.warning("Skipping an event type this consumer does not handle")
+            return
+        action(event)
+
+    @cached_property
+    def _idempotency_config(self) -> Any:
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+        return IdempotencyConfig(
+            event_key_jmespath="id",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=IDEMPOTENCY_RECORD_TTL_S,
+        )
+
+    @cached_property
+    def _run_once(self) -> Callable[..., None]:
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            idempotent_function,
+        )
+
+        settings = load_settings(ConsumerSettings)
+        store = DynamoDBPersistenceLayer(
+            table_name=settings.idempotency_table_name, boto3_client=dynamodb_client()
+        )
+        function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
+        run_once: Callable[..., None] = idempotent_function(
+            self._run_action,
+            data_keyword_argument="event",
+            persistence_store=store,
+            config=self._idempotency_config,
+            key_prefix=f"{function_name}#{self.name}",
+        )
+        return run_once

@@ -1,0 +1,61 @@
+"""Opaque `nextToken`s for listings over a DynamoDB query: base64url of the key where
+the previous page ended (string attributes only).
+
+Decoding refuses anything this listing could not have issued (other attribute names, or
+a partition other than the caller's), so a token can never open someone else's data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from petstore_shared.domain_errors import ValidationError
+
+MAX_TOKEN_CHARS = 2048
+
+
+class InvalidNextToken(ValidationError):
+    default_code = "InvalidNextToken"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "nextToken is not a token this listing issued; start again without it.",
+            field="nextToken",
+        )
+
+
+def encode_page_token(last_key: Mapping[str, Any]) -> str:
+    document = {name: value["S"] for name, value in last_key.items()}
+    raw = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page_token(
+    token: str, key_names: Collection[str], pinned: Mapping[str, str]
+) -> dict[str, Any]:
+    """The start key a token stands for; `pinned` values (the listing's partition) must
+    be exactly those given."""
+    document = _decode_document(token)
+    if set(document) != set(key_names) or any(
+        document.get(name) != value for name, value in pinned.items()
+    ):
+        raise InvalidNextToken()
+    return {name: {"S": value} for name, value in document.items()}
+
+
+def _decode_document(token: str) -> dict[str, str]:
+    if len(token) > MAX_TOKEN_CHARS:
+        raise InvalidNextToken()
+    try:
+        document = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError) as error:
+        raise InvalidNextToken() from error
+    if not isinstance(document, dict) or not all(
+        isinstance(value, str) and value for value in document.values()
+    ):
+        raise InvalidNextToken()
+    return document

@@ -1,0 +1,339 @@
+"""The SQS event source mapping against the emulator: batches, partial batch
+responses, redrive to the dead-letter queue, and outages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from localcloud.emulator import Emulator, free_port
+from localcloud.invoker import Invoker
+from localcloud.logs import LogSink
+from localcloud.model import FunctionSpec, SqsMapping
+from localcloud.pollers import SqsPoller
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+pytestmark = pytest.mark.integration
+
+FUNCTIONS = Path(__file__).parent / "runtime_functions"
+REGION = "us-east-1"
+HANDLERS = {
+    "ReportFailures": "app.report_failures",
+    "AllOrNothing": "app.all_or_nothing",
+    "ShowEvent": "app.show_event",
+}
+
+
+@dataclass(frozen=True)
+class Queue:
+    url: str
+    arn: str
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def sqs(emulator: Emulator) -> SQSClient:
+    return boto3.client("sqs", endpoint_url=emulator.endpoint_url, region_name=REGION)
+
+
+@pytest.fixture
+def sink() -> LogSink:
+    return LogSink(quiet=True)
+
+
+@pytest.fixture
+def invoker(emulator: Emulator, sink: LogSink) -> Iterator[Invoker]:
+    functions = {
+        logical_id: FunctionSpec(
+            logical_id=logical_id,
+            name=logical_id,
+            code_dir=FUNCTIONS / "sqs_consumer",
+            handler=handler,
+            layer_dirs=(),
+            environment={},
+            timeout_s=5,
+            memory_mb=128,
+            runtime="python3.11",
+            arn=f"arn:aws:lambda:{REGION}:123456789012:function:{logical_id}",
+        )
+        for logical_id, handler in HANDLERS.items()
+    }
+    started = Invoker(
+        functions, base_env={"AWS_ENDPOINT_URL": emulator.endpoint_url}, log_sink=sink
+    )
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def make_queue(sqs: SQSClient) -> Iterator[Callable[..., Queue]]:
+    created: list[str] = []
+
+    def make(*, visibility_timeout: int = 1, dead_letter: Queue | None = None) -> Queue:
+        attributes = {"VisibilityTimeout": str(visibility_timeout)}
+        if dead_letter is not None:
+            policy = {"deadLetterTargetArn": dead_letter.arn, "maxReceiveCount": 2}
+            attributes["RedrivePolicy"] = json.dumps(policy)
+        url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex}", Attributes=attributes)["QueueUrl"]
+        created.append(url)
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+        return Queue(url, arn["QueueArn"])
+
+    yield make
+    for url in created:
+        sqs.delete_queue(QueueUrl=url)
+
+
+@pytest.fixture
+def start_poller(emulator: Emulator, invoker: Invoker) -> Iterator[Callable[..., SqsPoller]]:
+    started: list[SqsPoller] = []
+
+    def start(
+        queue: Queue, function: str, endpoint_url: str | None = None, **options: Any
+    ) -> SqsPoller:
+        mapping = SqsMapping(function=function, queue_url=queue.url, queue_arn=queue.arn, **options)
+        poller = SqsPoller(
+            mapping,
+            invoker.invoke,
+            endpoint_url=endpoint_url or emulator.endpoint_url,
+            region=REGION,
+        )
+        poller.start()
+        started.append(poller)
+        return poller
+
+    yield start
+    for poller in started:
+        poller.stop()
+
+
+def send(sqs: SQSClient, queue: Queue, *bodies: str) -> None:
+    entries = [{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)]
+    sqs.send_message_batch(QueueUrl=queue.url, Entries=entries)  # type: ignore[arg-type]
+
+
+def messages_in(sqs: SQSClient, queue: Queue) -> int:
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue.url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def receive_bodies(sqs: SQSClient, queue: Queue, wait_s: int = 3) -> list[str]:
+    response = sqs.receive_message(
+        QueueUrl=queue.url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s
+    )
+    return sorted(message["Body"] for message in response.get("Messages", []))
+
+
+def processed(sink: LogSink, function: str) -> list[str]:
+    prefix = "processed "
+    return sorted(line[len(prefix) :] for line in sink.lines(function) if line.startswith(prefix))
+
+
+def events(sink: LogSink) -> list[dict[str, Any]]:
+    """The events the ShowEvent function printed, one per invocation."""
+    return [json.loads(line) for line in sink.lines("ShowEvent") if line.startswith("{")]
+
+
+def test_a_successful_batch_is_deleted_from_the_queue(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue()
+    send(sqs, queue, "a", "b", "c")
+
+    start_poller(queue, "AllOrNothing")
+
+    wait_for(lambda: processed(sink, "AllOrNothing") == ["a", "b", "c"])
+    wait_for(lambda: messages_in(sqs, queue) == 0)
+
+
+def test_the_event_has_lambdas_sqs_shape(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue()
+    sqs.send_message(
+        QueueUrl=queue.url,
+        MessageBody="hello",
+        MessageAttributes={"type": {"DataType": "String", "StringValue": "order.placed"}},
+    )
+
+    start_poller(queue, "ShowEvent")
+
+    wait_for(lambda: bool(events(sink)))
+    (record,) = events(sink)[0]["Records"]
+    assert record["body"] == "hello"
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == queue.arn
+    assert record["awsRegion"] == REGION
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert set(record["attributes"]) == {
+        "ApproximateReceiveCount",
+        "SentTimestamp",
+        "SenderId",
+        "ApproximateFirstReceiveTimestamp",
+    }
+    assert record["messageAttributes"] == {
+        "type": {
+            "stringValue": "order.placed",
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": "String",
+        }
+    }
+    assert record["md5OfBody"] and record["messageId"] and record["receiptHandle"]
+
+
+def test_messages_arriving_within_the_batching_window_share_one_invocation(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue()
+    start_poller(queue, "ShowEvent", batch_size=3, batching_window_s=2.0)
+
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+
+    wait_for(lambda: bool(events(sink)))
+    records = events(sink)[0]["Records"]
+    assert sorted(record["body"] for record in records) == ["one", "three", "two"]
+
+
+def test_partial_batch_failure_leaves_only_the_failed_messages(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue()
+    send(sqs, queue, "a", "poison", "b")
+
+    poller = start_poller(queue, "ReportFailures", report_batch_item_failures=True)
+    wait_for(lambda: processed(sink, "ReportFailures") == ["a", "b"])
+    wait_for(lambda: messages_in(sqs, queue) == 1)
+    poller.stop()
+
+    assert receive_bodies(sqs, queue) == ["poison"]
+    assert processed(sink, "ReportFailures") == ["a", "b"]
+
+
+def test_a_failed_batch_without_partial_response_stays_whole_in_the_queue(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue()
+    send(sqs, queue, "a", "poison")
+
+    poller = start_poller(queue, "AllOrNothing")
+    wait_for(lambda: "[ERROR] ValueError: poison in batch" in sink.lines("AllOrNothing"))
+    poller.stop()
+
+    assert receive_bodies(sqs, queue) == ["a", "poison"]
+    assert processed(sink, "AllOrNothing") == []
+
+
+def test_a_poison_message_reaches_the_dlq_while_the_rest_of_its_batch_is_processed(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    dead_letters = make_queue()
+    queue = make_queue(dead_letter=dead_letters)
+    send(sqs, queue, "a", "poison", "b")
+
+    start_poller(queue, "ReportFailures", report_batch_item_failures=True)
+
+    wait_for(lambda: messages_in(sqs, dead_letters) == 1)
+    wait_for(lambda: messages_in(sqs, queue) == 0)
+    assert receive_bodies(sqs, dead_letters) == ["poison"]
+    assert processed(sink, "ReportFailures") == ["a", "b"]
+
+
+def test_the_poller_survives_its_queue_disappearing_and_resumes_when_it_returns(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="localcloud.pollers")
+    queue = make_queue()
+    poller = start_poller(queue, "AllOrNothing")
+    sqs.delete_queue(QueueUrl=queue.url)
+    wait_for(lambda: "retrying until it works" in caplog.text)
+
+    recreated = sqs.create_queue(QueueName=queue.url.rsplit("/", 1)[1])["QueueUrl"]
+    assert recreated == queue.url
+    send(sqs, queue, "after the outage")
+
+    wait_for(lambda: processed(sink, "AllOrNothing") == ["after the outage"])
+    assert poller.running
+    assert "working again" in caplog.text
+
+
+def test_an_unreachable_endpoint_is_reported_and_stop_stays_prompt(
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="localcloud.pollers")
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    poller = start_poller(make_queue(), "AllOrNothing", endpoint_url=nowhere)
+
+    wait_for(lambda: "EndpointConnectionError" in caplog.text)
+    assert poller.running
+    started = time.monotonic()
+    poller.stop()
+
+    assert time.monotonic() - started < 2.5
+    assert not poller.running
+
+
+def test_stop_returns_promptly_while_long_polling(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue()
+    poller = start_poller(queue, "AllOrNothing")
+    send(sqs, queue, "one")
+    wait_for(lambda: processed(sink, "AllOrNothing") == ["one"])
+
+    started = time.monotonic()
+    poller.stop()
+
+    assert time.monotonic() - started < 2.5
+    assert not poller.running

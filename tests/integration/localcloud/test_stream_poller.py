@@ -1,0 +1,243 @@
+"""The DynamoDB Streams event source mapping against the emulator: images,
+ordering, retries, bisection, partial batch responses and table recreation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+
+from localcloud.emulator import Emulator
+from localcloud.invoker import Invoker
+from localcloud.logs import LogSink
+from localcloud.model import FunctionSpec, StreamMapping
+from localcloud.pollers import StreamPoller
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+pytestmark = pytest.mark.integration
+
+FUNCTIONS = Path(__file__).parent / "runtime_functions"
+REGION = "us-east-1"
+HANDLERS = {
+    "ShowBatch": "app.show_batch",
+    "FailOnPoison": "app.fail_on_poison",
+    "FailFlakyOnce": "app.fail_flaky_once",
+}
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def dynamodb(emulator: Emulator) -> DynamoDBClient:
+    return boto3.client("dynamodb", endpoint_url=emulator.endpoint_url, region_name=REGION)
+
+
+@pytest.fixture
+def sink() -> LogSink:
+    return LogSink(quiet=True)
+
+
+@pytest.fixture
+def invoker(emulator: Emulator, sink: LogSink) -> Iterator[Invoker]:
+    functions = {
+        logical_id: FunctionSpec(
+            logical_id=logical_id,
+            name=logical_id,
+            code_dir=FUNCTIONS / "stream_consumer",
+            handler=handler,
+            layer_dirs=(),
+            environment={},
+            timeout_s=5,
+            memory_mb=128,
+            runtime="python3.11",
+            arn=f"arn:aws:lambda:{REGION}:123456789012:function:{logical_id}",
+        )
+        for logical_id, handler in HANDLERS.items()
+    }
+    started = Invoker(
+        functions, base_env={"AWS_ENDPOINT_URL": emulator.endpoint_url}, log_sink=sink
+    )
+    yield started
+    started.close()
+
+
+def create_table(dynamodb: DynamoDBClient, name: str) -> str:
+    """Creates a table with a NEW_AND_OLD_IMAGES stream; returns the stream's ARN."""
+    description = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]
+    return description["LatestStreamArn"]
+
+
+@pytest.fixture
+def table(dynamodb: DynamoDBClient) -> Iterator[tuple[str, str]]:
+    """A fresh table: (name, stream ARN)."""
+    name = f"t-{uuid.uuid4().hex}"
+    stream_arn = create_table(dynamodb, name)
+    yield name, stream_arn
+    dynamodb.delete_table(TableName=name)
+
+
+@pytest.fixture
+def start_poller(emulator: Emulator, invoker: Invoker) -> Iterator[Callable[..., StreamPoller]]:
+    started: list[StreamPoller] = []
+
+    def start(table: tuple[str, str], function: str, **options: Any) -> StreamPoller:
+        name, stream_arn = table
+        mapping = StreamMapping(
+            function=function,
+            stream_arn=stream_arn,
+            table_name=name,
+            starting_position="TRIM_HORIZON",
+            **options,
+        )
+        poller = StreamPoller(
+            mapping, invoker.invoke, endpoint_url=emulator.endpoint_url, region=REGION
+        )
+        poller.start()
+        started.append(poller)
+        return poller
+
+    yield start
+    for poller in started:
+        poller.stop()
+
+
+def put(dynamodb: DynamoDBClient, table: tuple[str, str], item_id: str, **flags: bool) -> None:
+    item: dict[str, Any] = {"id": {"S": item_id}}
+    item |= {flag: {"BOOL": value} for flag, value in flags.items()}
+    dynamodb.put_item(TableName=table[0], Item=item)
+
+
+def printed(sink: LogSink, function: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in sink.lines(function) if line.startswith("{")]
+
+
+def batches(sink: LogSink, function: str) -> list[list[str]]:
+    return [document["batch"] for document in printed(sink, function)]
+
+
+def test_insert_and_modify_reach_the_handler_with_new_and_old_images(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    start_poller(table, "ShowBatch")
+
+    dynamodb.put_item(TableName=table[0], Item={"id": {"S": "o-1"}, "status": {"S": "PENDING"}})
+    dynamodb.update_item(
+        TableName=table[0],
+        Key={"id": {"S": "o-1"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "CONFIRMED"}},
+    )
+
+    def records() -> list[dict[str, Any]]:
+        return [record for document in printed(sink, "ShowBatch") for record in document["records"]]
+
+    wait_for(lambda: len(records()) == 2)
+    inserted, modified = records()
+    assert inserted["eventName"] == "INSERT"
+    assert inserted["dynamodb"]["NewImage"]["status"] == {"S": "PENDING"}
+    assert "OldImage" not in inserted["dynamodb"]
+    assert modified["eventName"] == "MODIFY"
+    assert modified["dynamodb"]["OldImage"]["status"] == {"S": "PENDING"}
+    assert modified["dynamodb"]["NewImage"]["status"] == {"S": "CONFIRMED"}
+    assert modified["dynamodb"]["Keys"] == {"id": {"S": "o-1"}}
+    for record in (inserted, modified):
+        assert record["eventSource"] == "aws:dynamodb"
+        assert record["eventVersion"] == "1.1"
+        assert record["eventSourceARN"] == table[1]
+        assert record["awsRegion"] == REGION
+        assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert int(inserted["dynamodb"]["SequenceNumber"]) < int(modified["dynamodb"]["SequenceNumber"])
+
+
+def test_a_batch_that_exhausts_its_retries_is_discarded_and_later_records_still_arrive(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.ERROR, logger="localcloud.pollers")
+    put(dynamodb, table, "bad", poison=True)
+    put(dynamodb, table, "good")
+
+    start_poller(table, "FailOnPoison", batch_size=1, maximum_retry_attempts=1)
+
+    wait_for(lambda: batches(sink, "FailOnPoison") == [["bad"], ["bad"], ["good"]])
+    assert "discarding 1 stream records" in caplog.text
+
+
+def test_bisecting_a_failed_batch_isolates_the_failing_record(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    put(dynamodb, table, "a")
+    put(dynamodb, table, "b", poison=True)
+    put(dynamodb, table, "c")
+    put(dynamodb, table, "d")
+
+    start_poller(table, "FailOnPoison", maximum_retry_attempts=0, bisect_batch_on_error=True)
+
+    expected = [["a", "b", "c", "d"], ["a", "b"], ["a"], ["b"], ["c", "d"]]
+    wait_for(lambda: batches(sink, "FailOnPoison") == expected)
+
+
+def test_a_reported_item_failure_retries_from_that_record_in_order(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    put(dynamodb, table, "a")
+    put(dynamodb, table, "b", flaky=True)
+    put(dynamodb, table, "c")
+
+    start_poller(table, "FailFlakyOnce", report_batch_item_failures=True)
+
+    wait_for(lambda: batches(sink, "FailFlakyOnce") == [["a", "b", "c"], ["b", "c"]])
+
+
+def test_the_poller_follows_a_recreated_table_to_its_new_stream(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    poller = start_poller(table, "FailOnPoison")
+    put(dynamodb, table, "before")
+    wait_for(lambda: batches(sink, "FailOnPoison") == [["before"]])
+
+    dynamodb.delete_table(TableName=table[0])
+    new_stream_arn = create_table(dynamodb, table[0])
+    put(dynamodb, table, "after")
+
+    wait_for(lambda: batches(sink, "FailOnPoison") == [["before"], ["after"]])
+    assert poller.running
+    assert new_stream_arn != table[1]
