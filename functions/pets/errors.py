@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from petstore_shared.domain_errors import Conflict, NotFound, ValidationError
+from petstore_shared.domain_errors import Conflict, NotFound
 
 
 class PetNotFound(NotFound):
@@ -51,14 +51,4 @@ class ReservationMismatch(Conflict):
         super().__init__(
             f"Order '{order_id}' already holds a reservation of {reserved}.",
             field="quantity",
-        )
-
-
-class InvalidNextToken(ValidationError):
-    default_code = "InvalidNextToken"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "nextToken is not a token this listing issued; start again without it.",
-            field="nextToken",
         )

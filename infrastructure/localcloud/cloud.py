@@ -3,6 +3,7 @@ event source mappings, started and stopped as one."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class LocalCloud:
     def start(self) -> float:
         """Start everything; returns the seconds it took."""
         started = time.monotonic()
+        _use_local_credentials()
         ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
         self.emulator = start_emulator(self.config.host, self.config.emulator_port)
         try:
@@ -72,6 +74,7 @@ class LocalCloud:
     def start_functions_only(self) -> None:
         """The emulator, the resources and the functions; no API and no pollers
         (one-off invocations, as `sam local invoke`)."""
+        _use_local_credentials()
         self.emulator = start_emulator(self.config.host, self.config.emulator_port)
         try:
             self._provision()
@@ -111,8 +114,7 @@ class LocalCloud:
             parameter_overrides=self.config.parameter_overrides,
         )
         if self.stack is None and not self.config.quiet:
-            for line in stack.ignored:
-                print(f"  {line}")
+            print_ignored_summary(stack.ignored)
         self.stack = stack
         if self.invoker is None:
             self.invoker = Invoker(
@@ -168,3 +170,22 @@ class LocalCloud:
         if value is None:
             raise RuntimeError(f"The local cloud's {what} is not running: call start() first.")
         return value
+
+
+def _use_local_credentials() -> None:
+    """The local cloud's own AWS clients sign with the local credentials unless
+    the caller chose others (for example for an external emulator)."""
+    for name, value in LOCAL_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+
+
+def print_ignored_summary(ignored: list[str]) -> None:
+    """One line per reason: which resources the local cloud deliberately ignores."""
+    by_reason: dict[str, list[str]] = {}
+    for line in ignored:
+        subject, _, reason = line.partition(": ignored locally — ")
+        by_reason.setdefault(reason, []).append(subject.split(" (", 1)[0])
+    for reason, subjects in sorted(by_reason.items()):
+        names = sorted(set(subjects))
+        shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+        print(f"  ignored locally: {reason} ({shown})")

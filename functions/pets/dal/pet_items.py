@@ -93,9 +93,7 @@ def pet_from_item(item: RawItem) -> Pet:
         id=item["id"]["S"],
         name=item["name"]["S"],
         species=item["species"]["S"],
-        price=Money(
-            amount=Decimal(item["priceAmount"]["N"]), currency=item["priceCurrency"]["S"]
-        ),
+        price=Money(amount=Decimal(item["priceAmount"]["N"]), currency=item["priceCurrency"]["S"]),
         stock=int(item["stock"]["N"]),
         description=item["description"]["S"] if "description" in item else None,
         tags=[tag["S"] for tag in item["tags"]["L"]],

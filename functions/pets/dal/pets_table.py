@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -11,38 +10,28 @@ from botocore.exceptions import ClientError
 
 from pets.dal.pet_items import (
     DELETED_STATUS,
-    PET_PREFIX,
-    STATUS_PREFIX,
+    PET_SORT_KEY,
     format_timestamp,
     is_listed_pet,
     listing_partition,
     pet_from_item,
     pet_key,
+    pet_partition_key,
     pet_to_item,
 )
 from pets.errors import PetNotFound, VersionConflict
-from pets.models import Pet, PetStatus
+from pets.models import Pet, PetPage, PetStatus
 from pets.settings import PetsSettings
 from petstore_shared.aws_clients import dynamodb_client
+from petstore_shared.page_tokens import InvalidNextToken, decode_page_token, encode_page_token
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 LISTING_INDEX = "byStatus"
-
-
-@dataclass(frozen=True)
-class ListingPosition:
-    """Where a page of the listing ended; the next page starts after it."""
-
-    status: str
-    sort_key: str
-    pet_id: str
-
-
-class InvalidListingPosition(Exception):
-    """DynamoDB refused the position as a starting key."""
+LISTING_KEY_NAMES = ("pk", "sk", "gsi1pk", "gsi1sk")
+"""What a LastEvaluatedKey of the listing holds: the table's key and the index's."""
 
 
 class PetsTable:
@@ -113,13 +102,10 @@ class PetsTable:
             raise
 
     def list_pets(
-        self,
-        status: PetStatus,
-        species: str | None,
-        limit: int,
-        after: ListingPosition | None,
-    ) -> tuple[list[Pet], ListingPosition | None]:
-        """One page in index order, and where it ended (None when nothing follows)."""
+        self, status: PetStatus, species: str | None, limit: int, next_token: str | None
+    ) -> PetPage:
+        """One page of the `byStatus` index, in its order; `next_token` continues a listing
+        with the same status and species."""
         query: dict[str, Any] = {
             "TableName": self._table_name,
             "IndexName": LISTING_INDEX,
@@ -132,19 +118,22 @@ class PetsTable:
         if species is not None:
             query["KeyConditionExpression"] += " AND begins_with(gsi1sk, :species)"
             query["ExpressionAttributeValues"][":species"] = {"S": f"{species}#"}
-        if after is not None:
-            query["ExclusiveStartKey"] = _listing_key(after)
+        if next_token is not None:
+            query["ExclusiveStartKey"] = _start_key(next_token, status, species)
         try:
             response = self._client.query(**query)
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ValidationException" and after is not None:
-                raise InvalidListingPosition(str(error)) from error
+            if error.response["Error"]["Code"] == "ValidationException" and next_token:
+                raise InvalidNextToken() from error
             raise
         items = response.get("Items", [])
+        last_key: Any = response.get("LastEvaluatedKey")
         if len(items) > limit:
-            return [pet_from_item(item) for item in items[:limit]], _position_of(items[limit - 1])
-        last_key = response.get("LastEvaluatedKey")
-        return [pet_from_item(item) for item in items], _position_of(last_key) if last_key else None
+            items, last_key = items[:limit], _listing_key_of(items[limit - 1])
+        return PetPage(
+            items=[pet_from_item(item) for item in items],
+            next_token=encode_page_token(last_key) if last_key else None,
+        )
 
 
 @cache
@@ -153,20 +142,24 @@ def pets_table_from_environment() -> PetsTable:
     return PetsTable(dynamodb_client(), settings.pets_table_name)
 
 
-def _listing_key(position: ListingPosition) -> dict[str, Any]:
-    return {
-        **pet_key(position.pet_id),
-        "gsi1pk": {"S": listing_partition(position.status)},
-        "gsi1sk": {"S": position.sort_key},
-    }
+def _listing_key_of(item: Any) -> dict[str, Any]:
+    return {name: item[name] for name in LISTING_KEY_NAMES}
 
 
-def _position_of(key: Any) -> ListingPosition:
-    return ListingPosition(
-        status=key["gsi1pk"]["S"].removeprefix(STATUS_PREFIX),
-        sort_key=key["gsi1sk"]["S"],
-        pet_id=key["pk"]["S"].removeprefix(PET_PREFIX),
+def _start_key(next_token: str, status: PetStatus, species: str | None) -> dict[str, Any]:
+    """The key a token stands for, if this listing (status and species) could have issued
+    it; InvalidNextToken otherwise."""
+    key = decode_page_token(
+        next_token,
+        LISTING_KEY_NAMES,
+        pinned={"gsi1pk": listing_partition(status.value), "sk": PET_SORT_KEY},
     )
+    sort_key = key["gsi1sk"]["S"]
+    species_prefix = f"{species}#" if species is not None else ""
+    pet_id = sort_key.rsplit("#", 1)[-1]
+    if not sort_key.startswith(species_prefix) or key["pk"]["S"] != pet_partition_key(pet_id):
+        raise InvalidNextToken()
+    return key
 
 
 def _is_condition_failure(error: ClientError) -> bool:

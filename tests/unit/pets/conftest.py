@@ -66,7 +66,7 @@ CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
 
 @cache
 def pets_table_properties() -> dict[str, Any]:
-    template = yaml.load(TEMPLATE_PATH.read_text(), Loader=CloudFormationLoader)  # noqa: S506
+    template = yaml.load(TEMPLATE_PATH.read_text(), Loader=CloudFormationLoader)
     properties: dict[str, Any] = template["Resources"]["PetsTable"]["Properties"]
     return properties
 
@@ -136,9 +136,7 @@ def dynamodb_applies_requests_atomically(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.fixture
-def switch_to_new_pets_table(
-    pets_table: str, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[], str]:
+def switch_to_new_pets_table(pets_table: str, monkeypatch: pytest.MonkeyPatch) -> Callable[[], str]:
     """Creates another empty pets table and points the pets functions at it, for tests
     (such as hypothesis examples) that need a clean table more than once."""
     created = itertools.count(1)
@@ -155,7 +153,9 @@ def switch_to_new_pets_table(
 
 def read_stored_item(pk: str, sk: str) -> dict[str, Any] | None:
     response = dynamodb_client().get_item(
-        TableName=os.environ["PETS_TABLE_NAME"], Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True
+        TableName=os.environ["PETS_TABLE_NAME"],
+        Key={"pk": {"S": pk}, "sk": {"S": sk}},
+        ConsistentRead=True,
     )
     item: dict[str, Any] | None = response.get("Item")
     return item

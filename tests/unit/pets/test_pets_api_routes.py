@@ -151,7 +151,11 @@ def test_deleted_pet_is_gone_from_reads_but_its_reservations_can_be_released(
 ):
     pet = add_pet(stock=5)
     reserve = _pet_event(
-        rest_event, "POST", pet.id, {"orderId": "order-1", "quantity": 2}, suffix="/decrementInventory"
+        rest_event,
+        "POST",
+        pet.id,
+        {"orderId": "order-1", "quantity": 2},
+        suffix="/decrementInventory",
     )
     invoke(handle_decrement_inventory, reserve)
 
@@ -165,9 +169,7 @@ def test_deleted_pet_is_gone_from_reads_but_its_reservations_can_be_released(
     assert stored_stock(pet.id) == 5
 
 
-def test_deleting_an_unknown_or_already_deleted_pet_is_404(
-    pets_table, rest_event, invoke, add_pet
-):
+def test_deleting_an_unknown_or_already_deleted_pet_is_404(pets_table, rest_event, invoke, add_pet):
     pet = add_pet()
     invoke(handle_delete_pet, _pet_event(rest_event, "DELETE", pet.id))
 
@@ -180,7 +182,11 @@ def test_decrement_inventory_reserves_stock_for_the_order(
 ):
     pet = add_pet(stock=5)
     event = _pet_event(
-        rest_event, "POST", pet.id, {"orderId": "order-7", "quantity": 2}, suffix="/decrementInventory"
+        rest_event,
+        "POST",
+        pet.id,
+        {"orderId": "order-7", "quantity": 2},
+        suffix="/decrementInventory",
     )
 
     response = invoke(handle_decrement_inventory, event)

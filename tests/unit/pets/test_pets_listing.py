@@ -120,17 +120,30 @@ def _token(document: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _key(**changes: Any) -> dict[str, Any]:
+    """The listing key of pet p1 in the available dogs, with `changes` applied."""
+    key: dict[str, Any] = {
+        "pk": "PET#p1",
+        "sk": "PET",
+        "gsi1pk": "STATUS#available",
+        "gsi1sk": "dog#2026-11-24T00:00:00.000000Z#p1",
+    }
+    key.update(changes)
+    return {name: value for name, value in key.items() if value is not None}
+
+
 @pytest.mark.parametrize(
     "token",
     [
         "not base64 at all!",
         "bm90IGpzb24",
         _token(["a", "list"]),
-        _token({"status": "available", "sortKey": "dog#x#p1"}),
-        _token({"status": "available", "sortKey": "dog#x#p1", "petId": "p1", "extra": "1"}),
-        _token({"status": "sold", "sortKey": "dog#x#p1", "petId": "p1"}),
-        _token({"status": "available", "sortKey": "dog#x#p1", "petId": "p2"}),
-        _token({"status": "available", "sortKey": "dog#x#p1", "petId": 7}),
+        _token(_key(gsi1sk=None)),
+        _token({**_key(), "userId": "alice"}),
+        _token(_key(gsi1pk="STATUS#sold")),
+        _token(_key(sk="RESERVATION#order-1")),
+        _token(_key(pk="PET#p2")),
+        _token(_key(gsi1sk=7)),
         "A" * 5000,
     ],
     ids=[
@@ -140,6 +153,7 @@ def _token(document: Any) -> str:
         "missing-key",
         "extra-key",
         "other-status",
+        "not-a-pet-item",
         "inconsistent-pet",
         "non-string",
         "oversized",

@@ -56,9 +56,7 @@ def test_decrement_beyond_stock_is_409_insufficient_stock_and_takes_nothing(
     assert stored_stock(pet.id) == 1
 
 
-def test_decrement_for_an_unknown_or_deleted_pet_is_404(
-    pets_table, rest_event, invoke, add_pet
-):
+def test_decrement_for_an_unknown_or_deleted_pet_is_404(pets_table, rest_event, invoke, add_pet):
     deleted = add_pet()
     delete_pet(deleted.id)
 

@@ -72,7 +72,12 @@ def _call(method: str, path: str, body: str | None = None) -> tuple[int, Any]:
     ("error", "status", "code", "field"),
     [
         (NotFound("No such order."), 404, "NotFound", None),
-        (Conflict("Stale.", code="VersionConflict", field="version"), 409, "VersionConflict", "version"),
+        (
+            Conflict("Stale.", code="VersionConflict", field="version"),
+            409,
+            "VersionConflict",
+            "version",
+        ),
         (Forbidden("Admins only."), 403, "Forbidden", None),
         (Unauthorized("Sign in."), 401, "Unauthorized", None),
         (ValidationError("Bad token.", field="nextToken"), 400, "InvalidRequest", "nextToken"),

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from payments.dal.payment_items import payment_id_for
+from payments.dal.payments_table import PaymentsTable
+from payments.logic.payment_events import announce, order_ref
+from payments.logic.payment_provider import (
+    ChargeApproved,
+    ChargeDeclined,
+    ChargeRequest,
+    PaymentProvider,
+    ProviderUnavailable,
+)
+from payments.logic.refund_order import refund_if_cancelled
+from payments.models import ChargeState, OrderLedger, Payment, PaymentStatus
+from petstore_shared.events.catalog import (
+    InventoryReserved,
+    PaymentFailed,
+    PaymentSucceeded,
+)
+from petstore_shared.events.envelope import Event
+from petstore_shared.observability import logger
+
+TRIES_PER_DELIVERY = 3
+"""Provider calls per delivery of the event; the event's redelivery brings more."""
+MAX_PROVIDER_ATTEMPTS = 6
+"""After this many unavailable answers, the payment fails (provider_unavailable)."""
+BACKOFF_S = 0.05
+PROVIDER_UNAVAILABLE = "provider_unavailable"
+
+
+class ChargeOutcome(StrEnum):
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    """Charged before, superseded, or the order was cancelled first: nothing done."""
+
+
+class ChargeDeferred(Exception):
+    """The provider is unavailable; the event's redelivery will try again."""
+
+
+def charge_reserved_order(
+    event: Event[InventoryReserved],
+    *,
+    payments: PaymentsTable,
+    provider: PaymentProvider,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ChargeOutcome:
+    """Charge the order's payment attempt now that its stock is reserved: at most once
+    per order and attempt, never after the order was cancelled, and refunded at once
+    if the cancellation arrived while the charge was under way."""
+    data = event.data
+    payment_id = payment_id_for(data.order_id, data.attempt)
+    if not _start_or_resume(data, payment_id, payments):
+        return ChargeOutcome.SKIPPED
+    result = _charge(data, payment_id, payments, provider, sleep)
+    ref = order_ref(data)
+    if isinstance(result, ChargeApproved):
+        succeeded = PaymentSucceeded(**ref, payment_id=payment_id, amount=data.amount)
+        recorded = payments.record_charge_succeeded(
+            data.order_id, data.attempt, payment_id, result.charge_id, announce(succeeded)
+        )
+        refund_if_cancelled(data.order_id, payments=payments, provider=provider)
+        return ChargeOutcome.SUCCEEDED if recorded else ChargeOutcome.SKIPPED
+    failed = PaymentFailed(**ref, payment_id=payment_id, amount=data.amount, reason=result.reason)
+    recorded = payments.record_charge_failed(
+        data.order_id, data.attempt, payment_id, result.reason, announce(failed)
+    )
+    return ChargeOutcome.FAILED if recorded else ChargeOutcome.SKIPPED
+
+
+def _start_or_resume(data: InventoryReserved, payment_id: str, payments: PaymentsTable) -> bool:
+    now = datetime.now(UTC)
+    if data.attempt == 1:
+        ledger = OrderLedger(
+            order_id=data.order_id,
+            user_id=data.user_id,
+            pet_id=data.pet_id,
+            quantity=data.quantity,
+            amount=data.amount,
+            attempt=1,
+            state=ChargeState.CHARGING,
+            retryable_attempt=None,
+            succeeded_payment_id=None,
+            cancelled=False,
+            refunded=False,
+        )
+        payment = Payment(
+            payment_id=payment_id,
+            order_id=data.order_id,
+            user_id=data.user_id,
+            attempt=1,
+            amount=data.amount,
+            status=PaymentStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+        )
+        if payments.start_first_charge(ledger, payment, now):
+            return True
+    elif payments.start_retry_charge(data.order_id, data.attempt, now):
+        return True
+    # A charge that an earlier delivery started and did not settle is finished now, even
+    # if the order was cancelled meanwhile: the provider answers a repeated call with the
+    # first result, and a charge that went through is then refunded.
+    ledger_now = payments.find_ledger(data.order_id)
+    resumable = (
+        ledger_now is not None
+        and ledger_now.attempt == data.attempt
+        and ledger_now.state is ChargeState.CHARGING
+    )
+    if resumable:
+        logger.info("Resuming a charge an earlier delivery started")
+    return resumable
+
+
+def _charge(
+    data: InventoryReserved,
+    payment_id: str,
+    payments: PaymentsTable,
+    provider: PaymentProvider,
+    sleep: Callable[[float], None],
+) -> ChargeApproved | ChargeDeclined:
+    for try_index in range(TRIES_PER_DELIVERY):
+        attempt_number = payments.count_charge_attempt(payment_id)
+        request = ChargeRequest(
+            idempotency_key=payment_id,
+            payment_token=data.payment_token,
+            amount=data.amount,
+            attempt_number=attempt_number,
+        )
+        try:
+            return provider.charge(request)
+        except ProviderUnavailable:
+            logger.warning("Payment provider unavailable", extra={"attempt": attempt_number})
+            if attempt_number >= MAX_PROVIDER_ATTEMPTS:
+                return ChargeDeclined(reason=PROVIDER_UNAVAILABLE)
+            if try_index + 1 < TRIES_PER_DELIVERY:
+                sleep(BACKOFF_S * 2**try_index)
+    raise ChargeDeferred(f"Payment provider unavailable for payment {payment_id}")
