@@ -59,7 +59,7 @@ class LocalCloud:
     def start(self) -> float:
         """Start everything; returns the seconds it took."""
         started = time.monotonic()
-        _use_local_credentials()
+        _use_local_credentials(self.config.region)
         ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
         self.emulator = start_emulator(self.config.host, self.config.emulator_port)
         try:
@@ -74,7 +74,7 @@ class LocalCloud:
     def start_functions_only(self) -> None:
         """The emulator, the resources and the functions; no API and no pollers
         (one-off invocations, as `sam local invoke`)."""
-        _use_local_credentials()
+        _use_local_credentials(self.config.region)
         self.emulator = start_emulator(self.config.host, self.config.emulator_port)
         try:
             self._provision()
@@ -172,10 +172,10 @@ class LocalCloud:
         return value
 
 
-def _use_local_credentials() -> None:
-    """The local cloud's own AWS clients sign with the local credentials unless
-    the caller chose others (for example for an external emulator)."""
-    for name, value in LOCAL_CREDENTIALS.items():
+def _use_local_credentials(region: str) -> None:
+    """The local cloud's own AWS clients sign with the local credentials and use
+    the stack's region unless the caller chose others (e.g. for an external emulator)."""
+    for name, value in {**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": region}.items():
         os.environ.setdefault(name, value)
 
 

@@ -71,7 +71,7 @@ def start_emulator(host: str = "127.0.0.1", port: int = 4566, timeout_s: float =
         return Emulator(endpoint_url=external.rstrip("/"))
     ensure_port_free(host, port, "The AWS emulator")
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-m", "localcloud.emulator_server", host, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -382,8 +382,11 @@ class Invoker:
             logical_id: _FunctionPool(spec, base_env, log_sink, max_concurrency_per_function)
             for logical_id, spec in functions.items()
         }
+        log_sink.register(spec.name for spec in functions.values())
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> InvocationResult:
+        """Runs the function's handler on `event`, as Lambda's synchronous Invoke
+        does; `duration_ms` is the handler's run time, without a cold start's init."""
         return self._pool(logical_id).invoke(event)
 
     def warm(self, logical_id: str) -> None:

@@ -9,6 +9,7 @@ import sys
 import threading
 import zlib
 from collections import deque
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from localcloud.model import InvocationResult
@@ -18,6 +19,7 @@ DIM = "\033[2m"
 NAME_COLOURS = ("\033[36m", "\033[35m", "\033[34m", "\033[32m", "\033[33m", "\033[96m")
 LEVEL_COLOURS = {"WARNING": "\033[33m", "WARN": "\033[33m", "ERROR": "\033[31m"}
 LEVEL_COLOURS["CRITICAL"] = LEVEL_COLOURS["ERROR"]
+MAX_PREFIX_WIDTH = 36
 
 
 class LogSink:
@@ -47,7 +49,19 @@ class LogSink:
         self._prefix_width = prefix_width
         self._colour = _wants_colour(self._stream) if colour is None else colour
         self._lines: dict[str, deque[str]] = {}
+        self._shown_names: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    def register(self, function_names: Iterable[str]) -> None:
+        """The functions that will log: the name column is sized to fit them,
+        leaving out a stack prefix they all share (such as "petstore-")."""
+        names = list(function_names)
+        shared = _shared_stack_prefix(names)
+        with self._lock:
+            self._shown_names = {name: name[len(shared) :] for name in names}
+            if names:
+                widest = max(len(shown) for shown in self._shown_names.values())
+                self._prefix_width = min(widest, MAX_PREFIX_WIDTH)
 
     def emit(self, function_name: str, line: str) -> None:
         """A line the function wrote to stdout or stderr."""
@@ -90,8 +104,9 @@ class LogSink:
 
     def _prefix(self, function_name: str) -> str:
         width = self._prefix_width
+        name = self._shown_names.get(function_name, function_name)
         # Stack-generated names share their start, so the end is what tells them apart.
-        name = function_name if len(function_name) <= width else "…" + function_name[-width + 1 :]
+        name = name if len(name) <= width else "…" + name[-width + 1 :]
         padded = name.ljust(width)
         if not self._colour:
             return padded
@@ -153,6 +168,18 @@ def _metric_value(value: object) -> str:
     if isinstance(value, list):
         return "+".join(str(item) for item in value)
     return str(value)
+
+
+def _shared_stack_prefix(names: list[str]) -> str:
+    if len(names) < 2:
+        return ""
+    # The prefix every name shares is the one the alphabetically first and last share.
+    first, last = min(names), max(names)
+    length = 0
+    while length < len(first) and first[length] == last[length]:
+        length += 1
+    common = first[:length]
+    return common[: max(common.rfind("-"), common.rfind("_")) + 1]
 
 
 def _wants_colour(stream: TextIO) -> bool:

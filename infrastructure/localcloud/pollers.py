@@ -270,15 +270,16 @@ class SqsPoller(_BackgroundPoller):
 
     def _run(self) -> None:
         outage = _Outage(f"SQS poller {self.mapping.function} <- {self.mapping.queue_url}")
-        sqs = boto3.session.Session().client(
-            "sqs", **_client_options(self._endpoint_url, self._region)
-        )
+        sqs: SQSClient | None = None
         while not self._stopping.is_set():
             try:
+                if sqs is None:
+                    options = _client_options(self._endpoint_url, self._region)
+                    sqs = boto3.session.Session().client("sqs", **options)
                 messages = self._receive_batch(sqs)
+                outage.recovered()
                 if messages:
                     self._process(sqs, messages)
-                outage.recovered()
             except Exception as error:
                 self._stopping.wait(outage.failed(error))
 
@@ -375,12 +376,17 @@ class StreamPoller(_BackgroundPoller):
     def _run(self) -> None:
         what = f"DynamoDB stream poller {self.mapping.function} <- {self.mapping.table_name}"
         outage = _Outage(what)
-        options = _client_options(self._endpoint_url, self._region)
-        session = boto3.session.Session()
-        streams = session.client("dynamodbstreams", **options)
-        dynamodb = session.client("dynamodb", **options)
+        clients: tuple[DynamoDBStreamsClient, DynamoDBClient] | None = None
         while not self._stopping.is_set():
             try:
+                if clients is None:
+                    options = _client_options(self._endpoint_url, self._region)
+                    session = boto3.session.Session()
+                    clients = (
+                        session.client("dynamodbstreams", **options),
+                        session.client("dynamodb", **options),
+                    )
+                streams, dynamodb = clients
                 if time.monotonic() - self._refreshed_at >= STREAM_REFRESH_INTERVAL_S:
                     self._refresh(streams, dynamodb)
                 delivered = self._poll_shards(streams)
@@ -448,10 +454,14 @@ class StreamPoller(_BackgroundPoller):
             if shard.finished or self._parent_unfinished(shard):
                 continue
             records = self._gather(streams, shard)
-            if records:
-                self._deliver(records)
+            if not records:
+                continue
+            delivered = True
+            if self._deliver(records):
                 shard.checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
-                delivered = True
+            else:
+                # Stopped mid-batch: the next start reads again from the checkpoint.
+                shard.iterator = None
         return delivered
 
     def _parent_unfinished(self, shard: _Shard) -> bool:
@@ -504,8 +514,9 @@ class StreamPoller(_BackgroundPoller):
             )
         return response["ShardIterator"]
 
-    def _deliver(self, records: list[StreamRecord]) -> None:
-        """Invokes until every record succeeded or was discarded, in order."""
+    def _deliver(self, records: list[StreamRecord]) -> bool:
+        """Invokes until every record succeeded or was discarded, in order;
+        False if the poller was stopped first."""
         pending: list[tuple[list[StreamRecord], int]] = [(records, 0)]
         while pending and not self._stopping.is_set():
             batch, retries = pending.pop(0)
@@ -524,6 +535,7 @@ class StreamPoller(_BackgroundPoller):
                 continue
             self._stopping.wait(min(MAX_BACKOFF_S, 0.1 * 2 ** (retries - 1)))
             pending.insert(0, (retry, retries))
+        return not pending
 
     def _failed_tail(self, batch: list[StreamRecord]) -> list[StreamRecord]:
         """The records to retry: the whole batch, or everything from the first

@@ -136,7 +136,7 @@ def _handler_schema(module_name: str, security_schemes: dict[str, Any]) -> Handl
     """The handler's OpenAPI schema, or None for a handler that serves no API route."""
     module = importlib.import_module(module_name)
     resolver = getattr(module, "app", None)
-    if not hasattr(resolver, "get_openapi_schema"):
+    if resolver is None or not hasattr(resolver, "get_openapi_schema"):
         return None
     schema = resolver.get_openapi_schema(title=TITLE, security_schemes=security_schemes)
     dumped: dict[str, Any] = schema.model_dump(mode="json", by_alias=True, exclude_none=True)

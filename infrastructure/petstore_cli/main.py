@@ -13,7 +13,7 @@ from pathlib import Path
 import boto3
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import PortInUseError, free_port
+from localcloud.emulator import LOCAL_CREDENTIALS, PortInUseError, free_port
 from localcloud.model import TemplateError
 from petstore_cli import running_cloud
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
@@ -148,7 +148,13 @@ def command_invoke(args: argparse.Namespace) -> int:
 
 
 def _cognito(endpoint_url: str, region: str) -> object:
-    return boto3.client("cognito-idp", endpoint_url=endpoint_url, region_name=region)
+    return boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 if __name__ == "__main__":

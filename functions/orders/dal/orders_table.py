@@ -26,7 +26,7 @@ from petstore_shared.aws_clients import dynamodb_client
 from petstore_shared.dynamodb_transactions import TransactionCancelled, transact_write
 from petstore_shared.events.envelope import Event
 from petstore_shared.events.outbox import outbox_put
-from petstore_shared.page_tokens import decode_page_token, encode_page_token
+from petstore_shared.page_tokens import query_page
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 USER_INDEX = "byUser"
-_USER_INDEX_KEYS = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 
 @dataclass(frozen=True)
@@ -181,25 +180,20 @@ class OrdersTable:
     ) -> tuple[list[Order], str | None]:
         """One page of the user's orders, newest first, and the token of the next page."""
         partition = user_partition_key(user_id)
-        query: dict[str, Any] = {
-            "TableName": self._table_name,
-            "IndexName": USER_INDEX,
-            "KeyConditionExpression": "gsi1pk = :user",
-            "ExpressionAttributeValues": {":user": {"S": partition}},
-            "ScanIndexForward": False,
-            # One more than asked tells whether another page follows.
-            "Limit": limit + 1,
-        }
-        if next_token:
-            query["ExclusiveStartKey"] = decode_page_token(
-                next_token, _USER_INDEX_KEYS, {"gsi1pk": partition, "sk": ORDER_SORT_KEY}
-            )
-        items = self._client.query(**query).get("Items", [])
-        orders = [order_from_item(item) for item in items[:limit]]
-        if len(items) <= limit:
-            return orders, None
-        last = items[limit - 1]
-        return orders, encode_page_token({name: last[name] for name in _USER_INDEX_KEYS})
+        items, token = query_page(
+            self._client,
+            {
+                "TableName": self._table_name,
+                "IndexName": USER_INDEX,
+                "KeyConditionExpression": "gsi1pk = :user",
+                "ExpressionAttributeValues": {":user": {"S": partition}},
+                "ScanIndexForward": False,
+            },
+            limit,
+            next_token,
+            pinned={"gsi1pk": partition, "sk": ORDER_SORT_KEY},
+        )
+        return [order_from_item(item) for item in items], token
 
     def _change_status(
         self, order_id: str, change: StatusChange, condition: str, values: dict[str, Any]

@@ -35,6 +35,8 @@ PROVIDER_UNAVAILABLE = "provider_unavailable"
 
 class ChargeOutcome(StrEnum):
     SUCCEEDED = "SUCCEEDED"
+    REFUNDED = "REFUNDED"
+    """Charged, then refunded at once: the order was cancelled while it was charged."""
     FAILED = "FAILED"
     SKIPPED = "SKIPPED"
     """Charged before, superseded, or the order was cancelled first: nothing done."""
@@ -65,7 +67,8 @@ def charge_reserved_order(
         recorded = payments.record_charge_succeeded(
             data.order_id, data.attempt, payment_id, result.charge_id, announce(succeeded)
         )
-        refund_if_cancelled(data.order_id, payments=payments, provider=provider)
+        if refund_if_cancelled(data.order_id, payments=payments, provider=provider):
+            return ChargeOutcome.REFUNDED
         return ChargeOutcome.SUCCEEDED if recorded else ChargeOutcome.SKIPPED
     failed = PaymentFailed(**ref, payment_id=payment_id, amount=data.amount, reason=result.reason)
     recorded = payments.record_charge_failed(

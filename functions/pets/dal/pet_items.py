@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from pets.models import Money, Pet, Reservation, ReservationState
 
@@ -83,7 +83,7 @@ def pet_to_item(pet: Pet) -> Item:
     return item
 
 
-def is_listed_pet(item: RawItem | None) -> bool:
+def is_listed_pet(item: RawItem | None) -> TypeGuard[RawItem]:
     """True for a pet the API shows: present and not deleted."""
     return item is not None and "status" in item and item["status"]["S"] != DELETED_STATUS
 

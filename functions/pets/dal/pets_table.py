@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -73,7 +74,9 @@ class PetsTable:
         except ClientError as error:
             if not _is_condition_failure(error):
                 raise
-            if not is_listed_pet(error.response.get("Item")):  # type: ignore[arg-type]
+            # ReturnValuesOnConditionCheckFailure puts the stored item in the error.
+            stored: Mapping[str, Any] = cast(Mapping[str, Any], error.response)
+            if not is_listed_pet(stored.get("Item")):
                 raise PetNotFound(pet.id) from error
             raise VersionConflict(pet.id, expected_version) from error
 

@@ -23,6 +23,8 @@ from localcloud.pollers import SqsPoller
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 pytestmark = pytest.mark.integration
 
@@ -88,7 +90,9 @@ def make_queue(sqs: SQSClient) -> Iterator[Callable[..., Queue]]:
     created: list[str] = []
 
     def make(*, visibility_timeout: int = 1, dead_letter: Queue | None = None) -> Queue:
-        attributes = {"VisibilityTimeout": str(visibility_timeout)}
+        attributes: dict[QueueAttributeNameType, str] = {
+            "VisibilityTimeout": str(visibility_timeout)
+        }
         if dead_letter is not None:
             policy = {"deadLetterTargetArn": dead_letter.arn, "maxReceiveCount": 2}
             attributes["RedrivePolicy"] = json.dumps(policy)
@@ -126,8 +130,10 @@ def start_poller(emulator: Emulator, invoker: Invoker) -> Iterator[Callable[...,
 
 
 def send(sqs: SQSClient, queue: Queue, *bodies: str) -> None:
-    entries = [{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)]
-    sqs.send_message_batch(QueueUrl=queue.url, Entries=entries)  # type: ignore[arg-type]
+    entries: list[SendMessageBatchRequestEntryTypeDef] = [
+        {"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)
+    ]
+    sqs.send_message_batch(QueueUrl=queue.url, Entries=entries)
 
 
 def messages_in(sqs: SQSClient, queue: Queue) -> int:
@@ -299,8 +305,8 @@ def test_the_poller_survives_its_queue_disappearing_and_resumes_when_it_returns(
     send(sqs, queue, "after the outage")
 
     wait_for(lambda: processed(sink, "AllOrNothing") == ["after the outage"])
+    wait_for(lambda: "working again" in caplog.text)
     assert poller.running
-    assert "working again" in caplog.text
 
 
 def test_an_unreachable_endpoint_is_reported_and_stop_stays_prompt(

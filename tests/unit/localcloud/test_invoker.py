@@ -250,8 +250,9 @@ def test_timeout_kills_the_worker_and_the_next_invocation_starts_cold(
     assert timed_out.error_message == "Task timed out after 0.50 seconds"
     assert elapsed < 2
     assert after.ok and after.cold_start
-    assert isinstance(after.payload, dict) and after.payload["pid"] != warm.payload["pid"]
-    wait_for(lambda: not process_exists(warm.payload["pid"]))
+    timed_out_pid = warm.payload["pid"]
+    assert isinstance(after.payload, dict) and after.payload["pid"] != timed_out_pid
+    wait_for(lambda: not process_exists(timed_out_pid))
 
 
 @pytest.mark.parametrize(
@@ -359,10 +360,11 @@ def test_close_stops_every_worker_and_refuses_new_invocations(make_invoker: Make
     invoker = make_invoker(function("Echo", "probe", "app.echo"))
     first = invoker.invoke("Echo", {})
     assert isinstance(first.payload, dict)
+    worker_pid = first.payload["pid"]
 
     invoker.close()
 
-    wait_for(lambda: not process_exists(first.payload["pid"]))
+    wait_for(lambda: not process_exists(worker_pid))
     with pytest.raises(InvokerClosedError):
         invoker.invoke("Echo", {})
 

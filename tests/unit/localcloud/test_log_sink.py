@@ -146,3 +146,17 @@ def test_colour_marks_the_name_and_the_level_when_enabled() -> None:
 
     assert "\033[31mERROR" in terminal.getvalue()
     assert terminal.getvalue().startswith("\033[")
+
+
+def test_registered_names_size_the_column_and_drop_their_shared_stack_prefix() -> None:
+    sink, terminal = terminal_sink()
+    sink.register(["petstore-PlaceOrderFunction", "petstore-NotificationPaymentEventsFunction"])
+
+    sink.emit("petstore-PlaceOrderFunction", "placed")
+    sink.emit("petstore-NotificationPaymentEventsFunction", "sent")
+
+    assert terminal.getvalue().splitlines() == [
+        f"{'PlaceOrderFunction':<33} | placed",
+        "NotificationPaymentEventsFunction | sent",
+    ]
+    assert sink.lines("petstore-PlaceOrderFunction") == ["placed"]

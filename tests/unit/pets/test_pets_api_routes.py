@@ -16,6 +16,25 @@ from pets.logic.release_stock import release_stock
 from pets.models import ReleaseOutcome
 
 
+def _pet_event(
+    rest_event: Any,
+    method: str,
+    pet_id: str,
+    body: Any = None,
+    *,
+    suffix: str = "",
+    caller: str | None = None,
+) -> dict[str, Any]:
+    writer = "admin" if method in {"PUT", "DELETE"} else "anonymous"
+    return rest_event(
+        method,
+        f"/pets/{pet_id}{suffix}",
+        resource=f"/pets/{{petId}}{suffix}",
+        caller=caller or writer,
+        body=body,
+    )
+
+
 def test_admin_adds_a_pet_and_gets_201_with_location_and_version_1(
     pets_table, rest_event, invoke, pet_body
 ):
@@ -199,20 +218,10 @@ def test_decrement_inventory_reserves_stock_for_the_order(
     assert stored_stock(pet.id) == 3
 
 
-def _pet_event(
-    rest_event: Any,
-    method: str,
-    pet_id: str,
-    body: Any = None,
-    *,
-    suffix: str = "",
-    caller: str | None = None,
-) -> dict[str, Any]:
-    writer = "admin" if method in {"PUT", "DELETE"} else "anonymous"
-    return rest_event(
-        method,
-        f"/pets/{pet_id}{suffix}",
-        resource=f"/pets/{{petId}}{suffix}",
-        caller=caller or writer,
-        body=body,
-    )
+def test_write_without_a_caller_identity_is_401_even_if_the_gateway_let_it_through(
+    pets_table, rest_event, invoke, pet_body
+):
+    response = invoke(handle_create_pet, rest_event("POST", "/pets", body=pet_body))
+
+    assert response.status == 401
+    assert response.body["error"]["code"] == "Unauthorized"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pets.dal.stock_reservations import StockReservations
 from pets.errors import (
     InsufficientStock,
     PetNotFound,
@@ -18,7 +19,7 @@ from pets.handlers import handle_decrement_inventory
 from pets.logic.delete_pet import delete_pet
 from pets.logic.release_stock import release_stock
 from pets.logic.reserve_stock import reserve_stock
-from pets.models import ReleaseOutcome, ReservationState
+from pets.models import ReleaseOutcome, Reservation, ReservationState
 from petstore_shared.domain_errors import ValidationError
 
 
@@ -192,3 +193,23 @@ def test_concurrent_releases_of_one_reservation_give_the_stock_back_once(
 
     assert outcomes.count(ReleaseOutcome.RELEASED) == 1
     assert stored_stock(pet.id) == 4
+
+
+def test_release_that_loses_the_race_to_a_reserve_releases_that_reservation(
+    pets_table, add_pet, stored_stock, monkeypatch
+):
+    pet = add_pet(stock=5)
+    reserve_stock(pet.id, "order-1", 2)
+    find_reservation = StockReservations.find_reservation
+    reads: list[str] = []
+
+    def first_read_before_the_reserve_landed(
+        reservations: StockReservations, pet_id: str, order_id: str
+    ) -> Reservation | None:
+        reads.append(order_id)
+        return None if len(reads) == 1 else find_reservation(reservations, pet_id, order_id)
+
+    monkeypatch.setattr(StockReservations, "find_reservation", first_read_before_the_reserve_landed)
+
+    assert release_stock(pet.id, "order-1") is ReleaseOutcome.RELEASED
+    assert stored_stock(pet.id) == 5

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import pytest
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from petstore_shared.domain_errors import (
@@ -64,7 +65,7 @@ def _call(method: str, path: str, body: str | None = None) -> tuple[int, Any]:
         "body": body,
         "isBase64Encoded": False,
     }
-    result = app.resolve(event, None)
+    result = app.resolve(event, LambdaContext())
     return result["statusCode"], json.loads(result["body"])
 
 

@@ -1,14 +1,15 @@
 """AWS clients, created lazily and reused across invocations.
 
-They are built from botocore directly: importing boto3 also imports s3transfer, which
-no service here uses and which adds about 0.1 s to every cold start. botocore reads
-AWS_ENDPOINT_URL by itself, which is how the local cloud points clients at its emulator.
+They are built from botocore directly: importing boto3 also imports s3transfer, which no
+service here uses (about 25 ms, a tenth of the client's cold start, measured here).
+botocore reads AWS_ENDPOINT_URL by itself, which is how the local cloud points clients at
+its emulator.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -21,5 +22,4 @@ def dynamodb_client() -> DynamoDBClient:
 
     session = botocore.session.get_session()
     config = Config(retries={"mode": "standard", "max_attempts": 5})
-    client: DynamoDBClient = session.create_client("dynamodb", config=config)
-    return client
+    return cast("DynamoDBClient", session.create_client("dynamodb", config=config))

@@ -166,7 +166,7 @@ def _most_telling(details: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
 
 
 def _is_response_error(detail: Mapping[str, Any]) -> bool:
-    location = detail.get("loc") or ()
+    location: Sequence[Any] = detail.get("loc") or ()
     return bool(location) and location[0] == "response"
 
 

@@ -3,7 +3,7 @@
 The service name comes from POWERTOOLS_SERVICE_NAME and the metrics namespace from
 POWERTOOLS_METRICS_NAMESPACE. `tracer` and `metrics` are created on first import of
 the name, so a function that does not use them does not pay for them at cold start
-(the X-Ray SDK alone costs about half a second).
+(creating the Tracer costs about 0.2 s on top of botocore, measured here).
 """
 
 from __future__ import annotations

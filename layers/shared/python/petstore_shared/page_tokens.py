@@ -11,11 +11,15 @@ import base64
 import binascii
 import json
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from petstore_shared.domain_errors import ValidationError
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
 MAX_TOKEN_CHARS = 2048
+INDEX_KEY_NAMES = ("pk", "sk", "gsi1pk", "gsi1sk")
 
 
 class InvalidNextToken(ValidationError):
@@ -59,3 +63,23 @@ def _decode_document(token: str) -> dict[str, str]:
     ):
         raise InvalidNextToken()
     return document
+
+
+def query_page(
+    client: DynamoDBClient,
+    query: dict[str, Any],
+    limit: int,
+    next_token: str | None,
+    pinned: Mapping[str, str],
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a DynamoDB query over an index with keys pk, sk, gsi1pk and gsi1sk,
+    and the token of the next page (None on the last). `pinned` are the key values every
+    item of the listing shares; a token with others is refused."""
+    request = {**query, "Limit": limit + 1}  # one more than asked tells whether more follow
+    if next_token:
+        request["ExclusiveStartKey"] = decode_page_token(next_token, INDEX_KEY_NAMES, pinned)
+    items: list[dict[str, Any]] = list(client.query(**request).get("Items", []))
+    if len(items) <= limit:
+        return items, None
+    last = items[limit - 1]
+    return items[:limit], encode_page_token({name: last[name] for name in INDEX_KEY_NAMES})

@@ -1,0 +1,1 @@
+"""Adapters of the notification channel port (`notifications.logic.notification_channel`)."""

@@ -1,0 +1,1 @@
+"""Use cases of the Notifications service, one module per use case."""

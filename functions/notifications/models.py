@@ -1,0 +1,61 @@
+"""The notifications service's models. JSON names are camelCase; Python names are
+snake_case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="forbid",
+        frozen=True,
+    )
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "PENDING"
+    """Stored; not delivered yet (delivery is retried)."""
+    SENT = "SENT"
+
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
+]
+
+
+class Notification(ApiModel):
+    notification_id: str
+    user_id: str
+    subject: str
+    message: str
+    order_id: str | None = None
+    event_type: str | None = Field(
+        default=None, description="The event it tells about; absent for custom notifications."
+    )
+    status: NotificationStatus
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class CustomNotificationRequest(ApiModel):
+    user_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    subject: Subject
+    message: MessageText
+
+
+class NotificationPage(ApiModel):
+    items: list[Notification]
+    next_token: str | None = Field(
+        default=None, description="Pass as `nextToken` for the next page; absent on the last."
+    )

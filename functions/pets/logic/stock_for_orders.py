@@ -1,0 +1,75 @@
+"""The inventory's part in the order saga: hold stock when an order is placed (or its
+payment retried), give it back when the payment fails or the order is cancelled, and
+announce the outcome of each reservation (inventory.reserved | inventory.rejected).
+
+Reserving and releasing are idempotent per reservation (see reserve_stock and
+release_stock), and they run their own transactions; the outcome's event is written to
+the outbox right after, with an id derived from the order and attempt, so that running
+the whole step again after a crash finds the stock held and writes no second event.
+
+Each payment attempt of an order holds stock under its own reservation: the order id
+for the first, `<orderId>.<attempt>` for a retry, because a released reservation can
+never be reserved again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pets.errors import InsufficientStock, PetNotFound, ReservationReleased
+from pets.logic.release_stock import release_stock
+from pets.logic.reserve_stock import reserve_stock
+from pets.models import ReleaseOutcome
+from petstore_shared.events.catalog import (
+    InventoryRejected,
+    InventoryReserved,
+    OrderPlaced,
+    OrderRef,
+    PaymentRetryRequested,
+)
+from petstore_shared.events.envelope import Event, EventData, derived_event_id, new_event
+
+EVENT_SOURCE = "petstore.inventory"
+RecordEvent = Callable[[Event[Any]], object]
+_REF_FIELDS = {"order_id", "user_id", "pet_id", "quantity", "attempt"}
+
+
+def reservation_id_for(order_id: str, attempt: int) -> str:
+    return order_id if attempt == 1 else f"{order_id}.{attempt}"
+
+
+def reserve_for_order(
+    event: Event[OrderPlaced] | Event[PaymentRetryRequested], *, record_event: RecordEvent
+) -> EventData:
+    """Hold the order's stock for its payment attempt and record the outcome's event.
+    A rejection closes the reservation for good, so that a redelivery cannot reserve
+    after a rejection was announced."""
+    data = event.data
+    ref = data.model_dump(include=_REF_FIELDS, by_alias=False)
+    reservation_id = reservation_id_for(data.order_id, data.attempt)
+    outcome: EventData
+    try:
+        reserve_stock(data.pet_id, reservation_id, data.quantity)
+        outcome = InventoryReserved(**ref, amount=data.amount, payment_token=data.payment_token)
+    except InsufficientStock:
+        release_stock(data.pet_id, reservation_id)
+        outcome = InventoryRejected(**ref, reason="out_of_stock")
+    except PetNotFound:
+        outcome = InventoryRejected(**ref, reason="pet_not_found")
+    except ReservationReleased:
+        outcome = InventoryRejected(**ref, reason="reservation_released")
+    record_event(_announce(outcome, data))
+    return outcome
+
+
+def release_for_order(event: Event[Any]) -> ReleaseOutcome:
+    """Give back the stock the order's payment attempt holds (order.cancelled,
+    payment.failed); if the reservation has not happened yet, it never will."""
+    data: OrderRef = event.data
+    return release_stock(data.pet_id, reservation_id_for(data.order_id, data.attempt))
+
+
+def _announce(outcome: EventData, cause: OrderRef) -> Event[Any]:
+    event_id = derived_event_id(cause.order_id, outcome.event_type, cause.attempt)
+    return new_event(outcome, source=EVENT_SOURCE, event_id=event_id)

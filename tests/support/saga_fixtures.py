@@ -1,0 +1,175 @@
+"""Fixtures of the saga's unit tests (orders, payments, notifications, events): the whole
+template in moto's in-process mock, shoppers, pets, and REST API (v1) events. Each unit
+test folder's conftest imports the fixtures it uses from here."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from support.in_process_saga import InProcessSaga, LambdaContextStub, create_in_process_saga
+
+# Set before any handler module is imported: Powertools reads them when the handlers'
+# Logger and Metrics are created, as Lambda's Globals set them before the code loads.
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "PetStore")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "unit")
+
+SHOPPER_CLAIMS = {
+    "alice": {"sub": "user-alice", "cognito:username": "alice"},
+    "bob": {"sub": "user-bob", "cognito:username": "bob"},
+    "admin": {"sub": "user-admin", "cognito:username": "admin", "cognito:groups": "admin"},
+}
+
+
+def forget_cold_start_state() -> None:
+    """Each test starts as a fresh execution environment would: settings, tables, the
+    event bus and the providers are built again from the environment."""
+    from notifications.channels.topic_channel import topic_channel_from_environment
+    from notifications.dal.notifications_table import notifications_table_from_environment
+    from orders.dal.orders_table import orders_table_from_environment
+    from orders.dal.pet_catalog import pet_catalog_from_environment
+    from payments.dal.payments_table import payments_table_from_environment
+    from payments.providers import payment_provider_from_environment
+    from pets.dal.pets_table import pets_table_from_environment
+    from pets.dal.stock_reservations import stock_reservations_from_environment
+    from petstore_shared.events.sns_bus import sns_event_bus_from_environment
+    from petstore_shared.settings import load_settings
+
+    for cached in (
+        load_settings,
+        sns_event_bus_from_environment,
+        orders_table_from_environment,
+        pet_catalog_from_environment,
+        payments_table_from_environment,
+        payment_provider_from_environment,
+        notifications_table_from_environment,
+        topic_channel_from_environment,
+        pets_table_from_environment,
+        stock_reservations_from_environment,
+    ):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def saga(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessSaga]:
+    """Every resource of template.yaml in moto, the functions' environment set, and the
+    pumps that run the real handlers between them."""
+    monkeypatch.setattr("payments.logic.charge_order.BACKOFF_S", 0.0)
+    with mock_aws():
+        created = create_in_process_saga()
+        for name, value in created.environment.items():
+            monkeypatch.setenv(name, value)
+        forget_cold_start_state()
+        yield created
+        forget_cold_start_state()
+
+
+def caller(name: str) -> Any:
+    from petstore_shared.caller_identity import caller_from_claims
+
+    return caller_from_claims(SHOPPER_CLAIMS[name])
+
+
+@pytest.fixture
+def alice() -> Any:
+    return caller("alice")
+
+
+@pytest.fixture
+def bob() -> Any:
+    return caller("bob")
+
+
+@pytest.fixture
+def admin() -> Any:
+    return caller("admin")
+
+
+@pytest.fixture
+def add_pet(saga: InProcessSaga) -> Callable[..., str]:
+    """Adds a pet (through the pets service's own use case); returns its id."""
+    from pets.logic.create_pet import create_pet
+    from pets.models import PetDetails
+
+    def add(stock: int = 10, price: str = "100.00") -> str:
+        details = {
+            "name": "Rex",
+            "species": "dog",
+            "price": {"amount": Decimal(price), "currency": "EUR"},
+            "stock": stock,
+        }
+        return create_pet(PetDetails.model_validate(details)).id
+
+    return add
+
+
+@pytest.fixture
+def stock_of(saga: InProcessSaga) -> Callable[[str], int]:
+    from pets.dal.pets_table import pets_table_from_environment
+
+    def read(pet_id: str) -> int:
+        pet = pets_table_from_environment().find_pet(pet_id)
+        assert pet is not None
+        return pet.stock
+
+    return read
+
+
+def rest_event(
+    method: str,
+    path: str,
+    *,
+    caller: str | None = None,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A REST API (v1) proxy event as API Gateway sends it, for a shopper (or none)."""
+    request_headers = {"Content-Type": "application/json", **(headers or {})}
+    claims = SHOPPER_CLAIMS[caller] if caller else None
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": request_headers,
+        "multiValueHeaders": {name: [value] for name, value in request_headers.items()},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": None,
+        "requestContext": {
+            "accountId": "123456789012",
+            "authorizer": {"claims": claims} if claims else None,
+            "httpMethod": method,
+            "identity": {"sourceIp": "127.0.0.1", "userArn": None},
+            "path": f"/dev{path}",
+            "requestId": str(uuid.uuid4()),
+            "resourcePath": path,
+            "stage": "dev",
+        },
+        "body": body if isinstance(body, str) or body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def call_api(handler: Any, event: dict[str, Any]) -> ApiAnswer:
+    """A handler module's `lambda_handler` called as API Gateway calls it."""
+    result = handler.lambda_handler(event, LambdaContextStub("unit-api"))
+    headers = {name: values[-1] for name, values in (result.get("multiValueHeaders") or {}).items()}
+    headers.update(result.get("headers") or {})
+    raw = result.get("body")
+    return ApiAnswer(result["statusCode"], json.loads(raw) if raw else None, headers)
