@@ -301,24 +301,10 @@ def _as_lambda_stream_record(record: dict[str, Any]) -> dict[str, Any]:
 def create_in_process_saga() -> InProcessSaga:
     """Inside an active `mock_aws()`: every resource of the template, and the functions'
     environment (also set in `os.environ` by the caller)."""
-    dynamodb = client("dynamodb")
-    table_names = {}
-    for logical_id, properties in resources_of_type("AWS::DynamoDB::Table").items():
-        request: dict[str, Any] = {
-            "TableName": logical_id,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties["BillingMode"],
-        }
-        if "GlobalSecondaryIndexes" in properties:
-            request["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-        if "StreamSpecification" in properties:
-            request["StreamSpecification"] = {
-                "StreamEnabled": True,
-                **properties["StreamSpecification"],
-            }
-        dynamodb.create_table(**request)
-        table_names[logical_id] = logical_id
+    table_names = {
+        logical_id: create_table(logical_id, logical_id)
+        for logical_id in resources_of_type("AWS::DynamoDB::Table")
+    }
     sns = client("sns")
     topic_arns = {
         logical_id: sns.create_topic(Name=logical_id)["TopicArn"]
@@ -353,6 +339,26 @@ def create_in_process_saga() -> InProcessSaga:
         environment=dict(_functions_environment(names)),
         tap_url=tap_url,
     )
+
+
+def create_table(logical_id: str, table_name: str) -> str:
+    """A table as the template defines `logical_id`, named `table_name`."""
+    properties = resources_of_type("AWS::DynamoDB::Table")[logical_id]
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties["BillingMode"],
+    }
+    if "GlobalSecondaryIndexes" in properties:
+        request["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+    if "StreamSpecification" in properties:
+        request["StreamSpecification"] = {
+            "StreamEnabled": True,
+            **properties["StreamSpecification"],
+        }
+    client("dynamodb").create_table(**request)
+    return table_name
 
 
 def _create_queues() -> tuple[dict[str, str], dict[str, str]]:

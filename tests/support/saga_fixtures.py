@@ -173,3 +173,55 @@ def call_api(handler: Any, event: dict[str, Any]) -> ApiAnswer:
     headers.update(result.get("headers") or {})
     raw = result.get("body")
     return ApiAnswer(result["statusCode"], json.loads(raw) if raw else None, headers)
+
+
+@pytest.fixture
+def place_order(saga: InProcessSaga, add_pet: Callable[..., str]) -> Callable[..., str]:
+    """Places an order through POST /orders; returns its id."""
+    from orders.handlers import handle_place_order
+
+    def place(
+        pet_id: str | None = None, token: str = "tok_visa", quantity: int = 1, caller: str = "alice"
+    ) -> str:
+        body = {"petId": pet_id or add_pet(), "quantity": quantity, "paymentToken": token}
+        answer = call_api(
+            handle_place_order, rest_event("POST", "/orders", caller=caller, body=body)
+        )
+        assert answer.status == 201, answer.body
+        order_id: str = answer.body["orderId"]
+        return order_id
+
+    return place
+
+
+@pytest.fixture
+def order_of(saga: InProcessSaga) -> Callable[[str], Any]:
+    """The order as the orders service has it now (with its history)."""
+    from orders.dal.orders_table import orders_table_from_environment
+
+    def read(order_id: str) -> Any:
+        order = orders_table_from_environment().find_order_with_history(order_id)
+        assert order is not None
+        return order
+
+    return read
+
+
+@pytest.fixture
+def payments_of(saga: InProcessSaga) -> Callable[[str], list[Any]]:
+    """The order's payment attempts as the payments service has them now."""
+    from payments.dal.payments_table import payments_table_from_environment
+
+    def read(order_id: str) -> list[Any]:
+        return payments_table_from_environment().list_order_payments(order_id)
+
+    return read
+
+
+def events_of(saga: InProcessSaga, order_id: str, event_type: str | None = None) -> list[Any]:
+    """What was published about the order (of one type, if given)."""
+    return [
+        event
+        for event in saga.published()
+        if event.correlation_id == order_id and event_type in (None, event.type)
+    ]

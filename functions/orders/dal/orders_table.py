@@ -271,8 +271,11 @@ def _predecessor_condition(transition: Transition, attempt: int) -> tuple[str, d
                 for name, status in zip(names, sorted(statuses), strict=True)
             }
         )
-        clauses.append(f"(attempt {comparison} :attempt AND #status IN ({', '.join(names)}))")
-    return " OR ".join(clauses), values
+        clauses.append(f"attempt {comparison} :attempt AND #status IN ({', '.join(names)})")
+    # DynamoDB refuses redundant parentheses, so a single clause goes bare.
+    if len(clauses) == 1:
+        return clauses[0], values
+    return " OR ".join(f"({clause})" for clause in clauses), values
 
 
 @cache

@@ -1,3 +1,13 @@
 """The saga's unit fixtures (support.saga_fixtures): the template in moto, in-process."""
 
-from support.saga_fixtures import add_pet, admin, alice, bob, saga, stock_of  # noqa: F401
+from support.saga_fixtures import (  # noqa: F401
+    add_pet,
+    admin,
+    alice,
+    bob,
+    order_of,
+    payments_of,
+    place_order,
+    saga,
+    stock_of,
+)

@@ -4,6 +4,8 @@ moves backwards, and every change leaves one history entry and one event."""
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -28,7 +30,8 @@ from petstore_shared.events.catalog import (
     PaymentSucceeded,
 )
 from petstore_shared.events.envelope import EventData, new_event
-from support.in_process_saga import InProcessSaga
+from petstore_shared.settings import load_settings
+from support.in_process_saga import InProcessSaga, create_table
 
 S = OrderStatus
 RANK = {S.PENDING: 0, S.RESERVED: 1, S.CONFIRMED: 2, S.REJECTED: 2, S.PAYMENT_FAILED: 2}
@@ -60,18 +63,23 @@ def saga_event(kind: type[EventData], attempt: int, order: dict[str, Any]) -> An
 EVENT_KINDS = st.sampled_from(
     [InventoryReserved, InventoryRejected, PaymentSucceeded, PaymentFailed, PaymentRetryRequested]
 )
-STEPS = st.lists(
-    st.one_of(st.tuples(EVENT_KINDS, st.integers(1, 3)), st.just(CANCEL)), max_size=14
-)
+STEPS = st.lists(st.one_of(st.tuples(EVENT_KINDS, st.integers(1, 3)), st.just(CANCEL)), max_size=14)
 
 
 @pytest.fixture
 def new_order(
-    saga: InProcessSaga, add_pet: Callable[..., str], alice: Any
+    saga: InProcessSaga, add_pet: Callable[..., str], alice: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[[], dict[str, Any]]:
+    """Places an order for alice, in an orders table of its own: moto copies a whole table
+    for each transaction, which a table shared by many examples makes slow."""
     pet_id = add_pet(stock=1_000)
+    tables = itertools.count(1)
 
     def place() -> dict[str, Any]:
+        table_name = create_table("OrdersTable", f"OrdersTable-{next(tables)}")
+        monkeypatch.setenv("ORDERS_TABLE_NAME", table_name)
+        orders_table_from_environment.cache_clear()
+        load_settings.cache_clear()
         placed = place_order(
             alice.user_id,
             PlaceOrderRequest(pet_id=pet_id, quantity=1, payment_token="tok_visa"),
@@ -94,8 +102,8 @@ def new_order(
 def test_no_sequence_of_events_moves_an_order_backwards(
     new_order: Callable[[], dict[str, Any]], alice: Any, steps: list[Any]
 ) -> None:
-    orders = orders_table_from_environment()
     order = new_order()
+    orders = orders_table_from_environment()
     current = orders.find_order(order["order_id"])
     assert current is not None
     changes = 0
@@ -128,7 +136,7 @@ def outbox_events_of(order_id: str) -> list[Any]:
     from petstore_shared.aws_clients import dynamodb_client
 
     response = dynamodb_client().query(
-        TableName="OrdersTable",
+        TableName=os.environ["ORDERS_TABLE_NAME"],
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": f"OUTBOX#{order_id}"}},
     )
@@ -138,8 +146,8 @@ def outbox_events_of(order_id: str) -> list[Any]:
 def test_a_payment_result_arriving_before_the_reservation_confirms_the_order(
     new_order: Callable[[], dict[str, Any]],
 ) -> None:
-    orders = orders_table_from_environment()
     order = new_order()
+    orders = orders_table_from_environment()
 
     apply_saga_event(saga_event(PaymentSucceeded, 1, order), orders=orders)
     late_reservation = apply_saga_event(saga_event(InventoryReserved, 1, order), orders=orders)
@@ -152,8 +160,8 @@ def test_a_payment_result_arriving_before_the_reservation_confirms_the_order(
 def test_a_retry_moves_a_failed_order_to_the_next_attempt_and_ignores_the_old_one(
     new_order: Callable[[], dict[str, Any]],
 ) -> None:
-    orders = orders_table_from_environment()
     order = new_order()
+    orders = orders_table_from_environment()
     for kind, attempt in [(InventoryReserved, 1), (PaymentFailed, 1), (PaymentRetryRequested, 2)]:
         apply_saga_event(saga_event(kind, attempt, order), orders=orders)
 

@@ -147,9 +147,7 @@ def test_an_order_is_shown_to_its_owner_and_admins_and_not_found_for_others(pet:
     ]
 
     def get(caller: str) -> ApiAnswer:
-        return call_api(
-            handle_get_order, rest_event("GET", f"/orders/{order_id}", caller=caller)
-        )
+        return call_api(handle_get_order, rest_event("GET", f"/orders/{order_id}", caller=caller))
 
     assert get("alice").status == 200
     assert get("admin").status == 200
