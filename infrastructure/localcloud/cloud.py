@@ -56,17 +56,21 @@ class LocalCloud:
     def endpoint_url(self) -> str:
         return self._require(self.emulator, "emulator").endpoint_url
 
-    def start(self) -> float:
-        """Start everything; returns the seconds it took."""
+    def start(self, emulator: Emulator | None = None) -> float:
+        """Start everything; returns the seconds it took. `emulator` is one the
+        caller launched ahead (see `launch_emulator`); by default it is started here."""
         started = time.monotonic()
         _use_local_credentials(self.config.region)
-        ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
-        self.emulator = start_emulator(self.config.host, self.config.emulator_port)
         try:
+            ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
+            self.emulator = emulator or start_emulator(self.config.host, self.config.emulator_port)
+            self.emulator.wait_ready()
             self._provision()
             self._start_api()
             self._start_pollers()
         except BaseException:
+            if emulator is not None:
+                emulator.stop()
             self.stop()
             raise
         return time.monotonic() - started
@@ -84,6 +88,13 @@ class LocalCloud:
 
     def invoke(self, logical_id: str, event: dict[str, object]) -> InvocationResult:
         return self._require(self.invoker, "invoker").invoke(logical_id, event)
+
+    def warm_route(self, method: str, path: str) -> None:
+        """Start the worker of the function behind an API route ahead of its first call."""
+        stack = self._require(self.stack, "stack")
+        for route in stack.routes:
+            if route.method == method and route.path == path:
+                self._require(self.invoker, "invoker").warm(route.function)
 
     def reset(self) -> None:
         """Empty every table, queue and user pool: the emulator is wiped and the
@@ -140,7 +151,11 @@ class LocalCloud:
             account_id=stack.account_id,
             cognito=CognitoVerifier(self.endpoint_url, stack.region, stack.user_pools),
             sigv4=SigV4Verifier(
-                {LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"]: LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]},
+                {
+                    LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"]: LOCAL_CREDENTIALS[
+                        "AWS_SECRET_ACCESS_KEY"
+                    ]
+                },
                 stack.region,
                 stack.account_id,
             ),

@@ -47,6 +47,13 @@ class Emulator:
     def is_embedded(self) -> bool:
         return self.process is not None
 
+    def wait_ready(self, timeout_s: float = 15) -> None:
+        try:
+            _wait_ready(self.endpoint_url, timeout_s, self.process)
+        except BaseException:
+            self.stop()
+            raise
+
     def reset(self) -> None:
         """Forget every resource and item (moto only)."""
         if self.is_embedded:
@@ -64,10 +71,18 @@ class Emulator:
 
 
 def start_emulator(host: str = "127.0.0.1", port: int = 4566, timeout_s: float = 15) -> Emulator:
-    """Use `AWS_ENDPOINT_URL` when set; otherwise start moto's server on host:port."""
+    """Use `AWS_ENDPOINT_URL` when set; otherwise start moto's server on host:port.
+    Returns once the emulator answers."""
+    emulator = launch_emulator(host, port)
+    emulator.wait_ready(timeout_s)
+    return emulator
+
+
+def launch_emulator(host: str = "127.0.0.1", port: int = 4566) -> Emulator:
+    """Like `start_emulator`, but returns at once: the caller does other work while
+    the emulator boots and calls `wait_ready()` before using it."""
     external = os.environ.get("AWS_ENDPOINT_URL")
     if external:
-        _wait_ready(external, timeout_s, process=None)
         return Emulator(endpoint_url=external.rstrip("/"))
     ensure_port_free(host, port, "The AWS emulator")
     process = subprocess.Popen(
@@ -75,13 +90,7 @@ def start_emulator(host: str = "127.0.0.1", port: int = 4566, timeout_s: float =
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    endpoint = f"http://{host}:{port}"
-    try:
-        _wait_ready(endpoint, timeout_s, process)
-    except BaseException:
-        process.kill()
-        raise
-    return Emulator(endpoint_url=endpoint, process=process)
+    return Emulator(endpoint_url=f"http://{host}:{port}", process=process)
 
 
 def _wait_ready(endpoint: str, timeout_s: float, process: subprocess.Popen[bytes] | None) -> None:

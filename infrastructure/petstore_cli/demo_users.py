@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ class UnknownUserError(Exception):
 def create_demo_users(cognito: Any, pool_id: str) -> None:
     """Create the demo users with a permanent password; safe to call again."""
     for user in DEMO_USERS:
-        try:
+        with contextlib.suppress(cognito.exceptions.UsernameExistsException):
             cognito.admin_create_user(
                 UserPoolId=pool_id,
                 Username=user.username,
@@ -41,8 +42,6 @@ def create_demo_users(cognito: Any, pool_id: str) -> None:
                     {"Name": "email_verified", "Value": "true"},
                 ],
             )
-        except cognito.exceptions.UsernameExistsException:
-            pass
         cognito.admin_set_user_password(
             UserPoolId=pool_id, Username=user.username, Password=DEMO_PASSWORD, Permanent=True
         )

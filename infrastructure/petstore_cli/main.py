@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3
-
-from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import LOCAL_CREDENTIALS, PortInUseError, free_port
+from localcloud.emulator import LOCAL_CREDENTIALS, PortInUseError, free_port, launch_emulator
 from localcloud.model import TemplateError
 from petstore_cli import running_cloud
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
 from petstore_cli.local_pages import api_document_pages
 from petstore_cli.seed import SeedError, seed_demo_data
 
+if TYPE_CHECKING:
+    from localcloud.cloud import LocalCloud
+
+STARTED = time.monotonic()
 STACK_NAME = "petstore"
 
 
@@ -62,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def command_up(args: argparse.Namespace) -> int:
+    print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
+    # The emulator boots in its own process while this one imports the local cloud.
+    emulator = launch_emulator(port=args.emulator_port)
+    from localcloud.cloud import LocalCloud, LocalCloudConfig
+
     cloud = LocalCloud(
         LocalCloudConfig(
             template=args.template,
@@ -71,14 +80,14 @@ def command_up(args: argparse.Namespace) -> int:
             local_pages=api_document_pages(),
         )
     )
-    print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
-        seconds = cloud.start()
+        cloud.start(emulator)
         stack = cloud.stack
         assert stack is not None
         if not args.no_seed:
+            cloud.warm_route("POST", "/pets")
             cognito = _cognito(cloud.endpoint_url, stack.region)
             pets = seed_demo_data(
                 cloud.api_url,
@@ -97,6 +106,7 @@ def command_up(args: argparse.Namespace) -> int:
             )
         )
         _print_urls(cloud, stack.outputs)
+        seconds = time.monotonic() - STARTED
         print(f"Pet store ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
         stopping.wait()
     except KeyboardInterrupt:
@@ -112,26 +122,28 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  API           {cloud.api_url}   (docs: {cloud.api_url}/docs)")
     print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
     print(f"  User pool     {outputs.get('UserPoolId', '?')}")
-    print('  Try:          curl -H "Authorization: Bearer $(petstore token alice)" ' + cloud.api_url)
+    print(
+        '  Try:          curl -H "Authorization: Bearer $(petstore token alice)" ' + cloud.api_url
+    )
 
 
 def command_token(args: argparse.Namespace) -> int:
     cloud = running_cloud.load()
     cognito = _cognito(cloud.endpoint_url, cloud.region)
     print(
-        id_token(
-            cognito, cloud.outputs["UserPoolId"], cloud.outputs["UserPoolClientId"], args.user
-        )
+        id_token(cognito, cloud.outputs["UserPoolId"], cloud.outputs["UserPoolClientId"], args.user)
     )
     return 0
 
 
 def command_invoke(args: argparse.Namespace) -> int:
+    from localcloud.cloud import LocalCloud, LocalCloudConfig
+
     event = json.loads(sys.stdin.read() if str(args.event) == "-" else args.event.read_text())
-    try:
+    # Into the running local cloud's emulator if there is one; otherwise into an
+    # emulator of its own, on a free port, for this one call.
+    with contextlib.suppress(running_cloud.NotRunningError):
         os.environ["AWS_ENDPOINT_URL"] = running_cloud.load().endpoint_url
-    except running_cloud.NotRunningError:
-        pass  # no running cloud: an emulator of its own, on a free port, for this one call
     cloud = LocalCloud(
         LocalCloudConfig(template=args.template, stack_name=STACK_NAME, emulator_port=free_port())
     )
@@ -148,6 +160,8 @@ def command_invoke(args: argparse.Namespace) -> int:
 
 
 def _cognito(endpoint_url: str, region: str) -> object:
+    import boto3
+
     return boto3.client(
         "cognito-idp",
         endpoint_url=endpoint_url,

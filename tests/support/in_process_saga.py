@@ -160,7 +160,7 @@ class InProcessSaga:
     tap_url: str
     """A queue subscribed to every topic with no filter: what was published."""
     _published: list[Any] = field(default_factory=list)
-    _stream_iterators: dict[str, str] = field(default_factory=dict)
+    _read_up_to: dict[str, str] = field(default_factory=dict)
     _pending_stream_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- moving events
@@ -263,19 +263,29 @@ class InProcessSaga:
 
     # ---------------------------------------------------------------- plumbing
     def _stream_records(self, table: str) -> list[dict[str, Any]]:
+        """New records of the table's stream. The iterator is taken afresh each time:
+        moto swaps in a copy of the table (and of its stream) when a transaction is
+        cancelled, so an iterator kept from before reads the discarded copy, with the
+        cancelled writes and without any later ones."""
         pending = self._pending_stream_records.pop(table, [])
         streams = client("dynamodbstreams")
-        if table not in self._stream_iterators:
-            stream_arn = client("dynamodb").describe_table(TableName=self.table_names[table])[
-                "Table"
-            ]["LatestStreamArn"]
-            shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
-            self._stream_iterators[table] = streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
-        response = streams.get_records(ShardIterator=self._stream_iterators[table])
-        self._stream_iterators[table] = response["NextShardIterator"]
-        return pending + [_as_lambda_stream_record(record) for record in response["Records"]]
+        stream_arn = client("dynamodb").describe_table(TableName=self.table_names[table])["Table"][
+            "LatestStreamArn"
+        ]
+        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+        position: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
+        if table in self._read_up_to:
+            position = {
+                "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
+                "SequenceNumber": self._read_up_to[table],
+            }
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=shard["ShardId"], **position
+        )["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator)["Records"]
+        if records:
+            self._read_up_to[table] = records[-1]["dynamodb"]["SequenceNumber"]
+        return pending + [_as_lambda_stream_record(record) for record in records]
 
     def _sqs_record(self, consumer: Consumer, message: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -18,6 +18,8 @@ import jwt
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
+from moto.utilities.utils import load_resource
+
 from localcloud.apigateway import ApiGateway
 from localcloud.auth import (
     AuthRejected,
@@ -28,7 +30,6 @@ from localcloud.auth import (
 )
 from localcloud.emulator import Emulator, free_port
 from localcloud.model import CognitoAuthorizer, InvocationResult, Route, UserPool
-from moto.utilities.utils import load_resource
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,1 @@
+"""The events' JSON Schemas, exported to events/schemas/ and checked for compatibility."""
