@@ -192,6 +192,11 @@ class InProcessSaga:
                 self._pending_stream_records[publisher.table] = records[first_failed:]
         return moved
 
+    def replay_streams(self) -> None:
+        """The outbox publishers will read their streams again from the start, as after
+        a publisher that crashed before its progress was recorded."""
+        self._read_up_to.clear()
+
     def consume_queues(self) -> bool:
         """Hand each queue's visible messages to its consumer; True if there were any."""
         moved = False

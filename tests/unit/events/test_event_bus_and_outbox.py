@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from orders.handlers import handle_cancel_order
 from petstore_shared.events.bus import TopicNotConfigured
 from petstore_shared.events.catalog import NotificationSent, OrderCancelled
 from petstore_shared.events.envelope import new_event
 from petstore_shared.events.sns_bus import SnsEventBus, sns_client, sns_event_bus_from_environment
-from support.in_process_saga import InProcessSaga, client
-from support.saga_fixtures import events_of
+from support.in_process_saga import InProcessSaga, client, subscriptions
+from support.saga_fixtures import call_api, events_of, rest_event
 
 CANCELLED = OrderCancelled(
     order_id="order-1", user_id="user-alice", pet_id="pet-1", quantity=1, previous_status="PENDING"
@@ -36,7 +37,7 @@ def test_an_event_reaches_exactly_the_queues_whose_filter_names_its_type(
 ) -> None:
     sns_event_bus_from_environment().publish(new_event(CANCELLED, source="test"))
 
-    subscribed = {s.queue for s in saga_subscriptions() if "order.cancelled" in s.event_types}
+    subscribed = {s.queue for s in subscriptions() if "order.cancelled" in s.event_types}
     for queue in saga.queue_urls:
         expected = ["order.cancelled"] if queue in subscribed else []
         if queue.endswith("DeadLetterQueue"):
@@ -47,12 +48,6 @@ def test_an_event_reaches_exactly_the_queues_whose_filter_names_its_type(
         "PaymentsOrderEventsQueue",
         "NotificationsOrderEventsQueue",
     }
-
-
-def saga_subscriptions() -> list[Any]:
-    from support.in_process_saga import subscriptions
-
-    return subscriptions()
 
 
 def test_a_function_without_the_topic_of_an_event_cannot_publish_it(saga: InProcessSaga) -> None:
@@ -66,9 +61,6 @@ def test_a_function_without_the_topic_of_an_event_cannot_publish_it(saga: InProc
 def test_a_refused_state_change_writes_no_outbox_event(
     saga: InProcessSaga, place_order: Callable[..., str]
 ) -> None:
-    from orders.handlers import handle_cancel_order
-    from support.saga_fixtures import call_api, rest_event
-
     order_id = place_order()
     cancel = rest_event("PUT", f"/orders/{order_id}/cancel", caller="alice")
     call_api(handle_cancel_order, cancel)
@@ -115,8 +107,7 @@ def test_the_outbox_publisher_run_twice_changes_nothing_downstream(
         saga.items("NotificationsTable"),
     )
 
-    # A second run of every publisher over its whole stream publishes every event again.
-    saga._read_up_to.clear()
+    saga.replay_streams()
     saga.settle()
 
     assert len(events_of(saga, order_id, "order.placed")) == 2

@@ -4,6 +4,7 @@ anything else is refused as malformed, naming what is wrong."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -63,7 +64,7 @@ def test_a_newer_version_with_an_extra_field_is_read_by_the_current_model() -> N
     ],
 )
 def test_anything_else_is_malformed(message: str, complaint: str) -> None:
-    with pytest.raises(MalformedEvent, match=complaint):
+    with pytest.raises(MalformedEvent, match=re.escape(complaint)):
         parse_event(message)
 
 
@@ -71,7 +72,7 @@ def test_a_payload_of_another_type_is_malformed() -> None:
     document = json.loads(new_event(PLACED, source="petstore.orders").to_json())
     document["type"] = PaymentSucceeded.event_type
 
-    with pytest.raises(MalformedEvent, match="payment.succeeded"):
+    with pytest.raises(MalformedEvent, match=re.escape("payment.succeeded")):
         parse_event(json.dumps(document))
 
 

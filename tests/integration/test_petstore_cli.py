@@ -1,0 +1,132 @@
+"""The README's commands, run as a developer runs them: `petstore up`,
+`petstore token`, `petstore invoke`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from localcloud.emulator import free_port
+
+pytestmark = pytest.mark.integration
+
+PROJECT = Path(__file__).resolve().parents[2]
+PETSTORE = [sys.executable, "-m", "petstore_cli.main"]
+
+
+@dataclass
+class RunningUp:
+    process: subprocess.Popen[str]
+    api_url: str
+    env: dict[str, str]
+    output: list[str]
+
+
+@pytest.fixture(scope="module")
+def petstore_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUp]:
+    state = tmp_path_factory.mktemp("state") / "cloud.json"
+    env = {**os.environ, "PETSTORE_STATE_FILE": str(state)}
+    env.pop("AWS_ENDPOINT_URL", None)
+    port = free_port()
+    process = subprocess.Popen(
+        [*PETSTORE, "up", "--port", str(port), "--emulator-port", str(free_port())],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    output = []
+    for line in process.stdout:  # ends when the process exits: bounded by the test timeout
+        output.append(line)
+        if "ready in" in line:
+            break
+    else:
+        pytest.fail("petstore up exited before its ready line:\n" + "".join(output))
+    yield RunningUp(process, f"http://127.0.0.1:{port}", env, output)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_up_prints_the_urls_and_serves_the_demo_pets(petstore_up: RunningUp) -> None:
+    printed = "".join(petstore_up.output)
+    pets = requests.get(f"{petstore_up.api_url}/pets?limit=100", timeout=30).json()
+
+    assert petstore_up.api_url in printed
+    assert "Seeded 8 demo pets" in printed
+    assert {"Biscuit", "Mochi", "Kiwi"} <= {pet["name"] for pet in pets["items"]}
+
+
+def test_token_prints_an_id_token_the_api_accepts(petstore_up: RunningUp) -> None:
+    token = subprocess.run(
+        [*PETSTORE, "token", "alice"],
+        cwd=PROJECT,
+        env=petstore_up.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    pet = {"name": "Rex", "species": "dog", "price": {"amount": "1.00", "currency": "USD"}}
+
+    as_alice = requests.post(
+        f"{petstore_up.api_url}/pets",
+        json={**pet, "stock": 1},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+
+    assert token.count(".") == 2
+    assert as_alice.status_code == 403  # signed in, but not an admin
+
+
+def test_token_for_an_unknown_user_names_the_demo_users(petstore_up: RunningUp) -> None:
+    answer = subprocess.run(
+        [*PETSTORE, "token", "mallory"],
+        cwd=PROJECT,
+        env=petstore_up.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert answer.returncode == 1
+    assert "alice, bob, admin" in answer.stderr
+
+
+def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:
+    petstore_up.process.send_signal(signal.SIGINT)
+
+    assert petstore_up.process.wait(timeout=30) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{petstore_up.api_url}/pets", timeout=5)
+
+
+def test_invoke_runs_one_function_with_a_sample_event(tmp_path: Path) -> None:
+    env = {**os.environ, "PETSTORE_STATE_FILE": str(tmp_path / "none.json")}
+    env.pop("AWS_ENDPOINT_URL", None)
+
+    answer = subprocess.run(
+        [*PETSTORE, "invoke", "ListPetsFunction", "--event", "events/api/list_pets.json"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert answer.returncode == 0, answer.stderr
+    response = json.loads(answer.stdout[answer.stdout.index("{") :])
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["items"] == []
