@@ -161,6 +161,7 @@ class InProcessSaga:
     """A queue subscribed to every topic with no filter: what was published."""
     _published: list[Any] = field(default_factory=list)
     _read_up_to: dict[str, str] = field(default_factory=dict)
+    _stream_shards: dict[str, tuple[str, str]] = field(default_factory=dict)
     _pending_stream_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- moving events
@@ -225,15 +226,17 @@ class InProcessSaga:
         return {item["itemIdentifier"] for item in response["batchItemFailures"]}
 
     def deliver_again(self, events: Iterable[Any]) -> None:
-        """Deliver each event to every consumer subscribed to its type, as SNS would,
-        one at a time and in the order given."""
-        for event in events:
+        """Deliver each event to every consumer subscribed to its type, as SNS would:
+        each consumer gets them in the order given, ten to a batch."""
+        batches: dict[Consumer, list[dict[str, Any]]] = {}
+        for index, event in enumerate(events):
             for consumer in self.consumers_of(event.type):
-                body = event.to_json()
-                record = self._sqs_record(
-                    consumer, {"MessageId": f"again-{event.id}", "Body": body, "Attributes": {}}
-                )
-                assert not self.invoke_consumer(consumer, [record]), f"{event.type} failed"
+                message = {"MessageId": f"again-{index}", "Body": event.to_json()}
+                batches.setdefault(consumer, []).append(self._sqs_record(consumer, message))
+        for consumer, records in batches.items():
+            for start in range(0, len(records), 10):
+                failed = self.invoke_consumer(consumer, records[start : start + 10])
+                assert not failed, f"{consumer.function} failed {failed}"
 
     def consumers_of(self, event_type: str) -> list[Consumer]:
         queues = {s.queue for s in subscriptions() if event_type in s.event_types}
@@ -274,23 +277,30 @@ class InProcessSaga:
         cancelled writes and without any later ones."""
         pending = self._pending_stream_records.pop(table, [])
         streams = client("dynamodbstreams")
-        stream_arn = client("dynamodb").describe_table(TableName=self.table_names[table])["Table"][
-            "LatestStreamArn"
-        ]
-        shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+        stream_arn, shard_id = self._stream_shard(table)
         position: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
         if table in self._read_up_to:
             position = {
                 "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
                 "SequenceNumber": self._read_up_to[table],
             }
-        iterator = streams.get_shard_iterator(
-            StreamArn=stream_arn, ShardId=shard["ShardId"], **position
-        )["ShardIterator"]
+        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)[
+            "ShardIterator"
+        ]
         records = streams.get_records(ShardIterator=iterator)["Records"]
         if records:
             self._read_up_to[table] = records[-1]["dynamodb"]["SequenceNumber"]
         return pending + [_as_lambda_stream_record(record) for record in records]
+
+    def _stream_shard(self, table: str) -> tuple[str, str]:
+        if table not in self._stream_shards:
+            stream_arn = client("dynamodb").describe_table(TableName=self.table_names[table])[
+                "Table"
+            ]["LatestStreamArn"]
+            description = client("dynamodbstreams").describe_stream(StreamArn=stream_arn)
+            shard_id = description["StreamDescription"]["Shards"][0]["ShardId"]
+            self._stream_shards[table] = (stream_arn, shard_id)
+        return self._stream_shards[table]
 
     def _sqs_record(self, consumer: Consumer, message: dict[str, Any]) -> dict[str, Any]:
         return {

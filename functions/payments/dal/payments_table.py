@@ -148,28 +148,33 @@ class PaymentsTable:
     def mark_cancelled(self, order: OrderRef, at: datetime) -> OrderLedger:
         """Note the order's cancellation on its ledger (creating it if no charge ever
         started, so that none will); the ledger as it is now."""
-        response = self._client.update_item(
-            TableName=self._table_name,
-            Key=ledger_key(order.order_id),
-            UpdateExpression=(
-                "SET cancelledAt = if_not_exists(cancelledAt, :at), "
-                "orderId = :order, userId = if_not_exists(userId, :user), "
-                "petId = if_not_exists(petId, :pet), "
-                "quantity = if_not_exists(quantity, :quantity), "
-                "entity = :entity, createdAt = if_not_exists(createdAt, :at), updatedAt = :at"
-            ),
-            ExpressionAttributeValues=_values(
-                {
-                    ":at": at,
-                    ":order": order.order_id,
-                    ":user": order.user_id,
-                    ":pet": order.pet_id,
-                    ":quantity": order.quantity,
-                    ":entity": "OrderLedger",
-                }
-            ),
-            ReturnValues="ALL_NEW",
-        )
+        try:
+            response = self._client.update_item(
+                TableName=self._table_name,
+                Key=ledger_key(order.order_id),
+                UpdateExpression=(
+                    "SET cancelledAt = :at, orderId = :order, "
+                    "userId = if_not_exists(userId, :user), petId = if_not_exists(petId, :pet), "
+                    "quantity = if_not_exists(quantity, :quantity), entity = :entity, "
+                    "createdAt = if_not_exists(createdAt, :at), updatedAt = :at"
+                ),
+                ConditionExpression=NOT_CANCELLED,
+                ExpressionAttributeValues=_values(
+                    {
+                        ":at": at,
+                        ":order": order.order_id,
+                        ":user": order.user_id,
+                        ":pet": order.pet_id,
+                        ":quantity": order.quantity,
+                        ":entity": "OrderLedger",
+                    }
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            cancelled_before = self.find_ledger(order.order_id)
+            assert cancelled_before is not None
+            return cancelled_before
         return ledger_from_item(response["Attributes"])
 
     def drop_requested_retry(

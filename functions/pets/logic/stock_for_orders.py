@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pets.dal.stock_reservations import stock_reservations_from_environment
 from pets.errors import InsufficientStock, PetNotFound, ReservationReleased
 from pets.logic.release_stock import release_stock
 from pets.logic.reserve_stock import reserve_stock
@@ -58,9 +59,21 @@ def reserve_for_order(
     except PetNotFound:
         outcome = InventoryRejected(**ref, reason="pet_not_found")
     except ReservationReleased:
-        outcome = InventoryRejected(**ref, reason="reservation_released")
+        outcome = _outcome_of_released(data.pet_id, reservation_id, ref, data)
     record_event(_announce(outcome, data))
     return outcome
+
+
+def _outcome_of_released(
+    pet_id: str, reservation_id: str, ref: dict[str, Any], data: OrderPlaced | PaymentRetryRequested
+) -> EventData:
+    """A released reservation that held stock was reserved first: that is the outcome
+    announced then, announced again (the same event). One that never held any was
+    released (or closed by a rejection) before it could be reserved."""
+    reservation = stock_reservations_from_environment().find_reservation(pet_id, reservation_id)
+    if reservation is not None and reservation.quantity > 0:
+        return InventoryReserved(**ref, amount=data.amount, payment_token=data.payment_token)
+    return InventoryRejected(**ref, reason="reservation_released")
 
 
 def release_for_order(event: Event[Any]) -> ReleaseOutcome:

@@ -7,10 +7,10 @@ import json
 
 import pytest
 import requests
+from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of, reservation_request
 
 from localcloud.auth import sign_request
 from localcloud.emulator import LOCAL_CREDENTIALS
-from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of, reservation_request
 from support.api_client import ApiClient
 
 pytestmark = pytest.mark.integration
@@ -64,7 +64,9 @@ def test_shopper_writes_are_forbidden(
     assert petstore.anonymous.get("/pets").json()["items"] == [pet]
 
 
-def test_admin_writes_succeed(petstore: PetStoreClients, add_pet: AddPet, pet_details: Json) -> None:
+def test_admin_writes_succeed(
+    petstore: PetStoreClients, add_pet: AddPet, pet_details: Json
+) -> None:
     pet = add_pet()
 
     answers = pet_writes(petstore.admin, pet["id"], pet_details)

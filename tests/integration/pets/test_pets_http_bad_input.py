@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import requests
+from pets_http import AddPet, Json, PetStoreClients, error_of, valid_pet_details
 
-from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of, valid_pet_details
 from support.api_client import ApiClient
 
 pytestmark = pytest.mark.integration
@@ -146,7 +146,9 @@ def refusals(answers: list[tuple[str, requests.Response, str]]) -> list[str]:
 def test_every_rule_of_a_new_pet_is_refused_naming_its_field(
     petstore: PetStoreClients,
 ) -> None:
-    answers = [(case, petstore.admin.post("/pets", body), field) for case, body, field in PET_DETAIL_RULES]
+    answers = [
+        (case, petstore.admin.post("/pets", body), field) for case, body, field in PET_DETAIL_RULES
+    ]
 
     assert refusals(answers) == []
     assert {answer.status_code for _, answer, _ in answers} == {422}

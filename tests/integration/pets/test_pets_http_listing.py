@@ -9,8 +9,8 @@ import json
 from typing import Any
 
 import pytest
-
 from pets_http import AddPet, Json, PetStoreClients, error_of
+
 from support.api_client import ApiClient
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of
 
 pytestmark = pytest.mark.integration

@@ -63,7 +63,7 @@ def saga_event(kind: type[EventData], attempt: int, order: dict[str, Any]) -> An
 EVENT_KINDS = st.sampled_from(
     [InventoryReserved, InventoryRejected, PaymentSucceeded, PaymentFailed, PaymentRetryRequested]
 )
-STEPS = st.lists(st.one_of(st.tuples(EVENT_KINDS, st.integers(1, 3)), st.just(CANCEL)), max_size=14)
+STEPS = st.lists(st.one_of(st.tuples(EVENT_KINDS, st.integers(1, 3)), st.just(CANCEL)), max_size=12)
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def new_order(
 
 
 @settings(
-    max_examples=40,
+    max_examples=30,
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
