@@ -56,5 +56,3 @@ TRANSITION_BY_EVENT: dict[type[OrderRef], Transition] = {
 }
 
 CANCELLABLE = frozenset({S.PENDING, S.RESERVED, S.CONFIRMED})
-TERMINAL = frozenset({S.CONFIRMED, S.REJECTED, S.PAYMENT_FAILED, S.CANCELLED})
-"""Where an order rests when nothing more happens (PAYMENT_FAILED until a retry)."""

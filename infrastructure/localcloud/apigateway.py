@@ -425,6 +425,12 @@ class ApiGateway:
         self._server = None
         self._thread = None
 
+    def redeploy(self, routes: list[Route], cognito: CognitoVerifier | None) -> None:
+        """Serve new routes and authorizers from the next request on, as a new
+        deployment does (e.g. after the stack's user pool was created again)."""
+        _check_authorizers(routes, cognito)
+        self._routes, self._cognito = RouteTable(routes), cognito
+
     def local_page(self, method: str, target: str) -> GatewayResponse | None:
         page = self._local_pages.get(target.partition("?")[0]) if method == "GET" else None
         if page is None:

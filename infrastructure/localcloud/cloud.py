@@ -4,6 +4,7 @@ event source mappings, started and stopped as one."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ class LocalCloud:
         self._stop_pollers()
         self._require(self.emulator, "emulator").reset()
         self._provision()
+        stack = self._require(self.stack, "stack")
+        self._require(self.api, "API").redeploy(stack.routes, self._cognito_verifier())
         self._start_pollers()
 
     def stop(self) -> None:
@@ -149,7 +152,7 @@ class LocalCloud:
             stage=stack.api_stage,
             region=stack.region,
             account_id=stack.account_id,
-            cognito=CognitoVerifier(self.endpoint_url, stack.region, stack.user_pools),
+            cognito=self._cognito_verifier(),
             sigv4=SigV4Verifier(
                 {
                     LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"]: LOCAL_CREDENTIALS[
@@ -165,6 +168,10 @@ class LocalCloud:
         )
         self.api.start()
 
+    def _cognito_verifier(self) -> CognitoVerifier:
+        stack = self._require(self.stack, "stack")
+        return CognitoVerifier(self.endpoint_url, stack.region, stack.user_pools)
+
     def _start_pollers(self) -> None:
         stack = self._require(self.stack, "stack")
         where = {"endpoint_url": self.endpoint_url, "region": stack.region}
@@ -176,8 +183,12 @@ class LocalCloud:
             poller.start()
 
     def _stop_pollers(self) -> None:
-        for poller in self._pollers:
-            poller.stop()
+        # Each poller may be inside a long poll: stop them side by side, not in turn.
+        stoppers = [threading.Thread(target=poller.stop) for poller in self._pollers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
         self._pollers = []
 
     @staticmethod

@@ -489,7 +489,11 @@ class StreamPoller(_BackgroundPoller):
     def _read(
         self, streams: DynamoDBStreamsClient, shard: _Shard, limit: int
     ) -> list[StreamRecord]:
-        if shard.iterator is None:
+        if shard.iterator is None or _positioned(shard):
+            # A fresh iterator on every read: moto swaps a table's stream for a copy
+            # when a transaction is cancelled, and an iterator kept from before would
+            # go on reading the discarded copy. Only LATEST before any record must
+            # keep its iterator, or records written between reads would be skipped.
             shard.iterator = self._iterator(streams, shard)
         response = streams.get_records(ShardIterator=shard.iterator, Limit=min(limit, 1000))
         shard.iterator = response.get("NextShardIterator")
@@ -568,3 +572,8 @@ class StreamPoller(_BackgroundPoller):
             last,
             self.mapping.maximum_retry_attempts,
         )
+
+
+def _positioned(shard: _Shard) -> bool:
+    """Whether a new iterator finds the same place: a checkpoint, or the shard's start."""
+    return shard.checkpoint is not None or shard.start_position == "TRIM_HORIZON"

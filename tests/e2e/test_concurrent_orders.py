@@ -55,6 +55,7 @@ def test_a_hundred_concurrent_orders_for_ten_in_stock_confirm_exactly_ten(shop: 
         return orders if all(o["status"] in TERMINAL for o in orders) else None
 
     orders = wait_until(final_orders, timeout_s=120, interval_s=0.5, what="every order final")
+    assert orders is not None
     by_status = {status: [o for o in orders if o["status"] == status] for status in TERMINAL}
     assert len(by_status["CONFIRMED"]) == STOCK
     assert len(by_status["REJECTED"]) == len(accepted) - STOCK

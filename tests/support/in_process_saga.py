@@ -121,7 +121,7 @@ def client(service: str) -> Any:
     """One client per service, kept: moto intercepts every client while its mock is on.
     Stream calls stay on the classic endpoint: botocore would send them to an
     account-id endpoint, which moto does not route."""
-    return boto3.client(
+    return boto3.client(  # type: ignore[call-overload]
         service, region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
     )
 

@@ -23,8 +23,6 @@ from petstore_shared.events.catalog import (
 )
 from petstore_shared.events.envelope import Event, EventData, derived_event_id, new_event
 
-_REF_FIELDS = {"order_id", "user_id", "pet_id", "quantity", "attempt"}
-
 
 def apply_saga_event(event: Event[Any], *, orders: OrdersTable) -> OrderStatus | None:
     """Move the order as the event says, if its state machine allows it from where the
@@ -58,7 +56,7 @@ def record_refund(event: Event[PaymentRefunded], *, orders: OrdersTable) -> bool
 
 def _announcement(data: OrderRef) -> EventData:
     """The orders service's own event for the status an incoming event leads to."""
-    ref: dict[str, Any] = data.model_dump(include=_REF_FIELDS, by_alias=False)
+    ref = data.order_fields()
     match data:
         case InventoryReserved():
             return OrderReserved(**ref)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from payments.dal.payment_items import payment_id_for
 from payments.dal.payments_table import PaymentsTable
-from payments.logic.payment_events import announce, order_ref
+from payments.logic.payment_events import announce
 from payments.logic.payment_provider import (
     ChargeApproved,
     ChargeDeclined,
@@ -61,7 +61,7 @@ def charge_reserved_order(
     if not _start_or_resume(data, payment_id, payments):
         return ChargeOutcome.SKIPPED
     result = _charge(data, payment_id, payments, provider, sleep)
-    ref = order_ref(data)
+    ref = data.order_fields()
     if isinstance(result, ChargeApproved):
         succeeded = PaymentSucceeded(**ref, payment_id=payment_id, amount=data.amount)
         recorded = payments.record_charge_succeeded(

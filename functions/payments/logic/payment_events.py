@@ -9,12 +9,6 @@ from petstore_shared.events.catalog import OrderRef
 from petstore_shared.events.envelope import Event, derived_event_id, new_event
 
 EVENT_SOURCE = "petstore.payments"
-_REF_FIELDS = {"order_id", "user_id", "pet_id", "quantity", "attempt"}
-
-
-def order_ref(data: OrderRef) -> dict[str, Any]:
-    """The order summary every saga event repeats."""
-    return data.model_dump(include=_REF_FIELDS, by_alias=False)
 
 
 def announce(data: OrderRef) -> Event[Any]:

@@ -33,7 +33,6 @@ from petstore_shared.events.envelope import Event, EventData, derived_event_id, 
 
 EVENT_SOURCE = "petstore.inventory"
 RecordEvent = Callable[[Event[Any]], object]
-_REF_FIELDS = {"order_id", "user_id", "pet_id", "quantity", "attempt"}
 
 
 def reservation_id_for(order_id: str, attempt: int) -> str:
@@ -47,7 +46,7 @@ def reserve_for_order(
     A rejection closes the reservation for good, so that a redelivery cannot reserve
     after a rejection was announced."""
     data = event.data
-    ref = data.model_dump(include=_REF_FIELDS, by_alias=False)
+    ref = data.order_fields()
     reservation_id = reservation_id_for(data.order_id, data.attempt)
     outcome: EventData
     try:

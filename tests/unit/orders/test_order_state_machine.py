@@ -25,11 +25,12 @@ from petstore_shared.events.catalog import (
     InventoryRejected,
     InventoryReserved,
     Money,
+    OrderRef,
     PaymentFailed,
     PaymentRetryRequested,
     PaymentSucceeded,
 )
-from petstore_shared.events.envelope import EventData, new_event
+from petstore_shared.events.envelope import new_event
 from petstore_shared.settings import load_settings
 from support.in_process_saga import InProcessSaga, create_table
 
@@ -45,8 +46,8 @@ def progress(status: OrderStatus, attempt: int) -> tuple[float, ...]:
     return (float("inf"),) if status is S.CANCELLED else (attempt, RANK[status])
 
 
-def saga_event(kind: type[EventData], attempt: int, order: dict[str, Any]) -> Any:
-    extra: dict[str, Any] = {
+def saga_event(kind: type[OrderRef], attempt: int, order: dict[str, Any]) -> Any:
+    extra: dict[type[OrderRef], dict[str, Any]] = {
         InventoryReserved: {"amount": AMOUNT, "payment_token": "tok_visa"},
         InventoryRejected: {"reason": "out_of_stock"},
         PaymentSucceeded: {"payment_id": f"pay-{attempt}", "amount": AMOUNT},
@@ -56,8 +57,8 @@ def saga_event(kind: type[EventData], attempt: int, order: dict[str, Any]) -> An
             "amount": AMOUNT,
             "payment_token": "tok_visa",
         },
-    }[kind]
-    return new_event(kind(**order, quantity=1, attempt=attempt, **extra), source="test")
+    }
+    return new_event(kind(**order, quantity=1, attempt=attempt, **extra[kind]), source="test")
 
 
 EVENT_KINDS = st.sampled_from(
@@ -162,7 +163,12 @@ def test_a_retry_moves_a_failed_order_to_the_next_attempt_and_ignores_the_old_on
 ) -> None:
     order = new_order()
     orders = orders_table_from_environment()
-    for kind, attempt in [(InventoryReserved, 1), (PaymentFailed, 1), (PaymentRetryRequested, 2)]:
+    steps: list[tuple[type[OrderRef], int]] = [
+        (InventoryReserved, 1),
+        (PaymentFailed, 1),
+        (PaymentRetryRequested, 2),
+    ]
+    for kind, attempt in steps:
         apply_saga_event(saga_event(kind, attempt, order), orders=orders)
 
     stale = apply_saga_event(saga_event(PaymentSucceeded, 1, order), orders=orders)

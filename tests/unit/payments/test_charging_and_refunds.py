@@ -6,6 +6,7 @@ exactly once, however often the events arrive."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from payments.logic.payment_provider import ChargeApproved, ChargeDeclined, Char
 from payments.logic.refund_order import cancel_order_payments
 from payments.models import PaymentStatus
 from payments.providers.payment_simulator import PaymentSimulator
-from petstore_shared.events.catalog import InventoryReserved, OrderCancelled
+from petstore_shared.events.catalog import InventoryReserved, Money, OrderCancelled
 from petstore_shared.events.envelope import Event, new_event
 from support.in_process_saga import InProcessSaga
 from support.saga_fixtures import call_api, events_of, rest_event
@@ -193,12 +194,15 @@ class CancellingWhileCharging:
 
 
 def test_a_charge_that_races_a_cancellation_is_refunded_at_once(saga: InProcessSaga) -> None:
-    order = {"order_id": "order-1", "user_id": "user-alice", "pet_id": "pet-1", "quantity": 1}
+    order: dict[str, Any] = {
+        "order_id": "order-1",
+        "user_id": "user-alice",
+        "pet_id": "pet-1",
+        "quantity": 1,
+    }
+    amount = Money(amount=Decimal("10.00"), currency="EUR")
     reserved = new_event(
-        InventoryReserved(
-            **order, amount={"amount": "10.00", "currency": "EUR"}, payment_token="tok_visa"
-        ),
-        source="test",
+        InventoryReserved(**order, amount=amount, payment_token="tok_visa"), source="test"
     )
     cancelled = new_event(OrderCancelled(**order, previous_status="RESERVED"), source="test")
 

@@ -16,7 +16,7 @@ first, one more each time the shopper retries a failed payment.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -43,6 +43,10 @@ class OrderRef(EventData):
 
     def correlation_id(self) -> str:
         return self.order_id
+
+    def order_fields(self) -> dict[str, Any]:
+        """The order summary, for the event this one leads to."""
+        return self.model_dump(include=set(OrderRef.model_fields), by_alias=False)
 
 
 class OrderTopicEvent(OrderRef):

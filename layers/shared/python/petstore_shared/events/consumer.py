@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -33,6 +33,9 @@ from petstore_shared.events.envelope import Event, EventData
 from petstore_shared.events.records import event_from_sqs_record
 from petstore_shared.observability import logger
 from petstore_shared.settings import EnvironmentSettings, load_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
 EventAction = Callable[[Event[Any]], object]
 IDEMPOTENCY_RECORD_TTL_S = 24 * 3600
@@ -78,8 +81,10 @@ class EventConsumer:
             return
         action(event)
 
+    # The idempotency utility is imported on first use: it imports boto3 (a quarter of a
+    # second of cold start), and tools that only import handler modules need none of it.
     @cached_property
-    def _idempotency_config(self) -> Any:
+    def _idempotency_config(self) -> IdempotencyConfig:
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
         return IdempotencyConfig(
