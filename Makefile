@@ -12,7 +12,7 @@ TRANSPORT ?= sns
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint format validate bench openapi demo clean
+.PHONY: help install run test test-unit test-integration lint format validate bench openapi schemas clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
@@ -21,6 +21,7 @@ help:
 	@echo "make validate   cfn-lint and sam validate --lint on template.yaml"
 	@echo "make bench      the benchmarks (figures printed side by side)"
 	@echo "make openapi    regenerate docs/openapi.json from the handlers"
+	@echo "make schemas    regenerate the events' JSON Schemas in events/schemas/"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -68,6 +69,9 @@ bench: install
 
 openapi: install
 	$(BIN)/python -m infrastructure.openapi.generate
+
+schemas: install
+	$(BIN)/python -m infrastructure.event_schemas.export
 
 clean:
 	rm -rf $(VENV) .tools .venv-sam .local .pytest_cache .mypy_cache .ruff_cache
