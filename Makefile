@@ -12,13 +12,14 @@ TRANSPORT ?= sns
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint format validate bench openapi schemas clean
+.PHONY: help install run test test-unit test-integration lint format validate bench openapi schemas demo clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
 	@echo "make test       every test (unit, integration, end to end)"
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make validate   cfn-lint and sam validate --lint on template.yaml"
+	@echo "make demo       with \`make run\` going in another terminal: one order down each saga path"
 	@echo "make bench      the benchmarks (figures printed side by side)"
 	@echo "make openapi    regenerate docs/openapi.json from the handlers"
 	@echo "make schemas    regenerate the events' JSON Schemas in events/schemas/"
@@ -41,6 +42,9 @@ $(SAM): infrastructure/tools/sam-cli.lock.txt | $(UV)
 
 run: install
 	$(BIN)/petstore up
+
+demo: install
+	$(BIN)/petstore demo
 
 test: install
 	$(BIN)/pytest

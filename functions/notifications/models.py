@@ -7,19 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
+from pydantic import Field, StringConstraints
 
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-        frozen=True,
-    )
+from petstore_shared.api_models import ApiModel, Page
 
 
 class NotificationStatus(StrEnum):
@@ -54,8 +44,5 @@ class CustomNotificationRequest(ApiModel):
     message: MessageText
 
 
-class NotificationPage(ApiModel):
-    items: list[Notification]
-    next_token: str | None = Field(
-        default=None, description="Pass as `nextToken` for the next page; absent on the last."
-    )
+class NotificationPage(Page[Notification]):
+    pass

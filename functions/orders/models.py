@@ -7,23 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
+from pydantic import Field, StringConstraints
 
+from petstore_shared.api_models import ApiModel, Page
 from petstore_shared.events.catalog import Money
 
 MAX_QUANTITY = 10
-
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-        frozen=True,
-    )
 
 
 class OrderStatus(StrEnum):
@@ -77,8 +66,5 @@ class OrderWithHistory(Order):
     history: list[HistoryEntry]
 
 
-class OrderPage(ApiModel):
-    items: list[Order]
-    next_token: str | None = Field(
-        default=None, description="Pass as `nextToken` for the next page; absent on the last."
-    )
+class OrderPage(Page[Order]):
+    pass

@@ -8,19 +8,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
-from pydantic.alias_generators import to_camel
+from pydantic import BeforeValidator, Field, StringConstraints
 
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        extra="forbid",
-        frozen=True,
-    )
+from petstore_shared.api_models import ApiModel, Page
 
 
 class PetStatus(StrEnum):
@@ -79,7 +69,7 @@ class PetDetails(ApiModel):
     price: Money
     stock: Stock
     description: Annotated[str | None, Field(max_length=2000)] = None
-    tags: Annotated[list[Tag], Field(max_length=20)] = []
+    tags: Annotated[list[Tag], Field(max_length=20)] = Field(default=[])
     status: PetStatus = PetStatus.AVAILABLE
 
 
@@ -115,11 +105,8 @@ class Pet(PetDetails):
         )
 
 
-class PetPage(ApiModel):
-    items: list[Pet]
-    next_token: str | None = Field(
-        default=None, description="Pass as `nextToken` for the next page; absent on the last."
-    )
+class PetPage(Page[Pet]):
+    pass
 
 
 class StockReservationRequest(ApiModel):

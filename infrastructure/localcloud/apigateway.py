@@ -527,6 +527,8 @@ def _rejection(rejection: AuthRejected) -> GatewayResponse:
 
 class _GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
+    """socketserver's default backlog of 5 resets connections under a burst of clients."""
     gateway: ApiGateway
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:

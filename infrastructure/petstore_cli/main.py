@@ -62,6 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     invoke.add_argument("--event", type=Path, required=True, help="JSON event file ('-': stdin)")
     invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
     invoke.set_defaults(run=command_invoke)
+
+    demo = commands.add_parser(
+        "demo", help="run one order down each path of the saga on the running local cloud"
+    )
+    demo.add_argument(
+        "--transport", choices=["sns"], default="sns", help="the event transport (default sns)"
+    )
+    demo.set_defaults(run=command_demo)
     return parser
 
 
@@ -157,6 +165,22 @@ def command_invoke(args: argparse.Namespace) -> int:
         return 0
     print(json.dumps({"errorType": result.error_type, "errorMessage": result.error_message}))
     return 1
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    from petstore_cli.demo import DemoError, run_demo
+
+    cloud = running_cloud.load()
+    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    pool_id, client_id = cloud.outputs["UserPoolId"], cloud.outputs["UserPoolClientId"]
+    tokens = {
+        user.username: id_token(cognito, pool_id, client_id, user.username) for user in DEMO_USERS
+    }
+    try:
+        return 0 if run_demo(cloud.api_url, tokens, args.transport) else 1
+    except DemoError as error:
+        print(f"petstore demo: {error}", file=sys.stderr)
+        return 1
 
 
 def _cognito(endpoint_url: str, region: str) -> object:

@@ -22,6 +22,8 @@ import boto3
 import yaml
 from botocore.config import Config
 
+from support.rest_api_invocation import LambdaContextStub
+
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 MAX_RECEIVE_COUNT = 3
 REGION = "us-east-1"
@@ -124,20 +126,6 @@ def client(service: str) -> Any:
     return boto3.client(  # type: ignore[call-overload]
         service, region_name=REGION, config=Config(account_id_endpoint_mode="disabled")
     )
-
-
-@dataclass(frozen=True)
-class LambdaContextStub:
-    function_name: str
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:unit"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    log_group_name: str = "/aws/lambda/unit"
-    log_stream_name: str = "2026/11/24/[$LATEST]unit"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def load_handler(handler: str) -> Callable[[dict[str, Any], Any], Any]:

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from moto import mock_aws
 
-from support.in_process_saga import InProcessSaga, LambdaContextStub, create_in_process_saga
+from support.in_process_saga import InProcessSaga, create_in_process_saga
+from support.rest_api_invocation import call_api, rest_api_event
 
 # Set before any handler module is imported: Powertools reads them when the handlers'
 # Logger and Metrics are created, as Lambda's Globals set them before the code loads.
@@ -132,47 +131,16 @@ def rest_event(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """A REST API (v1) proxy event as API Gateway sends it, for a shopper (or none)."""
-    request_headers = {"Content-Type": "application/json", **(headers or {})}
-    claims = SHOPPER_CLAIMS[caller] if caller else None
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": request_headers,
-        "multiValueHeaders": {name: [value] for name, value in request_headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
-        "pathParameters": None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "authorizer": {"claims": claims} if claims else None,
-            "httpMethod": method,
-            "identity": {"sourceIp": "127.0.0.1", "userArn": None},
-            "path": f"/dev{path}",
-            "requestId": str(uuid.uuid4()),
-            "resourcePath": path,
-            "stage": "dev",
-        },
-        "body": body if isinstance(body, str) or body is None else json.dumps(body),
-        "isBase64Encoded": False,
-    }
-
-
-@dataclass(frozen=True)
-class ApiAnswer:
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-
-def call_api(handler: Any, event: dict[str, Any]) -> ApiAnswer:
-    """A handler module's `lambda_handler` called as API Gateway calls it."""
-    result = handler.lambda_handler(event, LambdaContextStub("unit-api"))
-    headers = {name: values[-1] for name, values in (result.get("multiValueHeaders") or {}).items()}
-    headers.update(result.get("headers") or {})
-    raw = result.get("body")
-    return ApiAnswer(result["statusCode"], json.loads(raw) if raw else None, headers)
+    """A REST API (v1) proxy event as API Gateway sends it, for a shopper (or none). A
+    string `body` is sent as is, anything else as JSON."""
+    return rest_api_event(
+        method,
+        path,
+        claims=SHOPPER_CLAIMS[caller] if caller else None,
+        query=query,
+        body=body if isinstance(body, str) or body is None else json.dumps(body),
+        headers=headers,
+    )
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ The `byUser` index lists a shopper's notifications newest first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from notifications.models import Notification, NotificationStatus
+from petstore_shared.item_timestamps import format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -27,14 +27,6 @@ def notification_key(notification_id: str) -> Item:
 
 def user_partition_key(user_id: str) -> str:
     return f"USER#{user_id}"
-
-
-def format_timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def notification_to_item(notification: Notification) -> Item:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from notifications.dal.notification_items import (
     SORT_KEY,
-    format_timestamp,
     notification_from_item,
     notification_key,
     notification_to_item,
@@ -17,7 +16,8 @@ from notifications.dal.notification_items import (
 from notifications.models import Notification, NotificationStatus
 from notifications.settings import NotificationsSettings
 from petstore_shared.aws_clients import dynamodb_client
-from petstore_shared.page_tokens import query_page
+from petstore_shared.item_timestamps import format_timestamp
+from petstore_shared.page_tokens import query_newest_first
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
@@ -63,19 +63,14 @@ class NotificationsTable:
         self, user_id: str, limit: int, next_token: str | None
     ) -> tuple[list[Notification], str | None]:
         """One page of the user's notifications, newest first, and the next page's token."""
-        partition = user_partition_key(user_id)
-        items, token = query_page(
+        items, token = query_newest_first(
             self._client,
-            {
-                "TableName": self._table_name,
-                "IndexName": USER_INDEX,
-                "KeyConditionExpression": "gsi1pk = :user",
-                "ExpressionAttributeValues": {":user": {"S": partition}},
-                "ScanIndexForward": False,
-            },
-            limit,
-            next_token,
-            pinned={"gsi1pk": partition, "sk": SORT_KEY},
+            table_name=self._table_name,
+            index_name=USER_INDEX,
+            partition=user_partition_key(user_id),
+            sort_key=SORT_KEY,
+            limit=limit,
+            next_token=next_token,
         )
         return [notification_from_item(item) for item in items], token
 

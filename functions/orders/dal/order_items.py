@@ -12,12 +12,12 @@ The `byUser` index lists a shopper's orders newest first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from orders.models import HistoryEntry, Order, OrderStatus, OrderWithHistory
 from petstore_shared.events.catalog import Money
+from petstore_shared.item_timestamps import format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -44,15 +44,6 @@ def request_key(user_id: str, idempotency_key: str) -> Item:
 
 def user_partition_key(user_id: str) -> str:
     return f"{USER_PREFIX}{user_id}"
-
-
-def format_timestamp(moment: datetime) -> str:
-    """Fixed width, so that timestamps sort as strings in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def order_to_item(order: Order) -> Item:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 from orders.dal.order_items import (
     ORDER_SORT_KEY,
-    format_timestamp,
     history_to_item,
     order_from_item,
     order_key,
@@ -23,10 +22,15 @@ from orders.models import HistoryEntry, Order, OrderWithHistory
 from orders.settings import OrdersSettings
 from orders.state_machine import Transition
 from petstore_shared.aws_clients import dynamodb_client
-from petstore_shared.dynamodb_transactions import TransactionCancelled, transact_write
+from petstore_shared.dynamodb_transactions import (
+    TransactionCancelled,
+    transact_write,
+    transact_write_if_first_holds,
+)
 from petstore_shared.events.envelope import Event
 from petstore_shared.events.outbox import outbox_put
-from petstore_shared.page_tokens import query_page
+from petstore_shared.item_timestamps import format_timestamp
+from petstore_shared.page_tokens import query_newest_first
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
@@ -151,47 +155,36 @@ class OrdersTable:
 
     def record_refund(self, order_id: str, entry: HistoryEntry) -> bool:
         """Note on a cancelled order that its payment was refunded; False if noted before."""
-        try:
-            transact_write(
-                self._client,
-                [
-                    {
-                        "Update": {
-                            "TableName": self._table_name,
-                            "Key": order_key(order_id),
-                            "UpdateExpression": "SET refundedAt = :at, updatedAt = :at",
-                            "ConditionExpression": (
-                                "attribute_exists(pk) AND attribute_not_exists(refundedAt)"
-                            ),
-                            "ExpressionAttributeValues": {":at": {"S": format_timestamp(entry.at)}},
-                        }
-                    },
-                    self._history_put(order_id, entry),
-                ],
-            )
-        except TransactionCancelled as cancelled:
-            if cancelled.failed_condition(0):
-                return False
-            raise
-        return True
+        return transact_write_if_first_holds(
+            self._client,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table_name,
+                        "Key": order_key(order_id),
+                        "UpdateExpression": "SET refundedAt = :at, updatedAt = :at",
+                        "ConditionExpression": (
+                            "attribute_exists(pk) AND attribute_not_exists(refundedAt)"
+                        ),
+                        "ExpressionAttributeValues": {":at": {"S": format_timestamp(entry.at)}},
+                    }
+                },
+                self._history_put(order_id, entry),
+            ],
+        )
 
     def list_user_orders(
         self, user_id: str, limit: int, next_token: str | None
     ) -> tuple[list[Order], str | None]:
         """One page of the user's orders, newest first, and the token of the next page."""
-        partition = user_partition_key(user_id)
-        items, token = query_page(
+        items, token = query_newest_first(
             self._client,
-            {
-                "TableName": self._table_name,
-                "IndexName": USER_INDEX,
-                "KeyConditionExpression": "gsi1pk = :user",
-                "ExpressionAttributeValues": {":user": {"S": partition}},
-                "ScanIndexForward": False,
-            },
-            limit,
-            next_token,
-            pinned={"gsi1pk": partition, "sk": ORDER_SORT_KEY},
+            table_name=self._table_name,
+            index_name=USER_INDEX,
+            partition=user_partition_key(user_id),
+            sort_key=ORDER_SORT_KEY,
+            limit=limit,
+            next_token=next_token,
         )
         return [order_from_item(item) for item in items], token
 
@@ -216,20 +209,14 @@ class OrdersTable:
                 **({":reason": {"S": entry.reason}} if entry.reason else {}),
             },
         }
-        try:
-            transact_write(
-                self._client,
-                [
-                    cast("TransactWriteItemTypeDef", {"Update": update}),
-                    self._history_put(order_id, entry),
-                    outbox_put(self._table_name, change.event),
-                ],
-            )
-        except TransactionCancelled as cancelled:
-            if cancelled.failed_condition(0):
-                return False
-            raise
-        return True
+        return transact_write_if_first_holds(
+            self._client,
+            [
+                cast("TransactWriteItemTypeDef", {"Update": update}),
+                self._history_put(order_id, entry),
+                outbox_put(self._table_name, change.event),
+            ],
+        )
 
     def _history_put(self, order_id: str, entry: HistoryEntry) -> TransactWriteItemTypeDef:
         return {"Put": {"TableName": self._table_name, "Item": history_to_item(order_id, entry)}}

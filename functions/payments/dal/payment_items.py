@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from payments.models import ChargeState, OrderLedger, Payment, PaymentStatus
 from petstore_shared.events.catalog import Money
+from petstore_shared.item_timestamps import format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -43,14 +44,6 @@ def ledger_key(order_id: str) -> Item:
 
 def order_partition_key(order_id: str) -> str:
     return f"ORDER#{order_id}"
-
-
-def format_timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def payment_to_item(payment: Payment) -> Item:

@@ -9,7 +9,6 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from payments.dal.payment_items import (
-    format_timestamp,
     ledger_from_item,
     ledger_key,
     ledger_to_item,
@@ -21,10 +20,11 @@ from payments.dal.payment_items import (
 from payments.models import ChargeState, OrderLedger, Payment, PaymentStatus
 from payments.settings import PaymentsSettings
 from petstore_shared.aws_clients import dynamodb_client
-from petstore_shared.dynamodb_transactions import TransactionCancelled, transact_write
+from petstore_shared.dynamodb_transactions import transact_write_if_first_holds
 from petstore_shared.events.catalog import OrderRef
 from petstore_shared.events.envelope import Event
 from petstore_shared.events.outbox import outbox_put
+from petstore_shared.item_timestamps import format_timestamp
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
@@ -305,13 +305,7 @@ class PaymentsTable:
 
     def _transact_if(self, *items: TransactWriteItemTypeDef) -> bool:
         """Write all the items if the first one's condition holds; False if it does not."""
-        try:
-            transact_write(self._client, items)
-        except TransactionCancelled as cancelled:
-            if cancelled.failed_condition(0):
-                return False
-            raise
-        return True
+        return transact_write_if_first_holds(self._client, items)
 
     def _get(self, key: Any) -> dict[str, Any] | None:
         response = self._client.get_item(TableName=self._table_name, Key=key, ConsistentRead=True)

@@ -12,11 +12,12 @@ loses the index keys.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from pets.models import Money, Pet, Reservation, ReservationState
+from petstore_shared.item_timestamps import format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -49,15 +50,6 @@ def listing_partition(status: str) -> str:
 
 def listing_sort_key(species: str, created_at: datetime, pet_id: str) -> str:
     return f"{species}#{format_timestamp(created_at)}#{pet_id}"
-
-
-def format_timestamp(moment: datetime) -> str:
-    """Fixed width, so that timestamps sort as strings in time order."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def pet_to_item(pet: Pet) -> Item:

@@ -12,7 +12,6 @@ from botocore.exceptions import ClientError
 from pets.dal.pet_items import (
     DELETED_STATUS,
     PET_SORT_KEY,
-    format_timestamp,
     is_listed_pet,
     listing_partition,
     pet_from_item,
@@ -24,15 +23,19 @@ from pets.errors import PetNotFound, VersionConflict
 from pets.models import Pet, PetPage, PetStatus
 from pets.settings import PetsSettings
 from petstore_shared.aws_clients import dynamodb_client
-from petstore_shared.page_tokens import InvalidNextToken, decode_page_token, encode_page_token
+from petstore_shared.item_timestamps import format_timestamp
+from petstore_shared.page_tokens import (
+    INDEX_KEY_NAMES,
+    InvalidNextToken,
+    decode_page_token,
+    encode_page_token,
+)
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 LISTING_INDEX = "byStatus"
-LISTING_KEY_NAMES = ("pk", "sk", "gsi1pk", "gsi1sk")
-"""What a LastEvaluatedKey of the listing holds: the table's key and the index's."""
 
 
 class PetsTable:
@@ -146,7 +149,7 @@ def pets_table_from_environment() -> PetsTable:
 
 
 def _listing_key_of(item: Any) -> dict[str, Any]:
-    return {name: item[name] for name in LISTING_KEY_NAMES}
+    return {name: item[name] for name in INDEX_KEY_NAMES}
 
 
 def _start_key(next_token: str, status: PetStatus, species: str | None) -> dict[str, Any]:
@@ -154,7 +157,7 @@ def _start_key(next_token: str, status: PetStatus, species: str | None) -> dict[
     it; InvalidNextToken otherwise."""
     key = decode_page_token(
         next_token,
-        LISTING_KEY_NAMES,
+        INDEX_KEY_NAMES,
         pinned={"gsi1pk": listing_partition(status.value), "sk": PET_SORT_KEY},
     )
     sort_key = key["gsi1sk"]["S"]

@@ -11,7 +11,6 @@ from botocore.exceptions import ClientError
 
 from pets.dal.pet_items import (
     DELETED_STATUS,
-    format_timestamp,
     is_listed_pet,
     pet_key,
     reservation_from_item,
@@ -23,6 +22,7 @@ from pets.models import Reservation, ReservationState
 from pets.settings import PetsSettings
 from petstore_shared.aws_clients import dynamodb_client
 from petstore_shared.dynamodb_transactions import TransactionCancelled, transact_write
+from petstore_shared.item_timestamps import format_timestamp
 from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pets.logic.list_pets import list_pets
 from pets.models import PetPage, PetStatus, Species
 from petstore_shared.http_errors import documented_errors
+from petstore_shared.listing_parameters import NextToken, PageLimit
 from petstore_shared.observability import logger
 from petstore_shared.rest_api import create_rest_resolver
 
@@ -27,10 +28,8 @@ app = create_rest_resolver()
 def get_pets(
     status: Annotated[PetStatus, Query()] = PetStatus.AVAILABLE,
     species: Annotated[Species | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    next_token: Annotated[
-        str | None, Query(alias="nextToken", description="From the previous page.")
-    ] = None,
+    limit: PageLimit = 20,
+    next_token: NextToken = None,
 ) -> PetPage:
     return list_pets(status, species, limit, next_token)
 

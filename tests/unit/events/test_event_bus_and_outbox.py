@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 
 from orders.handlers import handle_cancel_order
+from petstore_shared.aws_clients import sns_client
 from petstore_shared.events.bus import TopicNotConfigured
 from petstore_shared.events.catalog import NotificationSent, OrderCancelled
 from petstore_shared.events.envelope import new_event
-from petstore_shared.events.sns_bus import SnsEventBus, sns_client, sns_event_bus_from_environment
+from petstore_shared.events.sns_bus import SnsEventBus, sns_event_bus_from_environment
 from support.in_process_saga import InProcessSaga, client, subscriptions
-from support.saga_fixtures import call_api, events_of, rest_event
+from support.rest_api_invocation import call_api
+from support.saga_fixtures import events_of, rest_event
 
 CANCELLED = OrderCancelled(
     order_id="order-1", user_id="user-alice", pet_id="pet-1", quantity=1, previous_status="PENDING"

@@ -16,7 +16,8 @@ import pytest
 from orders.handlers import handle_cancel_order
 from payments.handlers import handle_request_payment
 from support.in_process_saga import InProcessSaga, client
-from support.saga_fixtures import call_api, rest_event
+from support.rest_api_invocation import call_api
+from support.saga_fixtures import rest_event
 
 BUSINESS_TABLES = ("OrdersTable", "PetsTable", "PaymentsTable", "NotificationsTable")
 

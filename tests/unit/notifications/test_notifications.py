@@ -8,7 +8,8 @@ from typing import Any
 
 from notifications.handlers import handle_list_user_notifications, handle_send_notification
 from support.in_process_saga import InProcessSaga
-from support.saga_fixtures import ApiAnswer, call_api, events_of, rest_event
+from support.rest_api_invocation import ApiAnswer, call_api
+from support.saga_fixtures import events_of, rest_event
 
 
 def notifications_page(caller: str, user_id: str, **query: str) -> ApiAnswer:

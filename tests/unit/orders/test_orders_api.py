@@ -15,7 +15,8 @@ from orders.handlers import (
     handle_place_order,
 )
 from support.in_process_saga import InProcessSaga
-from support.saga_fixtures import ApiAnswer, call_api, rest_event
+from support.rest_api_invocation import ApiAnswer, call_api
+from support.saga_fixtures import rest_event
 
 
 def place(caller: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> ApiAnswer:

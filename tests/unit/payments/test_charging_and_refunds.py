@@ -21,7 +21,8 @@ from payments.providers.payment_simulator import PaymentSimulator
 from petstore_shared.events.catalog import InventoryReserved, Money, OrderCancelled
 from petstore_shared.events.envelope import Event, new_event
 from support.in_process_saga import InProcessSaga
-from support.saga_fixtures import call_api, events_of, rest_event
+from support.rest_api_invocation import call_api
+from support.saga_fixtures import events_of, rest_event
 
 
 def cancel(order_id: str, caller: str = "alice") -> int:

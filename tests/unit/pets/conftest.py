@@ -8,16 +8,12 @@ import itertools
 import json
 import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
+from functools import partial
 from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
 from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
 
@@ -27,8 +23,9 @@ from pets.logic.create_pet import create_pet
 from pets.models import Pet, PetDetails
 from petstore_shared.aws_clients import dynamodb_client
 from petstore_shared.settings import load_settings
+from support.in_process_saga import create_table, resources_of_type
+from support.rest_api_invocation import ApiAnswer, call_api, rest_api_event
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "template.yaml"
 TEST_TABLE_NAME = "pets-unit-test"
 
 ALICE_CLAIMS = {
@@ -49,46 +46,6 @@ CLAIMS_BY_CALLER: dict[str, dict[str, str] | None] = {
 }
 
 
-class CloudFormationLoader(yaml.SafeLoader):
-    """Reads a template's intrinsic functions (!Ref, !Sub, ...) as their plain values."""
-
-
-def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-
-
-CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
-@cache
-def pets_table_properties() -> dict[str, Any]:
-    template = yaml.load(TEMPLATE_PATH.read_text(), Loader=CloudFormationLoader)
-    properties: dict[str, Any] = template["Resources"]["PetsTable"]["Properties"]
-    return properties
-
-
-def create_table_from_template(table_name: str) -> None:
-    properties = pets_table_properties()
-    definition: dict[str, Any] = {
-        "TableName": table_name,
-        "AttributeDefinitions": properties["AttributeDefinitions"],
-        "KeySchema": properties["KeySchema"],
-        "BillingMode": properties["BillingMode"],
-    }
-    if "GlobalSecondaryIndexes" in properties:
-        definition["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
-    if "StreamSpecification" in properties:
-        definition["StreamSpecification"] = {
-            "StreamEnabled": True,
-            **properties["StreamSpecification"],
-        }
-    dynamodb_client().create_table(**definition)
-
-
 def forget_cold_start_state() -> None:
     """Each test starts as a fresh execution environment would: settings are read again.
     The DynamoDB client is kept: moto intercepts any client while its mock is active."""
@@ -100,7 +57,7 @@ def forget_cold_start_state() -> None:
 @pytest.fixture
 def template_pets_table() -> dict[str, Any]:
     """The Properties of template.yaml's PetsTable resource."""
-    return pets_table_properties()
+    return resources_of_type("AWS::DynamoDB::Table")["PetsTable"]
 
 
 @pytest.fixture
@@ -110,7 +67,7 @@ def pets_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "pets")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "PetStore")
     with mock_aws():
-        create_table_from_template(TEST_TABLE_NAME)
+        create_table("PetsTable", TEST_TABLE_NAME)
         forget_cold_start_state()
         yield TEST_TABLE_NAME
         forget_cold_start_state()
@@ -143,7 +100,7 @@ def switch_to_new_pets_table(pets_table: str, monkeypatch: pytest.MonkeyPatch) -
 
     def switch() -> str:
         table_name = f"{TEST_TABLE_NAME}-{next(created)}"
-        create_table_from_template(table_name)
+        create_table("PetsTable", table_name)
         monkeypatch.setenv("PETS_TABLE_NAME", table_name)
         forget_cold_start_state()
         return table_name
@@ -192,38 +149,15 @@ def build_rest_event(
 ) -> dict[str, Any]:
     """A REST API (v1) proxy event as API Gateway sends it, for `caller` ("anonymous",
     "alice" or "admin"). `body` is sent as JSON; `raw_body` is sent as is."""
-    request_headers = {"Content-Type": "application/json", "Host": "api.example.com"}
-    request_headers.update(headers or {})
-    claims = CLAIMS_BY_CALLER[caller]
-    text_body = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
-    request_id = str(uuid.uuid4())
-    return {
-        "resource": resource or path,
-        "path": path,
-        "httpMethod": method,
-        "headers": request_headers,
-        "multiValueHeaders": {name: [value] for name, value in request_headers.items()},
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": (
-            {name: [value] for name, value in query.items()} if query else None
-        ),
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "petstoreapi",
-            "authorizer": {"claims": claims} if claims else None,
-            "httpMethod": method,
-            "identity": {"sourceIp": "127.0.0.1", "userAgent": "pytest"},
-            "path": f"/test{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": request_id,
-            "resourcePath": resource or path,
-            "stage": "test",
-        },
-        "body": text_body,
-        "isBase64Encoded": False,
-    }
+    return rest_api_event(
+        method,
+        path,
+        claims=CLAIMS_BY_CALLER[caller],
+        resource=resource,
+        query=query,
+        body=raw_body if raw_body is not None else (None if body is None else json.dumps(body)),
+        headers=headers,
+    )
 
 
 @pytest.fixture
@@ -232,46 +166,13 @@ def rest_event() -> Callable[..., dict[str, Any]]:
     return build_rest_event
 
 
-@dataclass(frozen=True)
-class LambdaContextStub:
-    function_name: str = "pets-unit-test"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:pets-unit-test"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    log_group_name: str = "/aws/lambda/pets-unit-test"
-    log_stream_name: str = "2026/11/24/[$LATEST]test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
-
-
-@dataclass(frozen=True)
-class ApiResponse:
-    status: int
-    body: Any
-    headers: dict[str, str]
-
-
-Invoke = Callable[[ModuleType, dict[str, Any]], ApiResponse]
+Invoke = Callable[[ModuleType, dict[str, Any]], ApiAnswer]
 
 
 @pytest.fixture
 def invoke() -> Invoke:
     """Call a handler module's `lambda_handler` with an event, as Lambda would."""
-
-    def call(handler_module: ModuleType, event: dict[str, Any]) -> ApiResponse:
-        result = handler_module.lambda_handler(event, LambdaContextStub())
-        headers = {
-            name: values[-1] for name, values in (result.get("multiValueHeaders") or {}).items()
-        }
-        headers.update(result.get("headers") or {})
-        raw = result.get("body")
-        return ApiResponse(
-            status=result["statusCode"], body=json.loads(raw) if raw else None, headers=headers
-        )
-
-    return call
+    return partial(call_api, function_name="pets-unit-test")
 
 
 @pytest.fixture

@@ -12,14 +12,25 @@ from functools import cache
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    from botocore.client import BaseClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sns import SNSClient
 
 
 @cache
 def dynamodb_client() -> DynamoDBClient:
+    return cast("DynamoDBClient", _create_client("dynamodb"))
+
+
+@cache
+def sns_client() -> SNSClient:
+    return cast("SNSClient", _create_client("sns"))
+
+
+def _create_client(service_name: str) -> BaseClient:
     import botocore.session
     from botocore.config import Config
 
     session = botocore.session.get_session()
     config = Config(retries={"mode": "standard", "max_attempts": 5})
-    return cast("DynamoDBClient", session.create_client("dynamodb", config=config))
+    return session.create_client(service_name, config=config)

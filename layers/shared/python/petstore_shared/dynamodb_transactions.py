@@ -57,6 +57,20 @@ def transact_write(client: DynamoDBClient, items: Sequence[TransactWriteItemType
             raise TransactionCancelled(reasons) from error
 
 
+def transact_write_if_first_holds(
+    client: DynamoDBClient, items: Sequence[TransactWriteItemTypeDef]
+) -> bool:
+    """Write all the items if the first one's condition holds; False, and nothing
+    written, if it does not."""
+    try:
+        transact_write(client, items)
+    except TransactionCancelled as cancelled:
+        if cancelled.failed_condition(0):
+            return False
+        raise
+    return True
+
+
 def _lost_to_concurrent_transaction(reasons: Sequence[Mapping[str, Any]]) -> bool:
     codes = {reason.get("Code") for reason in reasons}
     return "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes

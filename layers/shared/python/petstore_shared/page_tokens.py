@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 MAX_TOKEN_CHARS = 2048
 INDEX_KEY_NAMES = ("pk", "sk", "gsi1pk", "gsi1sk")
+"""What a LastEvaluatedKey of an index query holds: the table's key and the index's."""
 
 
 class InvalidNextToken(ValidationError):
@@ -83,3 +84,30 @@ def query_page(
         return items, None
     last = items[limit - 1]
     return items[:limit], encode_page_token({name: last[name] for name in INDEX_KEY_NAMES})
+
+
+def query_newest_first(
+    client: DynamoDBClient,
+    *,
+    table_name: str,
+    index_name: str,
+    partition: str,
+    sort_key: str,
+    limit: int,
+    next_token: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the items with sort key `sort_key` under `partition` of an index keyed
+    gsi1pk and gsi1sk, the newest (highest gsi1sk) first, and the next page's token."""
+    return query_page(
+        client,
+        {
+            "TableName": table_name,
+            "IndexName": index_name,
+            "KeyConditionExpression": "gsi1pk = :partition",
+            "ExpressionAttributeValues": {":partition": {"S": partition}},
+            "ScanIndexForward": False,
+        },
+        limit,
+        next_token,
+        pinned={"gsi1pk": partition, "sk": sort_key},
+    )

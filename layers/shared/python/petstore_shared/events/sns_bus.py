@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
+from petstore_shared.aws_clients import sns_client
 from petstore_shared.events.bus import TopicNotConfigured
 from petstore_shared.events.envelope import Event, Topic
 from petstore_shared.settings import EnvironmentSettings, load_settings
@@ -53,15 +54,6 @@ class SnsEventBus:
                 "correlationId": {"DataType": "String", "StringValue": event.correlation_id},
             },
         )
-
-
-@cache
-def sns_client() -> SNSClient:
-    import botocore.session
-    from botocore.config import Config
-
-    config = Config(retries={"mode": "standard", "max_attempts": 5})
-    return cast("SNSClient", botocore.session.get_session().create_client("sns", config=config))
 
 
 @cache
