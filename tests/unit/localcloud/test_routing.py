@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from localcloud.apigateway import ApiGateway, RouteTable
 from localcloud.auth import SigV4Verifier
 from localcloud.emulator import PortInUseError, free_port
