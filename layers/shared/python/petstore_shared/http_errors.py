@@ -89,9 +89,7 @@ def request_validation_error_response(error: RequestValidationError) -> Response
         return internal_error_response()
     first = _most_telling(details)
     if first.get("type") == "json_invalid":
-        return error_response(
-            HTTPStatus.BAD_REQUEST, "MalformedJson", "The request body is not valid JSON."
-        )
+        return malformed_json_response()
     field = field_path(first.get("loc", ()))
     error_type = str(first.get("type", ""))
     code = _CODE_BY_PYDANTIC_ERROR_TYPE.get(error_type, "InvalidField" if field else "InvalidBody")
@@ -115,6 +113,12 @@ def unsupported_content_type_response(error: RequestUnsupportedContentType) -> R
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
         "UnsupportedMediaType",
         "Send the request body as application/json.",
+    )
+
+
+def malformed_json_response(_error: Exception | None = None) -> Response:
+    return error_response(
+        HTTPStatus.BAD_REQUEST, "MalformedJson", "The request body is not valid JSON."
     )
 
 
@@ -143,6 +147,8 @@ def register_error_responses(app: APIGatewayRestResolver) -> None:
     app.exception_handler(RequestValidationError)(request_validation_error_response)
     app.exception_handler(RequestUnsupportedContentType)(unsupported_content_type_response)
     app.exception_handler(ServiceError)(service_error_response)
+    # A body that is not UTF-8 cannot be JSON; Powertools fails while decoding it.
+    app.exception_handler(UnicodeDecodeError)(malformed_json_response)
     app.exception_handler(Exception)(unexpected_error_response)
     app.not_found(route_not_found_response)
 
