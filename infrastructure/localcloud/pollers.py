@@ -186,6 +186,21 @@ def _invoke_safely(invoke: Invoke, function: str, event: dict[str, Any]) -> Invo
         return InvocationResult(ok=False, error_type=type(error).__name__, error_message=str(error))
 
 
+_clients: dict[tuple[str, str, str], Any] = {}
+_clients_lock = threading.Lock()
+
+
+def _client(service: str, endpoint_url: str, region: str) -> Any:
+    """One client per service and endpoint for every poller: creating a boto3 client
+    costs ~0.1 s of CPU, and the pollers are started again on every reset."""
+    key = (service, endpoint_url, region)
+    with _clients_lock:
+        if key not in _clients:
+            options = _client_options(endpoint_url, region)
+            _clients[key] = boto3.session.Session().client(service, **options)  # type: ignore[call-overload]
+        return _clients[key]
+
+
 def _client_options(endpoint_url: str, region: str) -> dict[str, Any]:
     found = boto3.session.Session().get_credentials() is not None
     return {
@@ -194,7 +209,12 @@ def _client_options(endpoint_url: str, region: str) -> dict[str, Any]:
         "aws_access_key_id": None if found else LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         "aws_secret_access_key": None if found else LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         # The pollers retry themselves, pacing the retries to keep stop() prompt.
-        "config": Config(connect_timeout=2, read_timeout=30, retries={"total_max_attempts": 1}),
+        "config": Config(
+            connect_timeout=2,
+            read_timeout=30,
+            retries={"total_max_attempts": 1},
+            max_pool_connections=64,
+        ),
     }
 
 
@@ -274,8 +294,7 @@ class SqsPoller(_BackgroundPoller):
         while not self._stopping.is_set():
             try:
                 if sqs is None:
-                    options = _client_options(self._endpoint_url, self._region)
-                    sqs = boto3.session.Session().client("sqs", **options)
+                    sqs = _client("sqs", self._endpoint_url, self._region)
                 messages = self._receive_batch(sqs)
                 outage.recovered()
                 if messages:
@@ -380,11 +399,9 @@ class StreamPoller(_BackgroundPoller):
         while not self._stopping.is_set():
             try:
                 if clients is None:
-                    options = _client_options(self._endpoint_url, self._region)
-                    session = boto3.session.Session()
                     clients = (
-                        session.client("dynamodbstreams", **options),
-                        session.client("dynamodb", **options),
+                        _client("dynamodbstreams", self._endpoint_url, self._region),
+                        _client("dynamodb", self._endpoint_url, self._region),
                     )
                 streams, dynamodb = clients
                 if time.monotonic() - self._refreshed_at >= STREAM_REFRESH_INTERVAL_S:
