@@ -89,6 +89,9 @@ def launch_emulator(host: str = "127.0.0.1", port: int = 4566) -> Emulator:
         [sys.executable, "-m", "localcloud.emulator_server", host, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own session: Ctrl-C reaches the local cloud, which stops the pollers
+        # before the emulator they talk to.
+        start_new_session=True,
     )
     return Emulator(endpoint_url=f"http://{host}:{port}", process=process)
 

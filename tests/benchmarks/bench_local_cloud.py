@@ -52,12 +52,16 @@ def time_to_ready(runs: int) -> list[float]:
             env={**os.environ, "PETSTORE_STATE_FILE": f"/tmp/petstore-bench-{os.getpid()}.json"},
         )
         assert process.stdout is not None
+        printed = []
         for line in process.stdout:
+            printed.append(line)
             if "ready in" in line:
                 figures.append(time.monotonic() - started)
                 break
         else:
-            raise RuntimeError(f"petstore up exited without its ready line (run {run + 1})")
+            raise RuntimeError(
+                f"petstore up exited without its ready line (run {run + 1}):\n" + "".join(printed)
+            )
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
         print(f"  start {run + 1}/{runs}: ready after {figures[-1]:.2f} s", flush=True)
