@@ -76,8 +76,7 @@ def start_shop() -> Shop:
             stack_name="petstore",
             api_port=free_port(),
             emulator_port=free_port(),
-            parameter_overrides={"ConsumerVisibilityTimeout": "2", "ConsumerMaxReceiveCount": "3"},
-            quiet=True,
+            quiet=True,  # the template's own queue settings, as `make run` uses them
         )
     )
     print(f"    started in {cloud.start():.1f} s", flush=True)
