@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from localcloud.apigateway import ApiGateway
 from localcloud.auth import CognitoVerifier, SigV4Verifier
@@ -35,6 +35,8 @@ class LocalCloudConfig:
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     local_pages: dict[str, LocalPage] = field(default_factory=dict)
     quiet: bool = False
+    log_stream: TextIO | None = None
+    """Where handler logs go (default: standard output)."""
 
 
 class LocalCloud:
@@ -44,7 +46,7 @@ class LocalCloud:
         self.config = config
         self.emulator: Emulator | None = None
         self.stack: Stack | None = None
-        self.log_sink = LogSink(quiet=config.quiet)
+        self.log_sink = LogSink(quiet=config.quiet, stream=config.log_stream)
         self.invoker: Invoker | None = None
         self.api: ApiGateway | None = None
         self._pollers: list[SqsPoller | StreamPoller] = []

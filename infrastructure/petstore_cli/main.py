@@ -153,7 +153,12 @@ def command_invoke(args: argparse.Namespace) -> int:
     with contextlib.suppress(running_cloud.NotRunningError):
         os.environ["AWS_ENDPOINT_URL"] = running_cloud.load().endpoint_url
     cloud = LocalCloud(
-        LocalCloudConfig(template=args.template, stack_name=STACK_NAME, emulator_port=free_port())
+        LocalCloudConfig(
+            template=args.template,
+            stack_name=STACK_NAME,
+            emulator_port=free_port(),
+            log_stream=sys.stderr,  # standard output carries only the function's result
+        )
     )
     try:
         cloud.start_functions_only()

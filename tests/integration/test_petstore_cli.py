@@ -127,6 +127,6 @@ def test_invoke_runs_one_function_with_a_sample_event(tmp_path: Path) -> None:
     )
 
     assert answer.returncode == 0, answer.stderr
-    response = json.loads(answer.stdout[answer.stdout.index("{") :])
+    response = json.loads(answer.stdout)
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["items"] == []
