@@ -4,6 +4,7 @@ event source mappings, started and stopped as one."""
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -130,7 +131,7 @@ class LocalCloud:
             parameter_overrides=self.config.parameter_overrides,
         )
         if self.stack is None and not self.config.quiet:
-            print_ignored_summary(stack.ignored)
+            print_ignored_summary(stack.ignored, self.config.log_stream or sys.stdout)
         self.stack = stack
         if self.invoker is None:
             self.invoker = Invoker(
@@ -207,7 +208,7 @@ def _use_local_credentials(region: str) -> None:
         os.environ.setdefault(name, value)
 
 
-def print_ignored_summary(ignored: list[str]) -> None:
+def print_ignored_summary(ignored: list[str], stream: TextIO) -> None:
     """One line per reason: which resources the local cloud deliberately ignores."""
     by_reason: dict[str, list[str]] = {}
     for line in ignored:
@@ -216,4 +217,4 @@ def print_ignored_summary(ignored: list[str]) -> None:
     for reason, subjects in sorted(by_reason.items()):
         names = sorted(set(subjects))
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-        print(f"  ignored locally: {reason} ({shown})")
+        print(f"  ignored locally: {reason} ({shown})", file=stream)
