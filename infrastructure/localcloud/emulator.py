@@ -102,8 +102,8 @@ def _wait_ready(endpoint: str, timeout_s: float, process: subprocess.Popen[bytes
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"The AWS emulator exited at start (code {process.returncode}).")
         try:
-            requests.get(f"{endpoint}/moto-api/", timeout=1)
+            requests.get(f"{endpoint}/moto-api/", timeout=2)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or busy booting
             time.sleep(0.05)
     raise RuntimeError(f"The AWS emulator at {endpoint} did not answer within {timeout_s:.0f} s.")
