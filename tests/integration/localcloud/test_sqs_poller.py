@@ -9,7 +9,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -18,8 +17,9 @@ import pytest
 from localcloud.emulator import Emulator, free_port
 from localcloud.invoker import Invoker
 from localcloud.logs import LogSink
-from localcloud.model import FunctionSpec, SqsMapping
+from localcloud.model import SqsMapping
 from localcloud.pollers import SqsPoller
+from support.runtime_invoker import REGION, runtime_invoker, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.integration
 
-FUNCTIONS = Path(__file__).parent / "runtime_functions"
-REGION = "us-east-1"
 HANDLERS = {
     "ReportFailures": "app.report_failures",
     "AllOrNothing": "app.all_or_nothing",
@@ -43,46 +41,14 @@ class Queue:
     arn: str
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def sqs(emulator: Emulator) -> SQSClient:
     return boto3.client("sqs", endpoint_url=emulator.endpoint_url, region_name=REGION)
 
 
 @pytest.fixture
-def sink() -> LogSink:
-    return LogSink(quiet=True)
-
-
-@pytest.fixture
 def invoker(emulator: Emulator, sink: LogSink) -> Iterator[Invoker]:
-    functions = {
-        logical_id: FunctionSpec(
-            logical_id=logical_id,
-            name=logical_id,
-            code_dir=FUNCTIONS / "sqs_consumer",
-            handler=handler,
-            layer_dirs=(),
-            environment={},
-            timeout_s=5,
-            memory_mb=128,
-            runtime="python3.11",
-            arn=f"arn:aws:lambda:{REGION}:123456789012:function:{logical_id}",
-        )
-        for logical_id, handler in HANDLERS.items()
-    }
-    started = Invoker(
-        functions, base_env={"AWS_ENDPOINT_URL": emulator.endpoint_url}, log_sink=sink
-    )
-    yield started
-    started.close()
+    yield from runtime_invoker(emulator, sink, "sqs_consumer", HANDLERS)
 
 
 @pytest.fixture

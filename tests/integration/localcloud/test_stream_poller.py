@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -17,29 +15,20 @@ import pytest
 from localcloud.emulator import Emulator
 from localcloud.invoker import Invoker
 from localcloud.logs import LogSink
-from localcloud.model import FunctionSpec, StreamMapping
+from localcloud.model import StreamMapping
 from localcloud.pollers import StreamPoller
+from support.runtime_invoker import REGION, runtime_invoker, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 pytestmark = pytest.mark.integration
 
-FUNCTIONS = Path(__file__).parent / "runtime_functions"
-REGION = "us-east-1"
 HANDLERS = {
     "ShowBatch": "app.show_batch",
     "FailOnPoison": "app.fail_on_poison",
     "FailFlakyOnce": "app.fail_flaky_once",
 }
-
-
-def wait_for(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -48,32 +37,8 @@ def dynamodb(emulator: Emulator) -> DynamoDBClient:
 
 
 @pytest.fixture
-def sink() -> LogSink:
-    return LogSink(quiet=True)
-
-
-@pytest.fixture
 def invoker(emulator: Emulator, sink: LogSink) -> Iterator[Invoker]:
-    functions = {
-        logical_id: FunctionSpec(
-            logical_id=logical_id,
-            name=logical_id,
-            code_dir=FUNCTIONS / "stream_consumer",
-            handler=handler,
-            layer_dirs=(),
-            environment={},
-            timeout_s=5,
-            memory_mb=128,
-            runtime="python3.11",
-            arn=f"arn:aws:lambda:{REGION}:123456789012:function:{logical_id}",
-        )
-        for logical_id, handler in HANDLERS.items()
-    }
-    started = Invoker(
-        functions, base_env={"AWS_ENDPOINT_URL": emulator.endpoint_url}, log_sink=sink
-    )
-    yield started
-    started.close()
+    yield from runtime_invoker(emulator, sink, "stream_consumer", HANDLERS)
 
 
 def create_table(dynamodb: DynamoDBClient, name: str) -> str:

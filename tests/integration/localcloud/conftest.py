@@ -1,0 +1,12 @@
+"""Fixtures shared by the tests of the local cloud's runtime pieces."""
+
+from __future__ import annotations
+
+import pytest
+
+from localcloud.logs import LogSink
+
+
+@pytest.fixture
+def sink() -> LogSink:
+    return LogSink(quiet=True)
