@@ -25,6 +25,8 @@ from moto.moto_server.threaded_moto_server import (
 )
 from werkzeug.serving import run_simple
 
+from localcloud import emulator_transactions
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
 PRELOADED_BACKENDS = (
@@ -56,6 +58,7 @@ class DynamoDbRequestsOneAtATime:
 def main(argv: list[str]) -> None:
     host, port = argv[0], int(argv[1])
     os.environ.setdefault("MOTO_PORT", str(port))
+    emulator_transactions.install()
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
     run_simple(
