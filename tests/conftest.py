@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import boto3
 import pytest
 
 from localcloud.emulator import LOCAL_CREDENTIALS, Emulator, free_port, start_emulator
-from petstore_cli.demo_users import create_demo_users, id_token
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
-    from support.api_client import ApiClient
+    from support.saga_http import Shop
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,34 +52,9 @@ def local_cloud() -> Iterator[LocalCloud]:
     cloud.stop()
 
 
-@dataclass(frozen=True)
-class PetStore:
-    """The running system, reset for one test, with a client per demo user."""
-
-    cloud: LocalCloud
-    anonymous: ApiClient
-    alice: ApiClient
-    bob: ApiClient
-    admin: ApiClient
-
-    def outputs(self, name: str) -> str:
-        assert self.cloud.stack is not None
-        return self.cloud.stack.outputs[name]
-
-
 @pytest.fixture
-def petstore(local_cloud: LocalCloud) -> PetStore:
-    from support.api_client import ApiClient
+def petstore(local_cloud: LocalCloud) -> Shop:
+    """The running system, reset for this test, with a client per demo user."""
+    from support.saga_http import shop_for_module
 
-    local_cloud.reset()
-    stack = local_cloud.stack
-    assert stack is not None
-    cognito = boto3.client("cognito-idp", endpoint_url=local_cloud.endpoint_url)
-    pool_id, client_id = stack.outputs["UserPoolId"], stack.outputs["UserPoolClientId"]
-    create_demo_users(cognito, pool_id)
-
-    def client(user: str | None) -> ApiClient:
-        token = id_token(cognito, pool_id, client_id, user) if user else None
-        return ApiClient(local_cloud.api_url, stack.region, token)
-
-    return PetStore(local_cloud, client(None), client("alice"), client("bob"), client("admin"))
+    return shop_for_module(local_cloud)

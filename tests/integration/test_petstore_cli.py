@@ -7,56 +7,24 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from localcloud.emulator import free_port
+from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
 
 pytestmark = pytest.mark.integration
-
-PROJECT = Path(__file__).resolve().parents[2]
-PETSTORE = [sys.executable, "-m", "petstore_cli.main"]
-
-
-@dataclass
-class RunningUp:
-    process: subprocess.Popen[str]
-    api_url: str
-    env: dict[str, str]
-    output: list[str]
 
 
 @pytest.fixture(scope="module")
 def petstore_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUp]:
-    state = tmp_path_factory.mktemp("state") / "cloud.json"
-    env = {**os.environ, "PETSTORE_STATE_FILE": str(state)}
-    env.pop("AWS_ENDPOINT_URL", None)
-    port = free_port()
-    process = subprocess.Popen(
-        [*PETSTORE, "up", "--port", str(port), "--emulator-port", str(free_port())],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    output = []
-    for line in process.stdout:  # ends when the process exits: bounded by the test timeout
-        output.append(line)
-        if "ready in" in line:
-            break
-    else:
-        pytest.fail("petstore up exited before its ready line:\n" + "".join(output))
-    yield RunningUp(process, f"http://127.0.0.1:{port}", env, output)
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    running = start_petstore_up(tmp_path_factory.mktemp("state"))
+    yield running
+    if running.process.poll() is None:
+        running.process.kill()
+        running.process.wait()
 
 
 def test_up_prints_the_urls_and_serves_the_demo_pets(petstore_up: RunningUp) -> None:

@@ -5,51 +5,23 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from localcloud.emulator import free_port
+from support.petstore_process import PETSTORE, PROJECT, start_petstore_up
 
 pytestmark = pytest.mark.integration
-
-PROJECT = Path(__file__).resolve().parents[2]
-PETSTORE = [sys.executable, "-m", "petstore_cli.main"]
 
 
 @pytest.fixture(scope="module")
 def cloud_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The environment of a running `petstore up`, stopped with Ctrl-C afterwards."""
-    state = tmp_path_factory.mktemp("state") / "cloud.json"
-    env = {**os.environ, "PETSTORE_STATE_FILE": str(state)}
-    env.pop("AWS_ENDPOINT_URL", None)
-    process = subprocess.Popen(
-        [*PETSTORE, "up", "--port", str(free_port()), "--emulator-port", str(free_port())],
-        cwd=PROJECT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    output = []
-    for line in process.stdout:  # ends when the process exits: bounded by the test timeout
-        output.append(line)
-        if "ready in" in line:
-            break
-    else:
-        pytest.fail("petstore up exited before its ready line:\n" + "".join(output))
-    yield env
-    process.send_signal(signal.SIGINT)
-    try:
-        process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.communicate()
+    running = start_petstore_up(tmp_path_factory.mktemp("state"))
+    yield running.env
+    running.stop()
 
 
 def run_demo(env: dict[str, str]) -> subprocess.CompletedProcess[str]:

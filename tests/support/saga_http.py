@@ -52,9 +52,9 @@ class Shop:
 
 
 def shop_for_module(local_cloud: LocalCloud) -> Shop:
-    """The running system reset once, for a module of tests that stay out of each other's
-    way (each uses pets and orders of its own): a reset costs seconds, and the saga tests
-    need a cloud, not an empty one."""
+    """The running system reset, with a client per demo user: per test (the `petstore`
+    fixture), or once for a module of tests that stay out of each other's way (each uses
+    pets and orders of its own), since a reset costs seconds."""
     from petstore_cli.demo_users import create_demo_users, id_token
 
     local_cloud.reset()

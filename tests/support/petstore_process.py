@@ -1,0 +1,61 @@
+"""`petstore up` as a developer runs it: a child process, ready once it prints its
+ready line, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from localcloud.emulator import free_port
+
+PROJECT = Path(__file__).resolve().parents[2]
+PETSTORE = [sys.executable, "-m", "petstore_cli.main"]
+
+
+class NotReadyError(Exception):
+    pass
+
+
+@dataclass
+class RunningUp:
+    process: subprocess.Popen[str]
+    api_url: str
+    env: dict[str, str]
+    output: list[str]
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.communicate()
+
+
+def start_petstore_up(state_dir: Path, *options: str) -> RunningUp:
+    """Start `petstore up` on free ports, its state file in `state_dir`; returns once
+    it printed its ready line (waiting is bounded by the test's timeout)."""
+    env = {**os.environ, "PETSTORE_STATE_FILE": str(state_dir / "cloud.json")}
+    env.pop("AWS_ENDPOINT_URL", None)
+    port = free_port()
+    process = subprocess.Popen(
+        [*PETSTORE, "up", "--port", str(port), "--emulator-port", str(free_port()), *options],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    output = []
+    for line in process.stdout:  # ends when the process exits
+        output.append(line)
+        if "ready in" in line:
+            return RunningUp(process, f"http://127.0.0.1:{port}", env, output)
+    raise NotReadyError("petstore up exited before its ready line:\n" + "".join(output))
