@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+LOCAL_SQS_CONCURRENCY = 2
+"""Batches of one SQS mapping in flight at once when the template sets no
+ScalingConfig. Lambda starts at five and scales out; two keep a consumer's
+concurrency visible locally without flooding a two-core machine with workers."""
+
 AuthKind = Literal["NONE", "COGNITO", "AWS_IAM"]
 
 
@@ -56,6 +61,8 @@ class SqsMapping:
     batching_window_s: float = 0.0
     report_batch_item_failures: bool = False
     enabled: bool = True
+    maximum_concurrency: int = LOCAL_SQS_CONCURRENCY
+    """Batches in flight at once: the template's ScalingConfig.MaximumConcurrency."""
 
 
 @dataclass(frozen=True)

@@ -246,29 +246,37 @@ class _Outage:
 
 
 class _BackgroundPoller:
-    def __init__(self, name: str) -> None:
+    """`threads` copies of `_run`, side by side, until `stop()`."""
+
+    def __init__(self, name: str, threads: int = 1) -> None:
         self.name = name
+        self._thread_count = threads
         self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return any(thread.is_alive() for thread in self._threads)
 
     def start(self) -> None:
         if self.running:
             return
         self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"{self.name}-{number}", daemon=True)
+            for number in range(self._thread_count)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
         """Returns within about STOP_TIMEOUT_S; an invocation in flight finishes
         in the background and its batch is settled."""
         self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(STOP_TIMEOUT_S)
-            self._thread = None
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = []
 
     def _run(self) -> None:
         raise NotImplementedError
@@ -277,12 +285,13 @@ class _BackgroundPoller:
 class SqsPoller(_BackgroundPoller):
     """Long-polls one queue and invokes the mapping's function with each batch;
     deletes what succeeded and leaves the rest to the queue's visibility timeout
-    and redrive policy."""
+    and redrive policy. As Lambda scales an SQS mapping out, up to the mapping's
+    maximum concurrency batches are in flight at once, each from its own poller."""
 
     def __init__(
         self, mapping: SqsMapping, invoke: Invoke, *, endpoint_url: str, region: str
     ) -> None:
-        super().__init__(f"sqs-poller-{mapping.function}")
+        super().__init__(f"sqs-poller-{mapping.function}", threads=mapping.maximum_concurrency)
         self.mapping = mapping
         self._invoke = invoke
         self._endpoint_url = endpoint_url

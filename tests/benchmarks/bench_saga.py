@@ -67,7 +67,7 @@ class Placed:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def start_shop() -> Shop:
+def start_shop(log_path: Path | None = None) -> Shop:
     os.environ.update(LOCAL_CREDENTIALS)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     cloud = LocalCloud(
@@ -76,7 +76,9 @@ def start_shop() -> Shop:
             stack_name="petstore",
             api_port=free_port(),
             emulator_port=free_port(),
-            quiet=True,  # the template's own queue settings, as `make run` uses them
+            # the template's own queue settings, as `make run` uses them
+            quiet=log_path is None,
+            log_stream=log_path.open("a", encoding="utf-8") if log_path else None,
         )
     )
     print(f"    started in {cloud.start():.1f} s", flush=True)
@@ -231,9 +233,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="throughput window (s)")
     parser.add_argument("--orders", type=int, default=30, help="sequential orders for (a)")
+    parser.add_argument(
+        "--clients", type=int, nargs="+", default=list(CONCURRENCY), help="concurrency for (b)"
+    )
+    parser.add_argument("--log", type=Path, help="write the handlers' logs to this file")
     args = parser.parse_args()
 
-    shop = announced("Starting the local cloud (template.yaml, free ports)", start_shop)
+    shop = announced(
+        "Starting the local cloud (template.yaml, free ports)", lambda: start_shop(args.log)
+    )
     lost_or_stuck = 0
     try:
         get_item = announced(
@@ -244,7 +252,7 @@ def main() -> int:
             lambda: sequential_latencies(shop, args.orders),
         )
         results: list[tuple[int, Placed, float, dict[str, int], int, float]] = []
-        for clients in CONCURRENCY:
+        for clients in args.clients:
             print(f"(b) {clients} concurrent clients for {args.seconds:.0f} s", flush=True)
             placed, elapsed = place_for(shop, clients, args.seconds)
             print(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.intrinsics import ACCOUNT_ID, cfn_string
-from localcloud.model import FunctionSpec, SqsMapping, StreamMapping
+from localcloud.model import LOCAL_SQS_CONCURRENCY, FunctionSpec, SqsMapping, StreamMapping
 from localcloud.provisioning.context import ProvisionContext, Provisioned, Resource, ResourceKind
 
 DEFAULT_TIMEOUT_S = 3
@@ -144,7 +144,24 @@ def _sqs_mapping(
         batching_window_s=float(resource.integer("MaximumBatchingWindowInSeconds", 0) or 0),
         report_batch_item_failures=_reports_item_failures(resource),
         enabled=resource.flag("Enabled", True),
+        maximum_concurrency=_maximum_concurrency(resource),
     )
+
+
+def _maximum_concurrency(resource: Resource) -> int:
+    scaling = resource.properties.get("ScalingConfig") or {}
+    if not isinstance(scaling, dict) or "MaximumConcurrency" not in scaling:
+        return LOCAL_SQS_CONCURRENCY
+    value = scaling["MaximumConcurrency"]
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise resource.error(
+            f"property ScalingConfig.MaximumConcurrency: {value!r} is not a number"
+        )
+    if not 2 <= int(value) <= 1000:
+        raise resource.error(
+            f"property ScalingConfig.MaximumConcurrency: {value} is outside 2..1000"
+        )
+    return int(value)
 
 
 def _queue_url(context: ProvisionContext, queue_arn: str) -> str:
@@ -241,11 +258,11 @@ KINDS = {
                 "MaximumBatchingWindowInSeconds",
                 "FunctionResponseTypes",
                 "Enabled",
+                "ScalingConfig",
                 *_STREAM_ONLY,
             }
         ),
         ignored_properties={
-            "ScalingConfig": "pollers are not scaled locally",
             "ParallelizationFactor": "one poller per stream locally",
             "MaximumRecordAgeInSeconds": "records are not aged out locally",
             "DestinationConfig": "on-failure destinations are not delivered locally",

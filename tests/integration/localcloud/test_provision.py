@@ -209,6 +209,7 @@ def test_event_sources_become_sqs_and_stream_mappings(stack: Stack) -> None:
         1,
         True,
     )
+    assert queue.maximum_concurrency == 3
     assert (stream.function, stream.table_name) == ("OrdersStreamFunction", "provtest-OrdersTable")
     assert stream.stream_arn == stack.outputs["OrdersStreamArn"]
     assert (stream.starting_position, stream.batch_size) == ("TRIM_HORIZON", 10)
@@ -367,3 +368,41 @@ def test_provisioning_after_an_emulator_reset_recreates_everything(
     assert aws("cognito-idp").describe_user_pool(UserPoolId=pool.pool_id)["UserPool"]["Id"]
     assert pool.groups == ("admin", "support")
     assert again.physical_ids["EventsQueue"] == stack.physical_ids["EventsQueue"]
+
+
+def test_an_sqs_mappings_concurrency_outside_lambdas_range_is_refused_by_name(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(yaml.safe_dump(_consumer_template(maximum_concurrency=1)))
+
+    with pytest.raises(TemplateError) as refused:
+        provision(template, emulator.endpoint_url, stack_name="provscale")
+
+    assert "property ScalingConfig.MaximumConcurrency: 1 is outside 2..1000" in str(refused.value)
+
+
+def _consumer_template(*, maximum_concurrency: int) -> dict[str, Any]:
+    return {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Resources": {
+            "Queue": {"Type": "AWS::SQS::Queue"},
+            "Consumer": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Runtime": "python3.11",
+                    "Handler": "app.handler",
+                    "CodeUri": str(TEMPLATES / "provision_code"),
+                    "Events": {
+                        "Queue": {
+                            "Type": "SQS",
+                            "Properties": {
+                                "Queue": {"Fn::GetAtt": ["Queue", "Arn"]},
+                                "ScalingConfig": {"MaximumConcurrency": maximum_concurrency},
+                            },
+                        }
+                    },
+                },
+            },
+        },
+    }

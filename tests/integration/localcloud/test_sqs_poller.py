@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -32,6 +33,7 @@ HANDLERS = {
     "ReportFailures": "app.report_failures",
     "AllOrNothing": "app.all_or_nothing",
     "ShowEvent": "app.show_event",
+    "Meet": "app.meet",
 }
 
 
@@ -190,7 +192,7 @@ def test_messages_arriving_within_the_batching_window_share_one_invocation(
     start_poller: Callable[..., SqsPoller],
 ) -> None:
     queue = make_queue()
-    start_poller(queue, "ShowEvent", batch_size=3, batching_window_s=2.0)
+    start_poller(queue, "ShowEvent", batch_size=3, batching_window_s=2.0, maximum_concurrency=1)
 
     for body in ("one", "two", "three"):
         sqs.send_message(QueueUrl=queue.url, MessageBody=body)
@@ -227,7 +229,7 @@ def test_a_failed_batch_without_partial_response_stays_whole_in_the_queue(
     queue = make_queue()
     send(sqs, queue, "a", "poison")
 
-    poller = start_poller(queue, "AllOrNothing")
+    poller = start_poller(queue, "AllOrNothing", maximum_concurrency=1)
     wait_for(lambda: "[ERROR] ValueError: poison in batch" in sink.lines("AllOrNothing"))
     poller.stop()
 
@@ -251,6 +253,34 @@ def test_a_poison_message_reaches_the_dlq_while_the_rest_of_its_batch_is_process
     wait_for(lambda: messages_in(sqs, queue) == 0)
     assert receive_bodies(sqs, dead_letters) == ["poison"]
     assert processed(sink, "ReportFailures") == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "patience_s", "outcomes"),
+    [(2, 20, ["met", "met"]), (1, 3, ["alone", "met"])],
+)
+def test_batches_run_side_by_side_up_to_the_mappings_maximum_concurrency(
+    concurrency: int,
+    patience_s: int,
+    outcomes: list[str],
+    tmp_path: Path,
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue(visibility_timeout=30)
+    barrier = tmp_path / "barrier"
+    send(sqs, queue, f"{barrier}|first|{patience_s}", f"{barrier}|second|{patience_s}")
+
+    start_poller(queue, "Meet", batch_size=1, maximum_concurrency=concurrency)
+
+    wait_for(lambda: len(met_or_alone(sink)) == 2, timeout_s=30)
+    assert sorted(line.split()[0] for line in met_or_alone(sink)) == outcomes
+
+
+def met_or_alone(sink: LogSink) -> list[str]:
+    return [line for line in sink.lines("Meet") if line.startswith(("met ", "alone "))]
 
 
 def test_the_poller_survives_its_queue_disappearing_and_resumes_when_it_returns(

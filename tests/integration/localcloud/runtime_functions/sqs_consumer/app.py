@@ -24,3 +24,22 @@ def all_or_nothing(event, context):
 
 def show_event(event, context):
     print(json.dumps(event))
+
+
+def meet(event, context):
+    """Each batch signs in at the barrier file its body names, then waits up to the
+    seconds it names for a second batch to sign in: 'met' when two run at once."""
+    import time
+    from pathlib import Path
+
+    (record,) = event["Records"]
+    barrier, name, seconds = record["body"].split("|")
+    with open(barrier, "a") as signed:
+        signed.write(name + "\n")
+    deadline = time.monotonic() + float(seconds)
+    while time.monotonic() < deadline:
+        if len(Path(barrier).read_text().split()) >= 2:
+            print(f"met {name}")
+            return
+        time.sleep(0.01)
+    print(f"alone {name}")
