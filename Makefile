@@ -12,7 +12,7 @@ TRANSPORT ?= sns
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint format validate bench openapi schemas demo clean
+.PHONY: help install run test test-unit test-integration lint format validate bench openapi schemas operations demo clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
@@ -23,6 +23,7 @@ help:
 	@echo "make bench      the benchmarks (figures printed side by side)"
 	@echo "make openapi    regenerate docs/openapi.json from the handlers"
 	@echo "make schemas    regenerate the events' JSON Schemas in events/schemas/"
+	@echo "make operations regenerate template.yaml's dashboard and alarms from its functions and queues"
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -76,6 +77,9 @@ openapi: install
 
 schemas: install
 	$(BIN)/python -m infrastructure.event_schemas.export
+
+operations: install
+	$(BIN)/python -m infrastructure.operations.generate
 
 clean:
 	rm -rf $(VENV) .tools .venv-sam .local .pytest_cache .mypy_cache .ruff_cache

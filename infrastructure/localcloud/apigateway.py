@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 Invoke = Callable[[str, dict[str, Any]], InvocationResult]
 LocalPage = Callable[[], tuple[int, dict[str, str], bytes]]
+RequestObserver = Callable[[Route | None, int, float], None]
+"""Told of each answered request: the matched route (None if none), status, latency (ms)."""
 Headers = list[tuple[str, str]]
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -378,6 +380,7 @@ class ApiGateway:
         host: str = "127.0.0.1",
         port: int = 3000,
         local_pages: dict[str, LocalPage] | None = None,
+        observe_request: RequestObserver | None = None,
     ) -> None:
         _check_authorizers(routes, cognito)
         self._routes = RouteTable(routes)
@@ -389,6 +392,7 @@ class ApiGateway:
         self._host = host
         self._port = port
         self._local_pages = dict(local_pages or {})
+        self._observe_request = observe_request
         self._server: _GatewayServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -441,22 +445,28 @@ class ApiGateway:
     def respond(self, request: ReceivedRequest) -> GatewayResponse:
         """The response API Gateway gives to one request."""
         request_id = str(uuid.uuid4())
-        response = self._respond(request, request_id)
+        started = time.perf_counter()
+        response, route = self._respond(request, request_id)
+        if self._observe_request is not None:
+            latency_ms = (time.perf_counter() - started) * 1000
+            self._observe_request(route, response.status, latency_ms)
         return replace(response, request_id=request_id).with_gateway_headers()
 
-    def _respond(self, request: ReceivedRequest, request_id: str) -> GatewayResponse:
+    def _respond(
+        self, request: ReceivedRequest, request_id: str
+    ) -> tuple[GatewayResponse, Route | None]:
         found = self._routes.match(request.method, request.segments)
         if found is None:
-            return _rejection(missing_authentication_token())
+            return _rejection(missing_authentication_token()), None
         matched, path_parameters = found
         try:
             identity, claims = self._authorize(matched.route, request)
         except AuthRejected as rejection:
-            return _rejection(rejection)
+            return _rejection(rejection), matched.route
         event = proxy_event(
             request, matched, path_parameters, self._stage, request_id, identity, claims
         )
-        return self._call(matched.route, event)
+        return self._call(matched.route, event), matched.route
 
     def _authorize(
         self, route: Route, request: ReceivedRequest

@@ -15,9 +15,13 @@ from typing import TextIO, TypeVar
 from localcloud.apigateway import ApiGateway
 from localcloud.auth import CognitoVerifier, SigV4Verifier
 from localcloud.emulator import LOCAL_CREDENTIALS, Emulator, ensure_port_free, start_emulator
+from localcloud.faults import StoreFaults
 from localcloud.invoker import Invoker
+from localcloud.kafka_poller import KafkaPoller
+from localcloud.kafka_runtime import LocalKafka
 from localcloud.logs import LogSink
-from localcloud.model import InvocationResult, Stack
+from localcloud.metrics_monitoring import LocalMonitoring, MonitoringSettings
+from localcloud.model import InvocationResult, Route, Stack
 from localcloud.pollers import SqsPoller, StreamPoller
 from localcloud.provision import provision
 
@@ -33,11 +37,18 @@ class LocalCloudConfig:
     host: str = "127.0.0.1"
     api_port: int = 3000
     emulator_port: int = 4566
+    kafka_port: int = 9092
+    """The local Kafka broker's, for a template with Kafka resources (unless
+    KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)."""
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     local_pages: dict[str, LocalPage] = field(default_factory=dict)
+    monitoring: MonitoringSettings | None = field(default_factory=MonitoringSettings)
+    """Metrics into the emulated CloudWatch and alarm evaluation; None turns them off."""
     quiet: bool = False
     log_stream: TextIO | None = None
     """Where handler logs go (default: standard output)."""
+    inject_faults: bool = False
+    """Put `LocalCloud.faults` between the functions and the emulator (tests only)."""
 
 
 class LocalCloud:
@@ -50,7 +61,11 @@ class LocalCloud:
         self.log_sink = LogSink(quiet=config.quiet, stream=config.log_stream)
         self.invoker: Invoker | None = None
         self.api: ApiGateway | None = None
-        self._pollers: list[SqsPoller | StreamPoller] = []
+        self.monitoring: LocalMonitoring | None = None
+        self.log_sink.observe(self._observe_log_line)
+        self._pollers: list[SqsPoller | StreamPoller | KafkaPoller] = []
+        self.kafka = LocalKafka(config.host, config.kafka_port)
+        self.faults: StoreFaults | None = None
 
     @property
     def api_url(self) -> str:
@@ -69,7 +84,9 @@ class LocalCloud:
             ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
             self.emulator = emulator or start_emulator(self.config.host, self.config.emulator_port)
             self.emulator.wait_ready()
+            self._start_faults()
             self._provision()
+            self._start_monitoring()
             self._start_api()
             self._start_pollers()
         except BaseException:
@@ -91,7 +108,10 @@ class LocalCloud:
             raise
 
     def invoke(self, logical_id: str, event: dict[str, object]) -> InvocationResult:
-        return self._require(self.invoker, "invoker").invoke(logical_id, event)
+        result = self._require(self.invoker, "invoker").invoke(logical_id, event)
+        if self.monitoring is not None:
+            self.monitoring.invocation(logical_id, result)
+        return result
 
     def warm_route(self, method: str, path: str) -> None:
         """Start the worker of the function behind an API route ahead of its first call."""
@@ -99,6 +119,17 @@ class LocalCloud:
         for route in stack.routes:
             if route.method == method and route.path == path:
                 self._require(self.invoker, "invoker").warm(route.function)
+
+    def disable_event_sources(self, function: str) -> None:
+        """Stop feeding the function (a logical id) from its queues and streams, as
+        disabling its event source mappings does; its messages wait in their queues."""
+        self._stop_pollers(function)
+
+    def enable_event_sources(self, function: str) -> None:
+        """Feed the function from its queues and streams again, after
+        `disable_event_sources`."""
+        if not any(poller.mapping.function == function for poller in self._pollers):
+            self._start_pollers(function)
 
     def reset(self) -> None:
         """Empty every table, queue and user pool: the emulator is wiped and the
@@ -112,12 +143,19 @@ class LocalCloud:
 
     def stop(self) -> None:
         self._stop_pollers()
+        if self.monitoring is not None:
+            self.monitoring.stop()
+            self.monitoring = None
         if self.api is not None:
             self.api.stop()
             self.api = None
         if self.invoker is not None:
             self.invoker.close()
             self.invoker = None
+        self.kafka.stop()
+        if self.faults is not None:
+            self.faults.stop()
+            self.faults = None
         if self.emulator is not None:
             self.emulator.stop()
             self.emulator = None
@@ -133,18 +171,40 @@ class LocalCloud:
         if self.stack is None and not self.config.quiet:
             print_ignored_summary(stack.ignored, self.config.log_stream or sys.stdout)
         self.stack = stack
+        self.kafka.prepare(stack)
         if self.invoker is None:
             self.invoker = Invoker(
                 stack.functions, base_env=self._function_base_env(), log_sink=self.log_sink
             )
 
+    def _start_monitoring(self) -> None:
+        if self.config.monitoring is None:
+            return
+        stack = self._require(self.stack, "stack")
+        self.monitoring = LocalMonitoring(self.endpoint_url, stack.region, self.config.monitoring)
+        self.monitoring.start(stack)
+
+    def _observe_log_line(self, function_name: str, line: str) -> None:
+        if self.monitoring is not None:
+            self.monitoring.function_log_line(function_name, line)
+
+    def _observe_request(self, route: Route | None, status: int, latency_ms: float) -> None:
+        if self.monitoring is not None:
+            self.monitoring.api_request(route, status, latency_ms)
+
+    def _start_faults(self) -> None:
+        if self.config.inject_faults:
+            self.faults = StoreFaults(self.endpoint_url, self.config.host)
+            self.faults.start()
+
     def _function_base_env(self) -> dict[str, str]:
         return {
             **LOCAL_CREDENTIALS,
-            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ENDPOINT_URL": self.faults.url if self.faults else self.endpoint_url,
             "AWS_REGION": self.config.region,
             "AWS_DEFAULT_REGION": self.config.region,
             "AWS_SAM_LOCAL": "true",
+            **self.kafka.environment(),
         }
 
     def _start_api(self) -> None:
@@ -168,6 +228,7 @@ class LocalCloud:
             host=self.config.host,
             port=self.config.api_port,
             local_pages=self.config.local_pages,
+            observe_request=self._observe_request,
         )
         self.api.start()
 
@@ -175,24 +236,30 @@ class LocalCloud:
         stack = self._require(self.stack, "stack")
         return CognitoVerifier(self.endpoint_url, stack.region, stack.user_pools)
 
-    def _start_pollers(self) -> None:
+    def _start_pollers(self, function: str | None = None) -> None:
+        """The pollers of every enabled mapping, or of those that feed `function`."""
         stack = self._require(self.stack, "stack")
         where = {"endpoint_url": self.endpoint_url, "region": stack.region}
-        self._pollers = [
-            *(SqsPoller(m, self.invoke, **where) for m in stack.sqs_mappings if m.enabled),
-            *(StreamPoller(m, self.invoke, **where) for m in stack.stream_mappings if m.enabled),
+        sqs = [m for m in stack.sqs_mappings if m.enabled and function in (None, m.function)]
+        streams = [m for m in stack.stream_mappings if m.enabled and function in (None, m.function)]
+        started: list[SqsPoller | StreamPoller | KafkaPoller] = [
+            *(SqsPoller(m, self.invoke, **where) for m in sqs),
+            *(StreamPoller(m, self.invoke, **where) for m in streams),
+            *self.kafka.pollers(stack, self.invoke, function),
         ]
-        for poller in self._pollers:
+        for poller in started:
             poller.start()
+        self._pollers += started
 
-    def _stop_pollers(self) -> None:
+    def _stop_pollers(self, function: str | None = None) -> None:
+        stopping = [p for p in self._pollers if function in (None, p.mapping.function)]
         # Each poller may be inside a long poll: stop them side by side, not in turn.
-        stoppers = [threading.Thread(target=poller.stop) for poller in self._pollers]
+        stoppers = [threading.Thread(target=poller.stop) for poller in stopping]
         for stopper in stoppers:
             stopper.start()
         for stopper in stoppers:
             stopper.join()
-        self._pollers = []
+        self._pollers = [p for p in self._pollers if p not in stopping]
 
     @staticmethod
     def _require(value: T | None, what: str) -> T:

@@ -9,7 +9,7 @@ import sys
 import threading
 import zlib
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from localcloud.model import InvocationResult
@@ -20,6 +20,7 @@ NAME_COLOURS = ("\033[36m", "\033[35m", "\033[34m", "\033[32m", "\033[33m", "\03
 LEVEL_COLOURS = {"WARNING": "\033[33m", "WARN": "\033[33m", "ERROR": "\033[31m"}
 LEVEL_COLOURS["CRITICAL"] = LEVEL_COLOURS["ERROR"]
 MAX_PREFIX_WIDTH = 36
+LineObserver = Callable[[str, str], None]
 
 
 class LogSink:
@@ -50,6 +51,7 @@ class LogSink:
         self._colour = _wants_colour(self._stream) if colour is None else colour
         self._lines: dict[str, deque[str]] = {}
         self._shown_names: dict[str, str] = {}
+        self._observers: list[LineObserver] = []
         self._lock = threading.Lock()
 
     def register(self, function_names: Iterable[str]) -> None:
@@ -63,9 +65,16 @@ class LogSink:
                 widest = max(len(shown) for shown in self._shown_names.values())
                 self._prefix_width = min(widest, MAX_PREFIX_WIDTH)
 
+    def observe(self, observer: LineObserver) -> None:
+        """Also hands every line a function writes to `observer(function_name, line)`,
+        on the worker's log thread: it must return at once."""
+        self._observers.append(observer)
+
     def emit(self, function_name: str, line: str) -> None:
         """A line the function wrote to stdout or stderr."""
         self._record(function_name, line)
+        for observer in self._observers:
+            observer(function_name, line)
         if not self.quiet:
             self._print(function_name, line if self.raw_json else readable(line, self._colour))
 

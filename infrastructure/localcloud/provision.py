@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from localcloud import kafka_provisioning
 from localcloud.intrinsics import (
     ACCOUNT_ID,
     IntrinsicResolver,
@@ -44,6 +45,7 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
     **functions.KINDS,
     **api.KINDS,
     **monitoring.KINDS,
+    **kafka_provisioning.KINDS,
 }
 
 

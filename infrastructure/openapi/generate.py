@@ -15,6 +15,7 @@ the same method and path are an error.
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import json
 import sys
@@ -36,6 +37,26 @@ DESCRIPTION = (
     "Shoppers send a Cognito ID token as a bearer token; internal callers sign with SigV4."
 )
 COMPONENT_REF_PREFIX = "#/components/schemas/"
+SHARED_ERROR_CONTENT = {
+    "application/json": {"schema": {"$ref": f"{COMPONENT_REF_PREFIX}ErrorResponse"}}
+}
+STORE_UNAVAILABLE_RESPONSE = {
+    "description": (
+        "Service Unavailable: the service cannot reach its data store right now; "
+        "repeat the request after Retry-After seconds."
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before repeating the request.",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": SHARED_ERROR_CONTENT,
+}
+ROUTE_NOT_FOUND_RESPONSE = {
+    "description": "Not Found: a path parameter holds characters no id has (RouteNotFound).",
+    "content": SHARED_ERROR_CONTENT,
+}
 
 
 class OpenApiMergeError(Exception):
@@ -73,6 +94,7 @@ def build_document() -> dict[str, Any]:
         if (handler := _handler_schema(module_name, SECURITY_SCHEMES)) is not None
     ]
     paths, schemas = merge_handler_schemas(handlers)
+    add_shared_responses(paths)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
@@ -98,6 +120,20 @@ def merge_handler_schemas(
         for name, definition in handler.schemas.items():
             schemas[renames[name]] = _with_renamed_refs(definition, renames)
     return paths, schemas
+
+
+def add_shared_responses(paths: dict[str, dict[str, Any]]) -> None:
+    """The answers every route can give that no handler declares: 503 when the data store
+    is unavailable (petstore_shared.http_errors), and, on a route with path parameters,
+    404 when one holds characters the resolver's route patterns do not match. A 204 has
+    no body, whatever the handler's return type made Powertools write."""
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.get("204", {}).pop("content", None)
+            responses.setdefault("503", copy.deepcopy(STORE_UNAVAILABLE_RESPONSE))
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                responses.setdefault("404", copy.deepcopy(ROUTE_NOT_FOUND_RESPONSE))
 
 
 def render_document(document: dict[str, Any]) -> str:

@@ -17,11 +17,13 @@ from localcloud.emulator import LOCAL_CREDENTIALS, PortInUseError, free_port, la
 from localcloud.model import TemplateError
 from petstore_cli import running_cloud
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
+from petstore_cli.dlq import DeadLetterError
 from petstore_cli.local_pages import api_document_pages
 from petstore_cli.seed import SeedError, seed_demo_data
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
+    from petstore_cli.dlq import DeadLetters
 
 STARTED = time.monotonic()
 STACK_NAME = "petstore"
@@ -37,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         SeedError,
         UnknownUserError,
         running_cloud.NotRunningError,
+        DeadLetterError,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
@@ -70,7 +73,25 @@ def _parser() -> argparse.ArgumentParser:
         "--transport", choices=["sns"], default="sns", help="the event transport (default sns)"
     )
     demo.set_defaults(run=command_demo)
+    _add_dlq_commands(commands)
     return parser
+
+
+def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dlq = commands.add_parser("dlq", help="dead-letter queues: list, show, redrive")
+    dlq.add_argument(
+        "--transport", choices=["sns", "kafka"], default="sns", help="the event transport"
+    )
+    actions = dlq.add_subparsers(required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="every dead-letter queue with its depth")
+    listing.set_defaults(run=command_dlq_list)
+    show = actions.add_parser("show", help="a dead-letter queue's messages with their error")
+    show.add_argument("queue", help="the queue's name, or a part of it only it has")
+    show.set_defaults(run=command_dlq_show)
+    redrive = actions.add_parser("redrive", help="move the messages back to their source queue")
+    redrive.add_argument("queue", help="the queue's name, or a part of it only it has")
+    redrive.add_argument("--message-id", help="move this message only")
+    redrive.set_defaults(run=command_dlq_redrive)
 
 
 def command_up(args: argparse.Namespace) -> int:
@@ -186,6 +207,37 @@ def command_demo(args: argparse.Namespace) -> int:
     except DemoError as error:
         print(f"petstore demo: {error}", file=sys.stderr)
         return 1
+
+
+def _dead_letters(args: argparse.Namespace) -> DeadLetters:
+    from petstore_cli.dlq import TRANSPORTS
+
+    cloud = running_cloud.load()
+    if args.transport not in TRANSPORTS:
+        raise DeadLetterError(f"dead letters of the {args.transport} transport are not supported")
+    return TRANSPORTS[args.transport](cloud.endpoint_url, cloud.region)
+
+
+def command_dlq_list(args: argparse.Namespace) -> int:
+    from petstore_cli.dlq import print_queues
+
+    print_queues(_dead_letters(args).queues())
+    return 0
+
+
+def command_dlq_show(args: argparse.Namespace) -> int:
+    from petstore_cli.dlq import print_messages
+
+    print_messages(args.queue, _dead_letters(args).messages(args.queue))
+    return 0
+
+
+def command_dlq_redrive(args: argparse.Namespace) -> int:
+    moved = _dead_letters(args).redrive(args.queue, args.message_id)
+    print(f"Moved {len(moved)} message{'s' if len(moved) != 1 else ''} back to the source queue.")
+    for message_id in moved:
+        print(f"  {message_id}")
+    return 0
 
 
 def _cognito(endpoint_url: str, region: str) -> object:

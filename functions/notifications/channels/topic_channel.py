@@ -7,10 +7,9 @@ from __future__ import annotations
 from functools import cache
 
 from notifications.models import Notification
-from petstore_shared.events.bus import EventBus
+from petstore_shared.events.bus import EventBus, event_bus_from_environment
 from petstore_shared.events.catalog import NotificationSent
 from petstore_shared.events.envelope import derived_event_id, new_event
-from petstore_shared.events.sns_bus import sns_event_bus_from_environment
 
 EVENT_SOURCE = "petstore.notifications"
 
@@ -33,4 +32,4 @@ class TopicChannel:
 
 @cache
 def topic_channel_from_environment() -> TopicChannel:
-    return TopicChannel(sns_event_bus_from_environment())
+    return TopicChannel(event_bus_from_environment())

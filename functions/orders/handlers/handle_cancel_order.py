@@ -11,6 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders.dal.orders_table import orders_table_from_environment
+from orders.handlers.order_status_updates import count_saga_duration
 from orders.logic.cancel_order import cancel_order
 from orders.models import OrderWithHistory
 from petstore_shared.caller_identity import CallerIdentity, signed_in_caller
@@ -45,6 +46,7 @@ def put_cancel_order(
     logger.set_correlation_id(order_id)
     cancelled = cancel_order(caller, order_id, orders=orders_table_from_environment())
     metrics.add_metric(name="OrdersCancelled", unit=MetricUnit.Count, value=1)
+    count_saga_duration(cancelled)
     logger.info("Order cancelled")
     return cancelled
 

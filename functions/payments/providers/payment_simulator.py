@@ -5,6 +5,8 @@ saga can be driven on purpose with a test card token.
     tok_decline                          declined (card_declined)
     tok_insufficient_funds               declined (insufficient_funds)
     tok_transient_<N>                    unavailable for the first N attempts, then approved
+    tok_timeout_<N>                      times out (answers nothing for TIMEOUT_S) for the
+                                         first N attempts, then approved
     anything else                        declined (invalid_token)
 
 Ids derive from the idempotency key: the same request gives the same charge or refund.
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
+from collections.abc import Callable
 
 from payments.logic.payment_provider import (
     ChargeApproved,
@@ -29,17 +33,30 @@ DECLINE_REASON_BY_TOKEN = {
     "tok_insufficient_funds": "insufficient_funds",
 }
 _TRANSIENT = re.compile(r"^tok_transient_(\d{1,3})$")
+_TIMEOUT = re.compile(r"^tok_timeout_(\d{1,3})$")
+TIMEOUT_S = 1.0
+"""How long a call that times out keeps its caller waiting, as a provider client's read
+timeout would."""
 
 
 class PaymentSimulator:
+    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        self._sleep = sleep
+
     def charge(self, request: ChargeRequest) -> ChargeApproved | ChargeDeclined:
         token = request.payment_token
         transient = _TRANSIENT.match(token)
+        timeout = _TIMEOUT.match(token)
         if transient and request.attempt_number <= int(transient.group(1)):
             raise ProviderUnavailable(
                 f"Simulated outage, attempt {request.attempt_number} of {token}"
             )
-        if token in APPROVED_TOKENS or transient:
+        if timeout and request.attempt_number <= int(timeout.group(1)):
+            self._sleep(TIMEOUT_S)
+            raise ProviderUnavailable(
+                f"Simulated timeout, attempt {request.attempt_number} of {token}"
+            )
+        if token in APPROVED_TOKENS or transient or timeout:
             return ChargeApproved(charge_id=_derived_id("ch", request.idempotency_key))
         return ChargeDeclined(reason=DECLINE_REASON_BY_TOKEN.get(token, "invalid_token"))
 

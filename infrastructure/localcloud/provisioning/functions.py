@@ -12,6 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.intrinsics import ACCOUNT_ID, cfn_string
+from localcloud.kafka_provisioning import (
+    KAFKA_ONLY_PROPERTIES,
+    add_kafka_mapping,
+    is_kafka_event_source,
+)
 from localcloud.model import LOCAL_SQS_CONCURRENCY, FunctionSpec, SqsMapping, StreamMapping
 from localcloud.provisioning.context import ProvisionContext, Provisioned, Resource, ResourceKind
 
@@ -101,16 +106,18 @@ def create_event_source_mapping(resource: Resource, context: ProvisionContext) -
     function = _function_logical_id(resource, context)
     source = cfn_string(resource.properties.get("EventSourceArn", ""))
     service = source.split(":")[2] if source.count(":") >= 5 else ""
-    if service == "sqs":
+    mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{context.stack.name}/{resource.logical_id}"))
+    if is_kafka_event_source(resource.properties):
+        add_kafka_mapping(resource, context, function, mapping_id)
+    elif service == "sqs":
         context.stack.sqs_mappings.append(_sqs_mapping(resource, context, function, source))
     elif service == "dynamodb" and "/stream/" in source:
-        context.stack.stream_mappings.append(_stream_mapping(resource, function, source))
+        context.stack.stream_mappings.append(_stream_mapping(resource, context, function, source))
     else:
         raise resource.error(
-            f"property EventSourceArn: {source!r}: only SQS queues and DynamoDB streams are "
-            "polled locally"
+            f"property EventSourceArn: {source!r}: only SQS queues, DynamoDB streams and Kafka "
+            "topics are polled locally"
         )
-    mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{context.stack.name}/{resource.logical_id}"))
     return Provisioned(
         ref=mapping_id,
         attributes={
@@ -136,6 +143,8 @@ def _sqs_mapping(
     for name in _STREAM_ONLY:
         if name in resource.properties:
             raise resource.error(f"property {name} applies to stream sources only")
+    _refuse_kafka_only(resource)
+    _ignore_destination(resource, context)
     return SqsMapping(
         function=function,
         queue_url=context.queue_urls.get(queue_arn) or _queue_url(context, queue_arn),
@@ -170,7 +179,11 @@ def _queue_url(context: ProvisionContext, queue_arn: str) -> str:
     return f"{context.clients.endpoint_url}/{account}/{name}"
 
 
-def _stream_mapping(resource: Resource, function: str, stream_arn: str) -> StreamMapping:
+def _stream_mapping(
+    resource: Resource, context: ProvisionContext, function: str, stream_arn: str
+) -> StreamMapping:
+    _refuse_kafka_only(resource)
+    _ignore_destination(resource, context)
     position = resource.properties.get("StartingPosition", "LATEST")
     if position not in _STARTING_POSITIONS:
         raise resource.error(
@@ -189,6 +202,20 @@ def _stream_mapping(resource: Resource, function: str, stream_arn: str) -> Strea
         report_batch_item_failures=_reports_item_failures(resource),
         enabled=resource.flag("Enabled", True),
     )
+
+
+def _refuse_kafka_only(resource: Resource) -> None:
+    for name in KAFKA_ONLY_PROPERTIES:
+        if name in resource.properties:
+            raise resource.error(f"property {name} is supported locally for Kafka sources only")
+
+
+def _ignore_destination(resource: Resource, context: ProvisionContext) -> None:
+    if "DestinationConfig" in resource.properties:
+        context.ignore(
+            f"{resource.label}: property DestinationConfig",
+            "on-failure destinations are not delivered locally",
+        )
 
 
 def _integer_or(resource: Resource, name: str, default: int) -> int:
@@ -259,13 +286,15 @@ KINDS = {
                 "FunctionResponseTypes",
                 "Enabled",
                 "ScalingConfig",
+                "DestinationConfig",
                 *_STREAM_ONLY,
+                *KAFKA_ONLY_PROPERTIES,
             }
         ),
         ignored_properties={
             "ParallelizationFactor": "one poller per stream locally",
+            "ProvisionedPollerConfig": "Kafka pollers are not scaled locally",
             "MaximumRecordAgeInSeconds": "records are not aged out locally",
-            "DestinationConfig": "on-failure destinations are not delivered locally",
             "Tags": _TAGS,
             "KmsKeyArn": "filter criteria are not encrypted locally",
             "MetricsConfig": "no event source mapping metrics locally",

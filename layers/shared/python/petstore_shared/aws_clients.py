@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
 
+CONNECT_TIMEOUT_S = 1.0
+READ_TIMEOUT_S = 2.0
+MAX_ATTEMPTS = 3
+"""A store that is down or hung fails a call within MAX_ATTEMPTS * (CONNECT_TIMEOUT_S +
+READ_TIMEOUT_S), 9 s, inside the functions' 10 s timeout: the API answers 503 instead of
+the function being killed (botocore's default 60 s timeouts would hang until then)."""
+
 
 @cache
 def dynamodb_client() -> DynamoDBClient:
@@ -27,10 +34,20 @@ def sns_client() -> SNSClient:
     return cast("SNSClient", _create_client("sns"))
 
 
+@cache
+def kafka_client() -> BaseClient:
+    """Amazon MSK's control plane (where a cluster's brokers are), for the Kafka bus on AWS."""
+    return _create_client("kafka")
+
+
 def _create_client(service_name: str) -> BaseClient:
     import botocore.session
     from botocore.config import Config
 
     session = botocore.session.get_session()
-    config = Config(retries={"mode": "standard", "max_attempts": 5})
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+    )
     return session.create_client(service_name, config=config)

@@ -4,7 +4,9 @@
 
 Domain errors map to their status; request validation errors name the offending field
 ("price.amount", "tags[2]", "limit"); a body that is not JSON is 400 "MalformedJson"; an
-unknown field is 422 "UnknownField". Nothing a client sends produces a 5xx.
+unknown field is 422 "UnknownField". Nothing a client sends produces a 5xx. A data store
+that cannot be reached, times out or throttles is 503 "ServiceUnavailable" with Retry-After:
+the request may succeed when repeated, unlike a 500.
 """
 
 from __future__ import annotations
@@ -46,6 +48,21 @@ STATUS_BY_DOMAIN_ERROR: Mapping[type, HTTPStatus] = {
 }
 
 _CODE_BY_PYDANTIC_ERROR_TYPE = {"missing": "MissingField", "extra_forbidden": "UnknownField"}
+
+RETRY_AFTER_S = 2
+"""Seconds a client is asked to wait before repeating a request the store could not serve."""
+STORE_BUSY_ERROR_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "Throttling",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+"""AWS error codes that mean "busy, try again", once the client's own retries ran out."""
 
 
 class ErrorDetail(BaseModel):
@@ -133,9 +150,41 @@ def internal_error_response() -> Response:
     )
 
 
+def service_unavailable_response() -> Response:
+    response = error_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        "The service cannot reach its data store right now; try again shortly.",
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def unexpected_error_response(error: Exception) -> Response:
+    if is_store_unavailable(error):
+        logger.warning("Data store unavailable", extra={"error": repr(error)})
+        return service_unavailable_response()
     logger.exception("Unhandled error")
     return internal_error_response()
+
+
+def is_store_unavailable(error: BaseException) -> bool:
+    """True when `error`, or what caused it, says an AWS service could not be reached,
+    did not answer in time or throttled the call, once the client's retries ran out."""
+    # Imported here: the clients load botocore lazily, and only this error path needs
+    # its exception classes.
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | HTTPClientError):
+            return True
+        if isinstance(current, ClientError):
+            return current.response.get("Error", {}).get("Code", "") in STORE_BUSY_ERROR_CODES
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def route_not_found_response(error: NotFoundError) -> Response:

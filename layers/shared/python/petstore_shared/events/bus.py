@@ -1,11 +1,15 @@
-"""The event bus as the services see it: one method. Each transport (SNS now, Kafka
-next) is an adapter behind it; the topic comes from the event's family."""
+"""The event bus as the services see it: one method. Each transport (SNS, Kafka) is an
+adapter behind it; the topic comes from the event's family, the transport from the
+function's environment (`EVENT_TRANSPORT`)."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+from pydantic import Field
 
 from petstore_shared.events.envelope import Event
+from petstore_shared.settings import EnvironmentSettings, load_settings
 
 
 class EventBus(Protocol):
@@ -16,3 +20,19 @@ class EventBus(Protocol):
 class TopicNotConfigured(Exception):
     def __init__(self, topic: str) -> None:
         super().__init__(f"This function has no destination for the {topic!r} topic.")
+
+
+class TransportSettings(EnvironmentSettings):
+    event_transport: Literal["sns", "kafka"] = Field(default="sns", alias="EVENT_TRANSPORT")
+
+
+def event_bus_from_environment() -> EventBus:
+    """The adapter of the transport the environment names; each is imported only when used
+    (boto3 for SNS, confluent-kafka for Kafka) and made once per execution environment."""
+    if load_settings(TransportSettings).event_transport == "kafka":
+        from petstore_shared.events.kafka_bus import kafka_event_bus_from_environment
+
+        return kafka_event_bus_from_environment()
+    from petstore_shared.events.sns_bus import sns_event_bus_from_environment
+
+    return sns_event_bus_from_environment()

@@ -1,9 +1,12 @@
-"""How every service consumes events from an SQS queue.
+"""How every service consumes events, from an SQS queue or a Kafka topic (Amazon MSK or
+self-managed Kafka): the batch's event source says which, and both carry the same envelope.
 
 - Partial batch response (Powertools BatchProcessor): a record that fails (a malformed
-  message, an error) is reported alone; the rest of the batch is processed and deleted.
-  SQS makes the failed one visible again and, after the queue's maxReceiveCount, moves
-  it to the dead-letter queue.
+  message, an error) is reported alone; the rest of the batch is processed. SQS makes the
+  failed one visible again and, after the queue's maxReceiveCount, moves it to the
+  dead-letter queue; a Kafka event source mapping retries from the partition's first
+  failed record and, once its retries are spent, sends the record to its on-failure
+  destination.
 - Idempotency on the event id (Powertools idempotency, IdempotencyTable): a redelivered
   event that was handled already is skipped. The services' own conditional writes make
   the effect exactly-once even beyond the idempotency record's lifetime.
@@ -24,14 +27,15 @@ from aws_lambda_powertools.utilities.batch import (
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.kafka_event import KafkaEventRecord
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import Field
 
 from petstore_shared.aws_clients import dynamodb_client
 from petstore_shared.events.envelope import Event, EventData
-from petstore_shared.events.records import event_from_sqs_record
-from petstore_shared.observability import logger
+from petstore_shared.events.records import event_from_kafka_record, event_from_sqs_record
+from petstore_shared.observability import logger, traced
 from petstore_shared.settings import EnvironmentSettings, load_settings
 
 if TYPE_CHECKING:
@@ -39,6 +43,8 @@ if TYPE_CHECKING:
 
 EventAction = Callable[[Event[Any]], object]
 IDEMPOTENCY_RECORD_TTL_S = 24 * 3600
+FAILED_EVENT_MESSAGE = "Event failed; it will be delivered again, then dead-lettered"
+KAFKA_EVENT_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka"})
 
 
 class ConsumerSettings(EnvironmentSettings):
@@ -54,22 +60,43 @@ class EventConsumer:
         self.name = name
         self._actions = {model.event_type: action for model, action in actions.items()}
 
-    def handle_sqs_batch(
+    def handle_batch(
         self, event: dict[str, Any], context: LambdaContext | None
     ) -> PartialItemFailureResponse:
+        """An SQS batch, or a Kafka batch (records grouped by topic-partition)."""
         if context is not None:
             self._idempotency_config.register_lambda_context(context)
-        processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+        if event.get("eventSource") in KAFKA_EVENT_SOURCES:
+            processor = BatchProcessor(EventType.Kafka, raise_on_entire_batch_failure=False)
+            record_handler: Callable[[Any], None] = self._handle_kafka_record
+        else:
+            processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+            record_handler = self._handle_sqs_record
         return process_partial_response(
-            event=event, record_handler=self._handle_record, processor=processor, context=context
+            event=event, record_handler=record_handler, processor=processor, context=context
         )
 
-    def _handle_record(self, record: SQSRecord) -> None:
-        event = event_from_sqs_record(record.raw_event)
+    # The services' handlers name the entry point after the transport it first served.
+    handle_sqs_batch = handle_batch
+
+    def _handle_sqs_record(self, record: SQSRecord) -> None:
+        self._handle_event(event_from_sqs_record(record.raw_event))
+
+    def _handle_kafka_record(self, record: KafkaEventRecord) -> None:
+        self._handle_event(event_from_kafka_record(record.raw_event))
+
+    def _handle_event(self, event: Event[Any]) -> None:
         logger.set_correlation_id(event.correlation_id)
         logger.append_keys(event_id=event.id, event_type=event.type)
         try:
-            self._run_once(event=event)
+            with traced(
+                f"## {event.type}", correlation_id=event.correlation_id, event_type=event.type
+            ):
+                self._run_once(event=event)
+        except Exception:
+            # The line that tells an operator why a dead letter failed (found by event_id).
+            logger.exception(FAILED_EVENT_MESSAGE)
+            raise
         finally:
             logger.remove_keys(["event_id", "event_type"])
             logger.set_correlation_id(None)

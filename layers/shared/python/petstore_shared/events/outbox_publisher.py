@@ -19,10 +19,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from petstore_shared.events.bus import EventBus
+from petstore_shared.events.bus import EventBus, event_bus_from_environment
 from petstore_shared.events.outbox import event_from_stream_record
 from petstore_shared.events.registry import MalformedEvent
-from petstore_shared.events.sns_bus import sns_event_bus_from_environment
 from petstore_shared.observability import logger
 
 
@@ -59,4 +58,4 @@ def publish_outbox_batch(
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return publish_outbox_batch(event, context, sns_event_bus_from_environment())
+    return publish_outbox_batch(event, context, event_bus_from_environment())

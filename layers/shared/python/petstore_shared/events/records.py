@@ -3,6 +3,8 @@ its own record shape and one parser here; the services only ever see `Event`."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,4 +17,17 @@ def event_from_sqs_record(record: Mapping[str, Any]) -> Event[Any]:
     body = record.get("body")
     if not isinstance(body, str):
         raise MalformedEvent("The SQS record has no body")
+    return parse_event(body)
+
+
+def event_from_kafka_record(record: Mapping[str, Any]) -> Event[Any]:
+    """Lambda hands over a Kafka record (Amazon MSK or self-managed) with its value in
+    base64: the value is the envelope."""
+    value = record.get("value")
+    if not isinstance(value, str):
+        raise MalformedEvent("The Kafka record has no value")
+    try:
+        body = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise MalformedEvent("The Kafka record's value is not base64 of UTF-8 text") from None
     return parse_event(body)

@@ -1,0 +1,209 @@
+"""The local cloud's CloudWatch side, run beside the functions: their log lines go to
+CloudWatch Logs (and their EMF lines become metric data), their invocations and the API's
+requests become metric data in the emulator, queue depths are sampled as AWS/SQS
+publishes them, and the template's alarms are evaluated."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from localcloud.alarms import AlarmEvaluator, StateChange
+from localcloud.metrics import (
+    ApiRequest,
+    BackgroundBatcher,
+    MetricPoint,
+    MetricPublisher,
+    api_request_points,
+    is_emf_line,
+    lambda_invocation_points,
+    queue_points,
+)
+from localcloud.model import InvocationResult, Route, Stack
+
+logger = logging.getLogger(__name__)
+
+QUEUE_ATTRIBUTES = ["All"]
+LOG_EVENTS_PER_REQUEST = 1000
+MAX_LOG_EVENT_CHARS = 200_000
+LogLine = tuple[str, int, str]
+"""(function name, milliseconds since the epoch, line)"""
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    sample_interval_s: float = 5.0
+    """How often queue depths are sampled and the alarms evaluated."""
+    alarm_period_s: int | None = None
+    """Evaluate every alarm as if its Period were this many seconds (tests make alarms
+    react within seconds); None keeps each alarm's own period."""
+    flush_interval_s: float = 1.0
+    """The longest a metric waits before it is sent to the emulator."""
+
+
+class LocalMonitoring:
+    def __init__(self, endpoint_url: str, region: str, settings: MonitoringSettings) -> None:
+        self.settings = settings
+        self._endpoint_url = endpoint_url
+        self._region = region
+        self._cloudwatch = self._client("cloudwatch")
+        self._publisher = MetricPublisher(
+            self._put_metric_data, flush_interval_s=settings.flush_interval_s
+        )
+        self._log_shipper = FunctionLogShipper(
+            self._client("logs"), interval_s=settings.flush_interval_s
+        )
+        self._function_names: dict[str, str] = {}
+        self._api: tuple[str, str] = ("", "")
+        self._evaluator = AlarmEvaluator(
+            self._cloudwatch,
+            self._client("sns"),
+            region=region,
+            period_s=settings.alarm_period_s,
+        )
+        self._sqs = self._client("sqs")
+        self._cycle_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, stack: Stack) -> None:
+        self._function_names = {key: spec.name for key, spec in stack.functions.items()}
+        # API Gateway names a SAM API after its stack unless the template names it.
+        self._api = (stack.name, stack.api_stage)
+        self._publisher.start()
+        self._log_shipper.start()
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="local-monitoring", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        self._publisher.stop()
+        self._log_shipper.stop()
+
+    def configure(self, settings: MonitoringSettings) -> None:
+        """New intervals and alarm period, from the next cycle on."""
+        self.settings = settings
+        self._evaluator.period_s = settings.alarm_period_s
+        self._wake.set()
+
+    def function_log_line(self, function_name: str, line: str) -> None:
+        self._log_shipper.ship(function_name, line)
+        if is_emf_line(line):
+            self._publisher.record_emf(line)
+
+    def invocation(self, logical_id: str, result: InvocationResult) -> None:
+        name = self._function_names.get(logical_id, logical_id)
+        self._publisher.record(lambda_invocation_points(name, result, datetime.now(UTC)))
+
+    def api_request(self, route: Route | None, status: int, latency_ms: float) -> None:
+        request = ApiRequest(
+            status,
+            latency_ms,
+            route.method if route else None,
+            route.path if route else None,
+        )
+        api_name, stage = self._api
+        self._publisher.record(api_request_points(api_name, stage, request, datetime.now(UTC)))
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Waits until every metric and log line recorded so far is in the emulator."""
+        return self._publisher.flush(timeout_s) and self._log_shipper.flush(timeout_s)
+
+    def run_cycle(self) -> list[StateChange]:
+        """Samples the queues and evaluates the alarms now; the alarms' changes of state."""
+        with self._cycle_lock:
+            self._publisher.record(self._queue_samples())
+            self._publisher.flush()
+            return self._evaluator.evaluate()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.run_cycle()
+            except Exception:
+                # The emulator may be mid-reset or stopping: try again on the next cycle.
+                logger.debug("Monitoring cycle failed", exc_info=True)
+            self._wake.wait(self.settings.sample_interval_s)
+            self._wake.clear()
+
+    def _queue_samples(self) -> list[MetricPoint]:
+        now = datetime.now(UTC)
+        points = []
+        for url in self._sqs.list_queues().get("QueueUrls", []):
+            try:
+                attributes = self._sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=QUEUE_ATTRIBUTES
+                )["Attributes"]
+            except self._sqs.exceptions.QueueDoesNotExist:
+                continue
+            points += queue_points(url.rsplit("/", 1)[-1], attributes, now)
+        return points
+
+    def _put_metric_data(self, namespace: str, data: list[dict[str, Any]]) -> None:
+        self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
+
+    def _client(self, service: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service, endpoint_url=self._endpoint_url, region_name=self._region
+        )
+
+
+class FunctionLogShipper:
+    """Every line the functions write goes to CloudWatch Logs as Lambda ships it (log group
+    /aws/lambda/<function name>), so `aws logs filter-log-events` finds it there."""
+
+    def __init__(self, logs: Any, *, interval_s: float = 1.0) -> None:
+        self._logs = logs
+        self._stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]local"
+        self._batches: BackgroundBatcher[LogLine] = BackgroundBatcher(
+            self._ship, name="log-shipper", interval_s=interval_s, max_batch=LOG_EVENTS_PER_REQUEST
+        )
+
+    def start(self) -> None:
+        self._batches.start()
+
+    def stop(self) -> None:
+        self._batches.stop()
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        return self._batches.flush(timeout_s)
+
+    def ship(self, function_name: str, line: str) -> None:
+        if line:
+            self._batches.put((function_name, int(time.time() * 1000), line))
+
+    def _ship(self, lines: list[LogLine]) -> None:
+        by_function: dict[str, list[dict[str, Any]]] = {}
+        for function_name, timestamp, line in lines:
+            event = {"timestamp": timestamp, "message": line[:MAX_LOG_EVENT_CHARS]}
+            by_function.setdefault(function_name, []).append(event)
+        for function_name, events in by_function.items():
+            self._put(f"/aws/lambda/{function_name}", sorted(events, key=lambda e: e["timestamp"]))
+
+    def _put(self, group: str, events: list[dict[str, Any]]) -> None:
+        try:
+            self._logs.put_log_events(
+                logGroupName=group, logStreamName=self._stream, logEvents=events
+            )
+        except self._logs.exceptions.ResourceNotFoundException:
+            # First lines of the function, or the emulator was reset since.
+            with suppress(self._logs.exceptions.ResourceAlreadyExistsException):
+                self._logs.create_log_group(logGroupName=group)
+            with suppress(self._logs.exceptions.ResourceAlreadyExistsException):
+                self._logs.create_log_stream(logGroupName=group, logStreamName=self._stream)
+            self._logs.put_log_events(
+                logGroupName=group, logStreamName=self._stream, logEvents=events
+            )

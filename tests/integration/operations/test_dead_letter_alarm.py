@@ -1,0 +1,152 @@
+"""A message its consumer keeps failing ends in the dead-letter queue, the template's DLQ
+alarm goes to ALARM and tells the alarm topic; once the cause is fixed, `petstore dlq
+redrive` sends it back, it is processed, the queue is empty and the alarm is OK again."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.cloud import LocalCloud
+from localcloud.metrics_monitoring import MonitoringSettings
+from petstore_cli import running_cloud
+from petstore_cli.main import main as petstore
+from support.saga_http import Shop, aws, notifications_of, resource, user_id_of
+from support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+DLQ = "NotificationsPaymentEventsDeadLetterQueue"
+DLQ_ALARM = "petstore-NotificationsPaymentEventsDeadLetterQueue-not-empty"
+FAST_ALARMS = MonitoringSettings(sample_interval_s=0.5, alarm_period_s=2, flush_interval_s=0.2)
+
+
+@pytest.fixture
+def fast_alarms(petstore: Shop) -> Iterator[LocalCloud]:
+    """Alarms evaluated over 2 s periods, queues sampled twice a second, for this test."""
+    monitoring = petstore.cloud.monitoring
+    assert monitoring is not None
+    usual = monitoring.settings
+    monitoring.configure(FAST_ALARMS)
+    yield petstore.cloud
+    monitoring.configure(usual)
+
+
+@pytest.fixture
+def cli_state(petstore: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`petstore dlq` finds this test session's local cloud as it finds `petstore up`'s."""
+    monkeypatch.setenv("PETSTORE_STATE_FILE", str(tmp_path / "cloud.json"))
+    stack = petstore.cloud.stack
+    assert stack is not None
+    running_cloud.save(
+        running_cloud.RunningCloud(
+            pid=os.getpid(),
+            api_url=petstore.cloud.api_url,
+            endpoint_url=petstore.cloud.endpoint_url,
+            region=stack.region,
+            outputs=stack.outputs,
+        )
+    )
+
+
+def refund_event(user_id: str) -> dict[str, Any]:
+    return {
+        "id": "d1ed1e77-0000-4000-8000-00000000dead",
+        "type": "payment.refunded",
+        "version": 1,
+        "source": "test",
+        "time": "2026-11-24T10:00:00Z",
+        "correlationId": "order-poisoned",
+        "data": {
+            "orderId": "order-poisoned",
+            "userId": user_id,
+            "petId": "pet-1",
+            "quantity": 1,
+            "paymentId": "pay-1",
+            "refundId": "re-1",
+            "amount": {"amount": "10.00", "currency": "EUR"},
+        },
+    }
+
+
+class AlarmInbox:
+    """A queue subscribed to the template's alarm topic."""
+
+    def __init__(self, shop: Shop) -> None:
+        self._sqs = aws(shop, "sqs")
+        self._url = self._sqs.create_queue(QueueName="alarm-inbox")["QueueUrl"]
+        arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        aws(shop, "sns").subscribe(
+            TopicArn=resource(shop, "AlarmTopic"), Protocol="sqs", Endpoint=arn
+        )
+        self.received: list[tuple[str, str]] = []
+
+    def changes(self) -> list[tuple[str, str]]:
+        """(alarm name, new state) of every notification so far."""
+        messages = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10)
+        for message in messages.get("Messages", []):
+            notification = json.loads(json.loads(message["Body"])["Message"])
+            self.received.append((notification["AlarmName"], notification["NewStateValue"]))
+            self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+        return self.received
+
+
+def alarm_state(shop: Shop, name: str) -> str:
+    alarms = aws(shop, "cloudwatch").describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    return str(alarms[0]["StateValue"])
+
+
+def run_petstore(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    assert petstore(list(args)) == 0
+    return capsys.readouterr().out
+
+
+def test_a_poison_message_alarms_and_redrive_after_the_fix_clears_the_alarm(
+    petstore: Shop,
+    fast_alarms: LocalCloud,
+    cli_state: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sns, sqs = aws(petstore, "sns"), aws(petstore, "sqs")
+    inbox = AlarmInbox(petstore)
+    alice = user_id_of(petstore.alice)
+    notifications_topic = resource(petstore, "NotificationsTopic")
+    # The fault: the topic the notifications consumer delivers to is gone.
+    sns.delete_topic(TopicArn=notifications_topic)
+
+    sqs.send_message(
+        QueueUrl=resource(petstore, "NotificationsPaymentEventsQueue"),
+        MessageBody=json.dumps(refund_event(alice)),
+        MessageAttributes={"type": {"DataType": "String", "StringValue": "payment.refunded"}},
+    )
+
+    wait_until(lambda: alarm_state(petstore, DLQ_ALARM) == "ALARM", timeout_s=30, what="ALARM")
+    wait_until(lambda: (DLQ_ALARM, "ALARM") in inbox.changes(), what="the ALARM notification")
+    listed = run_petstore(capsys, "dlq", "list")
+    assert any(DLQ in line and line.split()[1] == "1" for line in listed.splitlines())
+    assert fast_alarms.monitoring is not None and fast_alarms.monitoring.flush()
+    shown = run_petstore(capsys, "dlq", "show", DLQ)
+    assert "payment.refunded (order order-poisoned)" in shown
+    assert "NotFound" in shown, shown
+
+    sns.create_topic(Name=notifications_topic.rsplit(":", 1)[-1])
+    redriven = run_petstore(capsys, "dlq", "redrive", DLQ)
+
+    assert redriven.startswith("Moved 1 message back")
+    wait_until(
+        lambda: [n["status"] for n in notifications_of(petstore.alice, alice)] == ["SENT"],
+        what="the redriven refund notification sent",
+    )
+    wait_until(lambda: alarm_state(petstore, DLQ_ALARM) == "OK", timeout_s=30, what="OK")
+    wait_until(lambda: (DLQ_ALARM, "OK") in inbox.changes(), what="the OK notification")
+    assert "  0  " in next(
+        line for line in run_petstore(capsys, "dlq", "list").splitlines() if DLQ in line
+    )

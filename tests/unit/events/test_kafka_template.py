@@ -1,0 +1,90 @@
+"""infrastructure/kafka/template.yaml is generated from template.yaml and must not drift
+from it: the same functions, each SQS consumer an MSK consumer of its topic with the same
+event types, and nothing of SNS or SQS left."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from localcloud.template import parse_template
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _load_generator() -> ModuleType:
+    path = REPO_ROOT / "infrastructure" / "kafka" / "generate.py"
+    spec = importlib.util.spec_from_file_location("kafka_template_generate", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _load_generator()
+
+
+def resources(path: Path) -> dict[str, Any]:
+    return dict(parse_template(path.read_text())["Resources"])
+
+
+def test_the_committed_kafka_template_is_generated_from_template_yaml() -> None:
+    committed = generate.TEMPLATE_PATH.read_text() if generate.TEMPLATE_PATH.exists() else ""
+
+    assert committed == generate.generated_text(), (
+        "infrastructure/kafka/template.yaml is out of date with template.yaml: run "
+        "`python -m infrastructure.kafka.generate` and commit it."
+    )
+
+
+def test_every_queue_consumer_reads_its_topic_with_the_same_event_types() -> None:
+    sns = resources(REPO_ROOT / "template.yaml")
+    kafka = resources(generate.TEMPLATE_PATH)
+    filters = {
+        subscription["Properties"]["Endpoint"]["Fn::GetAtt"][0]: (
+            generate.TOPIC_NAMES[subscription["Properties"]["TopicArn"]["Ref"]],
+            subscription["Properties"]["FilterPolicy"]["type"],
+        )
+        for subscription in sns.values()
+        if subscription["Type"] == "AWS::SNS::Subscription"
+    }
+    consumed = 0
+    for logical_id, function in sns.items():
+        if function["Type"] != "AWS::Serverless::Function":
+            continue
+        kafka_function = kafka[logical_id]["Properties"]
+        assert kafka_function["Handler"] == function["Properties"]["Handler"]
+        for event in (function["Properties"].get("Events") or {}).values():
+            if event["Type"] != "SQS":
+                continue
+            consumed += 1
+            topic, types = filters[event["Properties"]["Queue"]["Fn::GetAtt"][0]]
+            source = kafka_function["Events"]["Kafka"]["Properties"]
+            assert source["Topics"] == [topic]
+            [pattern] = source["FilterCriteria"]["Filters"]
+            assert json.loads(pattern["Pattern"]) == {"value": {"type": types}}
+            assert source["DestinationConfig"]["OnFailure"]["Destination"].startswith("kafka://")
+    assert consumed == len(filters) == 7
+
+
+def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> None:
+    kafka = resources(generate.TEMPLATE_PATH)
+    text = generate.TEMPLATE_PATH.read_text()
+
+    assert not [r for r in kafka.values() if r["Type"].startswith(("AWS::SNS::", "AWS::SQS::"))]
+    assert "TOPIC_ARN" not in text and "SNSPublishMessagePolicy" not in text
+    topics = {
+        r["Properties"]["TopicName"]: r["Properties"]["PartitionCount"]
+        for r in kafka.values()
+        if r["Type"] == "AWS::MSK::Topic"
+    }
+    assert {name: topics[name] for name in ("orders", "payments", "notifications")} == {
+        "orders": 3,
+        "payments": 3,
+        "notifications": 3,
+    }
