@@ -7,20 +7,22 @@ UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 SAM := .venv-sam/bin/sam
+CHECKOV := .tools/checkov/bin/checkov
 TRANSPORT ?= sns
 
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint format validate bench openapi schemas operations demo clean
+.PHONY: help install run test test-unit test-integration lint format validate bench load openapi schemas operations demo clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
 	@echo "make test       every test (unit, integration, end to end)"
 	@echo "make lint       ruff (lint + format check) and mypy"
-	@echo "make validate   cfn-lint and sam validate --lint on template.yaml"
+	@echo "make validate   cfn-lint, sam validate --lint, checkov and the least-privilege checks on template.yaml"
 	@echo "make demo       with \`make run\` going in another terminal: one order down each saga path"
 	@echo "make bench      the benchmarks (figures printed side by side)"
+	@echo "make load       a 60 s mixed load run on a fresh local cloud, then the saga's invariants"
 	@echo "make openapi    regenerate docs/openapi.json from the handlers"
 	@echo "make schemas    regenerate the events' JSON Schemas in events/schemas/"
 	@echo "make operations regenerate template.yaml's dashboard and alarms from its functions and queues"
@@ -41,11 +43,17 @@ $(SAM): infrastructure/tools/sam-cli.lock.txt | $(UV)
 		-r infrastructure/tools/sam-cli.lock.txt
 	@touch $@
 
+$(CHECKOV): infrastructure/tools/checkov.lock.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .tools/checkov
+	$(UV) pip install --quiet --python .tools/checkov/bin/python --require-hashes \
+		-r infrastructure/tools/checkov.lock.txt
+	@touch $@
+
 run: install
-	$(BIN)/petstore up
+	$(BIN)/petstore up --transport $(TRANSPORT)
 
 demo: install
-	$(BIN)/petstore demo
+	$(BIN)/petstore demo --transport $(TRANSPORT)
 
 test: install
 	$(BIN)/pytest
@@ -65,12 +73,20 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-validate: install $(SAM)
+validate: install $(SAM) $(CHECKOV)
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
+	$(BIN)/python -m infrastructure.kafka.generate --check
+	$(BIN)/cfn-lint infrastructure/kafka/template.yaml
+	$(SAM) validate --lint --template infrastructure/kafka/template.yaml
+	$(CHECKOV) --config-file infrastructure/tools/checkov.yaml --file template.yaml
+	$(BIN)/pytest -q tests/unit/template
 
 bench: install
 	$(BIN)/python tests/benchmarks/run_all.py
+
+load: install
+	PYTHONPATH=tests $(BIN)/python -m load.run_load --seconds 60 --users 12
 
 openapi: install
 	$(BIN)/python -m infrastructure.openapi.generate

@@ -57,7 +57,7 @@ HEADER = (
 KAFKA_PARAMETERS = {
     "ConsumerMaximumRetryAttempts": {
         "Type": "Number",
-        "Default": 3,
+        "Default": 4,
         "MinValue": 0,
         "MaxValue": 10000,
         "Description": (
@@ -224,6 +224,8 @@ def _resources(
                 cluster_written = True
         elif kind in SQS_KINDS or kind == "AWS::SNS::Subscription":
             yield from _replace_queue(logical_id, resource, queues)
+        elif kind == "AWS::SNS::TopicPolicy":
+            yield from _policy_without_event_topics(logical_id, resource)
         elif kind == "AWS::Serverless::LayerVersion":
             yield logical_id, _with_code_from_repo(resource, "ContentUri")
             yield from _kafka_client_layer()
@@ -280,6 +282,23 @@ def _replace_queue(
     elif role.dead_letters:
         topic = _topic(role.consumer.dead_letter_topic_name, DEAD_LETTER_PARTITIONS)
         yield role.consumer.dead_letter_topic, topic
+
+
+def _policy_without_event_topics(
+    logical_id: str, resource: Mapping[str, Any]
+) -> Iterator[tuple[str, Any]]:
+    """An SNS topic policy keeps only the topics that stay SNS topics (the alarms')."""
+    policy = copy.deepcopy(dict(resource))
+    properties = policy["Properties"]
+    properties["Topics"] = [t for t in properties["Topics"] if t.get("Ref") not in TOPIC_NAMES]
+    if not properties["Topics"]:
+        return
+    for statement in properties["PolicyDocument"].get("Statement", []):
+        if isinstance(statement.get("Resource"), list):
+            statement["Resource"] = [
+                r for r in statement["Resource"] if r.get("Ref") not in TOPIC_NAMES
+            ]
+    yield logical_id, policy
 
 
 def _kafka_metric(sqs_metric: str, role: QueueRole) -> tuple[str, list[tuple[str, Any]]]:

@@ -34,6 +34,12 @@ STOP_TIMEOUT_S = 2.0
 POLL_TIMEOUT_S = 0.2
 """How long a reader waits for a first record: `stop()` is honoured within about that."""
 MAX_BACKOFF_S = 2.0
+"""Between attempts to reach a broker that failed."""
+RETRY_BACKOFF_S = 1.0
+MAX_RETRY_BACKOFF_S = 8.0
+"""Between retries of a failed batch: 1, 2, 4, 8 s... A consumer that fails because
+another has not caught up yet (a transaction conflict, a store that is slow under load)
+gets the seconds an SQS visibility timeout would give it before its retries run out."""
 TIMESTAMP_TYPES = {0: "NO_TIMESTAMP_TYPE", 1: "CREATE_TIME", 2: "LOG_APPEND_TIME"}
 CONSUMER_SETTINGS = {
     "enable.auto.commit": False,
@@ -217,8 +223,8 @@ class KafkaPoller:
         """Write records whose retries are spent to the on-failure topic (raises if the
         broker does not take them), or log them when the mapping has no destination."""
         result = attempt.result
-        error = result.error_type or "batchItemFailures"
-        reason = result.error_message or "reported by the function"
+        error = result.error_type or "ReportedFailure"
+        reason = result.error_message or "the function reported the record as failed"
         topic = self.mapping.on_failure_topic
         if topic is None:
             logger.error(
@@ -404,7 +410,7 @@ class PartitionReader:
                 attempt.result.error_type or "batchItemFailures",
                 attempt.result.error_message or "reported by the function",
             )
-            self.stopping.wait(min(MAX_BACKOFF_S, 0.1 * 2 ** (retries - 1)))
+            self.stopping.wait(min(MAX_RETRY_BACKOFF_S, RETRY_BACKOFF_S * 2 ** (retries - 1)))
             pending.insert(0, (attempt.retry, retries))
         return True
 

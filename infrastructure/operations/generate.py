@@ -24,11 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO_ROOT / "template.yaml"
 BEGIN = "  # BEGIN GENERATED OPERATIONS: `python -m infrastructure.operations.generate`"
 END = "  # END GENERATED OPERATIONS"
-HEADER = (
-    "  # Dashboard, alarms and alarm topic for the functions and queues above; regenerate,\n"
-    "  # do not edit. The alarm topic is not encrypted with the AWS managed key: CloudWatch\n"
-    "  # cannot publish to a topic that uses it.\n"
-)
+HEADER = "  # Dashboard, alarms and alarm topic for the functions and queues above; do not edit.\n"
 
 
 class TemplateLayoutError(Exception):

@@ -21,8 +21,13 @@ OLDEST_MESSAGE_LIMIT_S = 300
 CONSUMER_ERROR_RATE_LIMIT_PERCENT = 5
 API_5XX_RATE_LIMIT = 0.05
 
-ORDER_FUNNEL = ("OrdersPlaced", "OrdersConfirmed", "OrdersRejected", "OrdersPaymentFailed")
-ORDER_FUNNEL_END = ("OrdersCancelled",)
+ORDER_FUNNEL = (
+    "OrdersPlaced",
+    "OrdersConfirmed",
+    "OrdersRejected",
+    "OrdersPaymentFailed",
+    "OrdersCancelled",
+)
 PAYMENT_OUTCOMES = ("PaymentsSucceeded", "PaymentsDeclined", "PaymentsRefunded")
 
 
@@ -48,6 +53,17 @@ def operations_resources(inventory: Inventory) -> dict[str, dict[str, Any]]:
     return {
         ALARM_TOPIC: {
             "Type": "AWS::SNS::Topic",
+            "Metadata": {
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_26",
+                            "comment": "CloudWatch cannot publish to a topic encrypted with "
+                            "the AWS managed key; alarms carry no shopper data.",
+                        }
+                    ]
+                }
+            },
             "Properties": {"DisplayName": "Pet store alarms"},
         },
         DASHBOARD: {
@@ -192,12 +208,7 @@ def dashboard_body(inventory: Inventory, alarm_ids: list[str]) -> str:
     a queue's, ${AWS::Region} and ${AWS::StackName} the stack's."""
     widgets = [
         _bar("Saga funnel: orders", [_business(name, "orders") for name in ORDER_FUNNEL]),
-        _series(
-            "Orders cancelled and payments",
-            [_business(name, "orders") for name in ORDER_FUNNEL_END]
-            + [_business(name, "payments") for name in PAYMENT_OUTCOMES],
-            "Sum",
-        ),
+        _series("Payments", [_business(name, "payments") for name in PAYMENT_OUTCOMES], "Sum"),
         _series("Notifications sent", [_business("NotificationsSent", "notifications")], "Sum"),
         _series(
             "Saga duration, placement to terminal state (ms)",

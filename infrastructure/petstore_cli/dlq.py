@@ -280,15 +280,27 @@ DeadLettersFactory = Callable[[str, str], DeadLetters]
 def sqs_dead_letters(endpoint_url: str, region: str) -> DeadLetters:
     import boto3
 
+    from localcloud.emulator import LOCAL_CREDENTIALS
+
     def client(service: str) -> Any:
         return boto3.client(  # type: ignore[call-overload]
-            service, endpoint_url=endpoint_url, region_name=region
+            service,
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
     return SqsDeadLetters(client("sqs"), client("logs"))
 
 
-TRANSPORTS: dict[str, DeadLettersFactory] = {"sns": sqs_dead_letters}
+def kafka_dead_letters(endpoint_url: str, region: str) -> DeadLetters:
+    from petstore_cli.kafka_dead_letters import running_kafka_dead_letters
+
+    return running_kafka_dead_letters(endpoint_url, region)
+
+
+TRANSPORTS: dict[str, DeadLettersFactory] = {"sns": sqs_dead_letters, "kafka": kafka_dead_letters}
 
 
 # ---------------------------------------------------------------- the commands' output

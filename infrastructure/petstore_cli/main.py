@@ -11,11 +11,13 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from localcloud.emulator import LOCAL_CREDENTIALS, PortInUseError, free_port, launch_emulator
+from localcloud.kafka_broker import KafkaBrokerFailed, KafkaBrokerUnreachable
 from localcloud.model import TemplateError
 from petstore_cli import running_cloud
+from petstore_cli.dashboard import dashboard_pages
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
 from petstore_cli.dlq import DeadLetterError
 from petstore_cli.local_pages import api_document_pages
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
 
 STARTED = time.monotonic()
 STACK_NAME = "petstore"
+TEMPLATES = {"sns": Path("template.yaml"), "kafka": Path("infrastructure/kafka/template.yaml")}
+"""The template of each event transport, when `--template` does not name one."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         UnknownUserError,
         running_cloud.NotRunningError,
         DeadLetterError,
+        KafkaBrokerUnreachable,
+        KafkaBrokerFailed,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
@@ -50,9 +56,22 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     up = commands.add_parser("up", help="start the whole system locally with demo data")
-    up.add_argument("--template", type=Path, default=Path("template.yaml"))
+    up.add_argument(
+        "--transport",
+        choices=sorted(TEMPLATES),
+        default="sns",
+        help="sns (template.yaml, the default) or kafka (infrastructure/kafka/template.yaml)",
+    )
+    up.add_argument("--template", type=Path, help="another template to run")
     up.add_argument("--port", type=int, default=3000, help="API port (default 3000)")
     up.add_argument("--emulator-port", type=int, default=4566, help="AWS emulator port")
+    up.add_argument(
+        "--kafka-port",
+        type=int,
+        default=9092,
+        help="the local Kafka broker's port (default 9092; KAFKA_BOOTSTRAP_SERVERS names "
+        "a broker to use instead)",
+    )
     up.add_argument("--no-seed", action="store_true", help="start without demo data")
     up.set_defaults(run=command_up)
 
@@ -70,17 +89,29 @@ def _parser() -> argparse.ArgumentParser:
         "demo", help="run one order down each path of the saga on the running local cloud"
     )
     demo.add_argument(
-        "--transport", choices=["sns"], default="sns", help="the event transport (default sns)"
+        "--transport",
+        choices=sorted(TEMPLATES),
+        help="the event transport the running local cloud must use (default: whichever it uses)",
     )
     demo.set_defaults(run=command_demo)
     _add_dlq_commands(commands)
+
+    dashboard = commands.add_parser(
+        "dashboard", help="render the template's CloudWatch dashboard from the local metrics"
+    )
+    dashboard.add_argument("--out", type=Path, required=True, help="the PNG file to write")
+    dashboard.add_argument("--minutes", type=int, default=15, help="time range (default 15)")
+    dashboard.add_argument("--period", type=int, default=60, help="seconds per datapoint")
+    dashboard.set_defaults(run=command_dashboard)
     return parser
 
 
 def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dlq = commands.add_parser("dlq", help="dead-letter queues: list, show, redrive")
     dlq.add_argument(
-        "--transport", choices=["sns", "kafka"], default="sns", help="the event transport"
+        "--transport",
+        choices=sorted(TEMPLATES),
+        help="the event transport (default: the running local cloud's)",
     )
     actions = dlq.add_subparsers(required=True, metavar="ACTION")
     listing = actions.add_parser("list", help="every dead-letter queue with its depth")
@@ -102,11 +133,17 @@ def command_up(args: argparse.Namespace) -> int:
 
     cloud = LocalCloud(
         LocalCloudConfig(
-            template=args.template,
+            template=args.template or TEMPLATES[args.transport],
             stack_name=STACK_NAME,
             api_port=args.port,
             emulator_port=args.emulator_port,
+            kafka_port=args.kafka_port,
             local_pages=api_document_pages(),
+        )
+    )
+    cloud.config.local_pages.update(
+        dashboard_pages(
+            lambda: _local_client("cloudwatch", cloud.endpoint_url, cloud.config.region)
         )
     )
     stopping = threading.Event()
@@ -132,6 +169,7 @@ def command_up(args: argparse.Namespace) -> int:
                 endpoint_url=cloud.endpoint_url,
                 region=stack.region,
                 outputs=stack.outputs,
+                **_kafka_state(cloud),
             )
         )
         _print_urls(cloud, stack.outputs)
@@ -147,10 +185,32 @@ def command_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:
+    """What the other commands need of a cloud whose events travel over Kafka."""
+    from localcloud.kafka_provisioning import kafka_stack_of
+
+    broker = cloud.kafka.broker
+    if broker is None or cloud.stack is None:
+        return {"transport": "sns"}
+    dead_letter_topics: dict[str, list[str]] = {}
+    for mapping in kafka_stack_of(cloud.stack).mappings:
+        if mapping.on_failure_topic:
+            source = f"{mapping.topic} ({mapping.function})"
+            dead_letter_topics.setdefault(mapping.on_failure_topic, []).append(source)
+    return {
+        "transport": "kafka",
+        "kafka_bootstrap_servers": broker.bootstrap_servers,
+        "kafka_dead_letter_topics": dead_letter_topics,
+    }
+
+
 def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  API           {cloud.api_url}   (docs: {cloud.api_url}/docs)")
+    print(f"  Dashboard     {cloud.api_url}/_dashboard   (alarms, metrics: petstore dashboard)")
     print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
     print(f"  User pool     {outputs.get('UserPoolId', '?')}")
+    if cloud.kafka.broker is not None:
+        print(f"  Kafka broker  {cloud.kafka.broker.bootstrap_servers}   (events over Kafka)")
     print(
         '  Try:          curl -H "Authorization: Bearer $(petstore token alice)" ' + cloud.api_url
     )
@@ -197,13 +257,20 @@ def command_demo(args: argparse.Namespace) -> int:
     from petstore_cli.demo import DemoError, run_demo
 
     cloud = running_cloud.load()
+    if args.transport not in (None, cloud.transport):
+        print(
+            f"petstore demo: the running local cloud carries its events over {cloud.transport}; "
+            f"start it with `petstore up --transport {args.transport}` for {args.transport}.",
+            file=sys.stderr,
+        )
+        return 1
     cognito = _cognito(cloud.endpoint_url, cloud.region)
     pool_id, client_id = cloud.outputs["UserPoolId"], cloud.outputs["UserPoolClientId"]
     tokens = {
         user.username: id_token(cognito, pool_id, client_id, user.username) for user in DEMO_USERS
     }
     try:
-        return 0 if run_demo(cloud.api_url, tokens, args.transport) else 1
+        return 0 if run_demo(cloud.api_url, tokens, cloud.transport) else 1
     except DemoError as error:
         print(f"petstore demo: {error}", file=sys.stderr)
         return 1
@@ -213,9 +280,10 @@ def _dead_letters(args: argparse.Namespace) -> DeadLetters:
     from petstore_cli.dlq import TRANSPORTS
 
     cloud = running_cloud.load()
-    if args.transport not in TRANSPORTS:
-        raise DeadLetterError(f"dead letters of the {args.transport} transport are not supported")
-    return TRANSPORTS[args.transport](cloud.endpoint_url, cloud.region)
+    transport = args.transport or cloud.transport
+    if transport not in TRANSPORTS:
+        raise DeadLetterError(f"dead letters of the {transport} transport are not supported")
+    return TRANSPORTS[transport](cloud.endpoint_url, cloud.region)
 
 
 def command_dlq_list(args: argparse.Namespace) -> int:
@@ -238,6 +306,32 @@ def command_dlq_redrive(args: argparse.Namespace) -> int:
     for message_id in moved:
         print(f"  {message_id}")
     return 0
+
+
+def command_dashboard(args: argparse.Namespace) -> int:
+    from petstore_cli.dashboard import dashboard_view, only_dashboard, render_png
+
+    cloud = running_cloud.load()
+    cloudwatch = _local_client("cloudwatch", cloud.endpoint_url, cloud.region)
+    view = dashboard_view(
+        cloudwatch, only_dashboard(cloudwatch), minutes=args.minutes, period_s=args.period
+    )
+    with args.out.open("wb") as out:
+        panels = render_png(view, out)
+    print(f"Wrote {args.out}: {panels} panels of dashboard {view.name}")
+    return 0
+
+
+def _local_client(service: str, endpoint_url: str, region: str) -> Any:
+    import boto3
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 def _cognito(endpoint_url: str, region: str) -> object:

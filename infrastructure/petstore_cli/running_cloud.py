@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
@@ -20,6 +20,10 @@ class RunningCloud:
     endpoint_url: str
     region: str
     outputs: dict[str, str]
+    transport: str = "sns"
+    kafka_bootstrap_servers: str = ""
+    kafka_dead_letter_topics: dict[str, list[str]] = field(default_factory=dict)
+    """Each consumer's on-failure topic -> where its records come from."""
 
 
 def state_file() -> Path:

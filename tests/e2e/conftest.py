@@ -10,6 +10,7 @@ from support.saga_http import Shop, shop_for_module
 
 
 @pytest.fixture(scope="module")
-def shop(local_cloud: Any) -> Shop:
-    """The pet store as `petstore` gives it, reset once for the whole module."""
-    return shop_for_module(local_cloud)
+def shop(saga_cloud: Any) -> Shop:
+    """The pet store as `petstore` gives it, over each event transport in turn (SNS/SQS,
+    then Kafka), reset once for the whole module."""
+    return shop_for_module(saga_cloud)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import jwt
 
+from support import kafka_saga
 from support.api_client import ApiClient
 from support.waiting import wait_until
 
@@ -180,7 +181,11 @@ def resource(shop: Shop, logical_id: str) -> str:
 
 
 def wait_until_queues_drained(shop: Shop, queues: tuple[str, ...] = CONSUMER_QUEUES) -> None:
-    """Until no consumer queue holds a message, visible or in flight, twice in a row."""
+    """Until no consumer queue holds a message, visible or in flight, twice in a row (over
+    Kafka: until every consumer group has committed every record of its topic)."""
+    if kafka_saga.uses_kafka(shop.cloud):
+        kafka_saga.wait_until_caught_up(shop.cloud, SAGA_TIMEOUT_S)
+        return
     sqs = aws(shop, "sqs")
 
     def in_queues() -> int:
@@ -220,9 +225,13 @@ def shopper(shop: Shop, username: str) -> ApiClient:
 
 
 class EventTap:
-    """A queue subscribed to every topic with no filter: what the services published."""
+    """A queue subscribed to every topic with no filter: what the services published
+    (over Kafka: a reader of every event topic)."""
 
     def __init__(self, shop: Shop) -> None:
+        self._kafka = kafka_saga.KafkaTap(shop.cloud) if kafka_saga.uses_kafka(shop.cloud) else None
+        if self._kafka is not None:
+            return
         self._sqs = aws(shop, "sqs")
         self._url = self._sqs.create_queue(QueueName="saga-test-tap")["QueueUrl"]
         arn = self._sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])[
@@ -240,6 +249,8 @@ class EventTap:
 
     def events(self) -> list[Json]:
         """Everything published so far (envelopes as JSON documents)."""
+        if self._kafka is not None:
+            return self._kafka.events()
         while True:
             messages = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10).get(
                 "Messages", []
@@ -260,6 +271,9 @@ class EventTap:
 
 def publish_again(shop: Shop, event: Json) -> None:
     """Publish an envelope to its family's topic again, as a repeated delivery would."""
+    if kafka_saga.uses_kafka(shop.cloud):
+        kafka_saga.publish_again(shop.cloud, event)
+        return
     topic = {"order": "OrdersTopic", "inventory": "OrdersTopic", "payment": "PaymentsTopic"}[
         event["type"].split(".")[0]
     ]
@@ -268,6 +282,26 @@ def publish_again(shop: Shop, event: Json) -> None:
         Message=json.dumps(event),
         MessageAttributes={"type": {"DataType": "String", "StringValue": event["type"]}},
     )
+
+
+def send_to_consumer(shop: Shop, queue: str, bodies: list[str]) -> None:
+    """Messages straight into a consumer's queue, in one batch (over Kafka: records of the
+    topic that consumer reads, on one partition)."""
+    if kafka_saga.uses_kafka(shop.cloud):
+        kafka_saga.send_to_consumer(shop.cloud, queue, bodies)
+        return
+    aws(shop, "sqs").send_message_batch(
+        QueueUrl=resource(shop, queue),
+        Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)],
+    )
+
+
+def dead_letters(shop: Shop, dead_letter_queue: str) -> list[str]:
+    """The bodies in a consumer's dead-letter queue (over Kafka: its dead-letter topic)."""
+    if kafka_saga.uses_kafka(shop.cloud):
+        return kafka_saga.dead_letters(shop.cloud, dead_letter_queue)
+    messages = aws(shop, "sqs").receive_message(QueueUrl=resource(shop, dead_letter_queue))
+    return [message["Body"] for message in messages.get("Messages", [])]
 
 
 class HeldInvocations:

@@ -5,17 +5,14 @@ redrive` sends it back, it is processed, the queue is empty and the alarm is OK 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from localcloud.cloud import LocalCloud
 from localcloud.metrics_monitoring import MonitoringSettings
-from petstore_cli import running_cloud
-from petstore_cli.main import main as petstore
+from petstore_cli.main import main as petstore_command
 from support.saga_http import Shop, aws, notifications_of, resource, user_id_of
 from support.waiting import wait_until
 
@@ -35,23 +32,6 @@ def fast_alarms(petstore: Shop) -> Iterator[LocalCloud]:
     monitoring.configure(FAST_ALARMS)
     yield petstore.cloud
     monitoring.configure(usual)
-
-
-@pytest.fixture
-def cli_state(petstore: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`petstore dlq` finds this test session's local cloud as it finds `petstore up`'s."""
-    monkeypatch.setenv("PETSTORE_STATE_FILE", str(tmp_path / "cloud.json"))
-    stack = petstore.cloud.stack
-    assert stack is not None
-    running_cloud.save(
-        running_cloud.RunningCloud(
-            pid=os.getpid(),
-            api_url=petstore.cloud.api_url,
-            endpoint_url=petstore.cloud.endpoint_url,
-            region=stack.region,
-            outputs=stack.outputs,
-        )
-    )
 
 
 def refund_event(user_id: str) -> dict[str, Any]:
@@ -105,7 +85,7 @@ def alarm_state(shop: Shop, name: str) -> str:
 
 def run_petstore(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     capsys.readouterr()
-    assert petstore(list(args)) == 0
+    assert petstore_command(list(args)) == 0
     return capsys.readouterr().out
 
 

@@ -16,14 +16,14 @@ from support.saga_http import (
     EventTap,
     Shop,
     add_pet,
-    aws,
+    dead_letters,
     intercepted_invocations,
     notifications_of,
     order_of,
     payments_of,
     place_order,
     publish_again,
-    resource,
+    send_to_consumer,
     stock_of,
     user_id_of,
     wait_for_status,
@@ -58,27 +58,20 @@ def test_a_malformed_message_goes_to_the_dlq_and_the_rest_of_its_batch_is_proces
             "amount": {"amount": "10.00", "currency": "EUR"},
         },
     }
-    sqs = aws(shop, "sqs")
 
-    sqs.send_message_batch(
-        QueueUrl=resource(shop, "NotificationsPaymentEventsQueue"),
-        Entries=[
-            {"Id": "malformed", "MessageBody": '{"type": "payment.refunded", "data": 42}'},
-            {"Id": "valid", "MessageBody": json.dumps(valid)},
-        ],
+    send_to_consumer(
+        shop,
+        "NotificationsPaymentEventsQueue",
+        ['{"type": "payment.refunded", "data": 42}', json.dumps(valid)],
     )
 
     wait_for_subjects(shop.alice, alice, "order-from-test", ["Refund issued"])
-    dead_letters = wait_until(
-        lambda: sqs.receive_message(
-            QueueUrl=resource(shop, "NotificationsPaymentEventsDeadLetterQueue")
-        ).get("Messages"),
+    dead = wait_until(
+        lambda: dead_letters(shop, "NotificationsPaymentEventsDeadLetterQueue"),
         timeout_s=30,
         what="the malformed message in the dead-letter queue",
     )
-    assert [message["Body"] for message in dead_letters] == [
-        '{"type": "payment.refunded", "data": 42}'
-    ]
+    assert dead == ['{"type": "payment.refunded", "data": 42}']
 
 
 def test_an_outbox_publish_that_fails_once_is_still_published(shop: Shop) -> None:

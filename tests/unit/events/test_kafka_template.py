@@ -76,8 +76,15 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
     kafka = resources(generate.TEMPLATE_PATH)
     text = generate.TEMPLATE_PATH.read_text()
 
-    assert not [r for r in kafka.values() if r["Type"].startswith(("AWS::SNS::", "AWS::SQS::"))]
+    assert not [r for r in kafka.values() if r["Type"].startswith("AWS::SQS::")]
+    assert not [
+        logical_id
+        for logical_id, r in kafka.items()
+        if r["Type"] == "AWS::SNS::Topic" and logical_id in generate.TOPIC_NAMES
+    ]
+    assert not [r for r in kafka.values() if r["Type"] == "AWS::SNS::Subscription"]
     assert "TOPIC_ARN" not in text and "SNSPublishMessagePolicy" not in text
+    assert "AWS/SQS" not in text
     topics = {
         r["Properties"]["TopicName"]: r["Properties"]["PartitionCount"]
         for r in kafka.values()

@@ -4,8 +4,10 @@ and queue attributes, and how it reaches the emulated CloudWatch."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -248,3 +250,38 @@ def test_a_publisher_that_cannot_send_keeps_running() -> None:
         publisher.stop()
 
     assert attempts == ["AWS/Lambda", "AWS/Lambda"]
+
+
+def test_the_emulator_answers_the_age_of_a_queues_oldest_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.sqs.models import Queue
+
+    from localcloud import metrics_sqs_age
+
+    monkeypatch.setattr(Queue, "BASE_ATTRIBUTES", list(Queue.BASE_ATTRIBUTES))
+    monkeypatch.setattr(Queue, "approximate_age_of_oldest_message", None, raising=False)
+    metrics_sqs_age.install()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="orders")["QueueUrl"]
+
+        def age() -> dict[str, str]:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateAgeOfOldestMessage"]
+            )["Attributes"]
+            return dict(attributes)
+
+        empty = age()
+        sqs.send_message(QueueUrl=url, MessageBody="first")
+        sqs.send_message(QueueUrl=url, MessageBody="second")
+        sqs.receive_message(QueueUrl=url)  # in flight still counts
+        later = time.time() + 120
+        monkeypatch.setattr(metrics_sqs_age, "time", SimpleNamespace(time=lambda: later))
+
+        assert empty == {"ApproximateAgeOfOldestMessage": "0"}
+        assert age() == {"ApproximateAgeOfOldestMessage": "120"}
+        points = queue_points("orders", age(), AT)
+        assert [(p.name, p.values, p.unit) for p in points] == [
+            ("ApproximateAgeOfOldestMessage", (120.0,), "Seconds")
+        ]

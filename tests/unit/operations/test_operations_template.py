@@ -13,7 +13,9 @@ from operations.generate import BEGIN, END, with_block, without_block
 
 from localcloud.template import parse_template
 
-TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = REPO_ROOT / "template.yaml"
+RUNBOOKS = REPO_ROOT / "docs" / "runbooks.md"
 NEW_CONSUMER = """
   ShippingDeadLetterQueue:
     Type: AWS::SQS::Queue
@@ -133,3 +135,17 @@ def test_generating_again_changes_nothing_and_the_block_can_be_taken_out(
     base = without_block(once)
     assert BEGIN not in base and END not in base
     assert with_block(base) == once
+
+
+def test_every_alarm_links_to_a_runbook_section_that_exists(resources: dict[str, Any]) -> None:
+    headings = re.findall(r"^## (.+)$", RUNBOOKS.read_text(), flags=re.MULTILINE)
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-") for heading in headings
+    }
+
+    linked = {
+        alarm["Properties"]["AlarmDescription"].rpartition("#")[2]
+        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
+    }
+
+    assert linked == anchors

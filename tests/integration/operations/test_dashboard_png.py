@@ -1,0 +1,63 @@
+"""`petstore dashboard --out FILE.png` renders the template's dashboard from the local
+cloud's metrics, one panel per widget, and the local cloud's pages show the same."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from petstore_cli.dashboard import dashboard_pages
+from petstore_cli.main import main as petstore_command
+from support.saga_http import Shop, add_pet, aws, place_order, wait_for_status
+
+pytestmark = pytest.mark.integration
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_dashboard_png_has_one_panel_per_widget_of_the_templates_dashboard(
+    petstore: Shop, cli_state: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    order = place_order(petstore.alice, add_pet(petstore, stock=1))
+    wait_for_status(petstore.alice, order["orderId"])
+    assert petstore.cloud.monitoring is not None and petstore.cloud.monitoring.flush()
+    cloudwatch = aws(petstore, "cloudwatch")
+    widgets = json.loads(
+        cloudwatch.get_dashboard(DashboardName="petstore-operations")["DashboardBody"]
+    )["widgets"]
+    out = tmp_path / "dashboard.png"
+
+    assert (
+        petstore_command(["dashboard", "--out", str(out), "--minutes", "5", "--period", "10"]) == 0
+    )
+
+    printed = capsys.readouterr().out
+    assert printed.strip() == (
+        f"Wrote {out}: {len(widgets)} panels of dashboard petstore-operations"
+    )
+    png = out.read_bytes()
+    assert png.startswith(PNG_SIGNATURE)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG"
+        assert (image.width, image.height) == (1536, 1200)
+
+
+def test_the_local_dashboard_page_shows_the_picture_and_the_templates_alarms(
+    petstore: Shop,
+) -> None:
+    pages = dashboard_pages(lambda: aws(petstore, "cloudwatch"))
+    alarm_names = [
+        alarm["AlarmName"]
+        for alarm in aws(petstore, "cloudwatch").describe_alarms()["MetricAlarms"]
+    ]
+
+    _, _, page = pages["/_dashboard"]()
+    _, _, picture = pages["/_dashboard.png"]()
+
+    assert len(alarm_names) == 25
+    assert all(f"<td>{name}</td>".encode() in page for name in alarm_names)
+    assert picture.startswith(PNG_SIGNATURE)
