@@ -41,12 +41,15 @@ MAX_RETRY_BACKOFF_S = 8.0
 another has not caught up yet (a transaction conflict, a store that is slow under load)
 gets the seconds an SQS visibility timeout would give it before its retries run out."""
 TIMESTAMP_TYPES = {0: "NO_TIMESTAMP_TYPE", 1: "CREATE_TIME", 2: "LOG_APPEND_TIME"}
+# The local broker answers a fetch when its wait runs out, not when a record arrives:
+# a record waits about a quarter of fetch.wait.max.ms (12 ms at 50 ms, measured here),
+# and an idle reader costs a fetch every 50 ms (21 of them ~14% of a core).
 CONSUMER_SETTINGS = {
     "enable.auto.commit": False,
     "enable.auto.offset.store": False,
     "session.timeout.ms": 6000,
     "heartbeat.interval.ms": 1000,
-    "fetch.wait.max.ms": 100,
+    "fetch.wait.max.ms": 50,
     "fetch.error.backoff.ms": 100,
 }
 FAILURE_HEADER_PREFIX = "lambda-failure-"

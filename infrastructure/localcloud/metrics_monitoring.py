@@ -39,7 +39,7 @@ LogLine = tuple[str, int, str]
 
 @dataclass(frozen=True)
 class MonitoringSettings:
-    sample_interval_s: float = 5.0
+    sample_interval_s: float = 10.0
     """How often queue depths are sampled and the alarms evaluated."""
     alarm_period_s: int | None = None
     """Evaluate every alarm as if its Period were this many seconds (tests make alarms

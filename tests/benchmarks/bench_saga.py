@@ -1,4 +1,6 @@
-"""The order saga under load, measured side by side in one run on the local cloud.
+"""The order saga under load, measured side by side in one run on the local cloud, over
+each event transport in turn (SNS/SQS from template.yaml, then Kafka from
+infrastructure/kafka/template.yaml on the local broker):
 
 (a) end-to-end latency: POST /orders until GET /orders/{id} reads CONFIRMED, p50/p95
     over sequential orders;
@@ -8,6 +10,7 @@
 (c) the yardstick: a boto3 DynamoDB GetItem round trip on the same emulator.
 
 Run: .venv/bin/python tests/benchmarks/bench_saga.py [--seconds 30] [--orders 30]
+     [--transports sns kafka]
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ from localcloud.emulator import LOCAL_CREDENTIALS, free_port
 from petstore_cli.demo_users import create_demo_users, id_token
 
 PROJECT = Path(__file__).resolve().parents[2]
+TEMPLATES = {
+    "sns": PROJECT / "template.yaml",
+    "kafka": PROJECT / "infrastructure" / "kafka" / "template.yaml",
+}
 TERMINAL = frozenset({"CONFIRMED", "REJECTED", "PAYMENT_FAILED", "CANCELLED"})
 CONCURRENCY = (8, 32)
 SETTLE_TIMEOUT_S = 180.0
@@ -67,15 +74,16 @@ class Placed:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-def start_shop(log_path: Path | None = None) -> Shop:
+def start_shop(log_path: Path | None = None, transport: str = "sns") -> Shop:
     os.environ.update(LOCAL_CREDENTIALS)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     cloud = LocalCloud(
         LocalCloudConfig(
-            template=PROJECT / "template.yaml",
+            template=TEMPLATES[transport],
             stack_name="petstore",
             api_port=free_port(),
             emulator_port=free_port(),
+            kafka_port=free_port(),
             # the template's own queue settings, as `make run` uses them
             quiet=log_path is None,
             log_stream=log_path.open("a", encoding="utf-8") if log_path else None,
@@ -205,9 +213,11 @@ def get_item_ms(shop: Shop, calls: int) -> list[float]:
 
 
 def dead_letters(shop: Shop) -> int:
-    """Messages in the dead-letter queues: where an order that is stuck has its event."""
+    """Messages in the dead-letter queues (or topics): where a stuck order has its event."""
     stack = shop.cloud.stack
     assert stack is not None
+    if shop.cloud.kafka.broker is not None:
+        return dead_letter_records(shop)
     sqs = boto3.client("sqs", endpoint_url=shop.cloud.endpoint_url)
     total = 0
     for logical_id, url in stack.physical_ids.items():
@@ -217,6 +227,29 @@ def dead_letters(shop: Shop) -> int:
             )["Attributes"]
             total += int(attributes["ApproximateNumberOfMessages"])
     return total
+
+
+def dead_letter_records(shop: Shop) -> int:
+    """Records in the Kafka consumers' on-failure topics (each is written on its own, so
+    the local broker's end offsets count them)."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    from localcloud.kafka_provisioning import kafka_stack_of
+
+    assert shop.cloud.stack is not None and shop.cloud.kafka.broker is not None
+    consumer = Consumer(
+        {"bootstrap.servers": shop.cloud.kafka.broker.bootstrap_servers, "group.id": "bench"}
+    )
+    try:
+        topics = {m.on_failure_topic for m in kafka_stack_of(shop.cloud.stack).mappings}
+        return sum(
+            consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)[1]
+            for topic in topics
+            if topic
+            for partition in consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        )
+    finally:
+        consumer.close()
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -229,18 +262,21 @@ def announced(what: str, step: Callable[[], Any]) -> Any:
     return step()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="throughput window (s)")
-    parser.add_argument("--orders", type=int, default=30, help="sequential orders for (a)")
-    parser.add_argument(
-        "--clients", type=int, nargs="+", default=list(CONCURRENCY), help="concurrency for (b)"
-    )
-    parser.add_argument("--log", type=Path, help="write the handlers' logs to this file")
-    args = parser.parse_args()
+@dataclass
+class TransportRun:
+    transport: str
+    get_item: list[float]
+    latencies: list[float]
+    results: list[tuple[int, Placed, float, dict[str, int], int, float]]
+    parked: int
+    lost_or_stuck: int
 
+
+def run_transport(transport: str, args: argparse.Namespace) -> TransportRun:
     shop = announced(
-        "Starting the local cloud (template.yaml, free ports)", lambda: start_shop(args.log)
+        f"[{transport}] Starting the local cloud ({TEMPLATES[transport].relative_to(PROJECT)}, "
+        "free ports)",
+        lambda: start_shop(args.log, transport),
     )
     lost_or_stuck = 0
     try:
@@ -264,16 +300,19 @@ def main() -> int:
         parked = dead_letters(shop)
     finally:
         shop.cloud.stop()
+    return TransportRun(transport, get_item, latencies, results, parked, lost_or_stuck)
 
-    print("\nResults")
-    item_p50, item_p95 = percentiles(get_item)
-    saga_p50, saga_p95 = percentiles(latencies)
+
+def print_results(run: TransportRun) -> None:
+    print(f"\nResults over {run.transport}")
+    item_p50, item_p95 = percentiles(run.get_item)
+    saga_p50, saga_p95 = percentiles(run.latencies)
     print(f"  GetItem (yardstick)    p50 {item_p50:8.2f} ms   p95 {item_p95:8.2f} ms")
     print(
         f"  saga POST->CONFIRMED   p50 {saga_p50:8.2f} ms   p95 {saga_p95:8.2f} ms"
         f"   ({saga_p50 / item_p50:.0f} x GetItem p50)"
     )
-    for clients, placed, elapsed, finals, stuck, waited in results:
+    for clients, placed, elapsed, finals, stuck, waited in run.results:
         accepted = len(placed.orders)
         print(
             f"  {clients:2d} clients: {accepted / elapsed:6.1f} orders/s accepted "
@@ -282,8 +321,26 @@ def main() -> int:
             f"({accepted / (elapsed + waited):.1f} orders/s end to end); "
             f"final {dict(sorted(finals.items()))}; lost or stuck {stuck}"
         )
-    print(f"  messages in dead-letter queues at the end: {parked}")
-    return 1 if lost_or_stuck else 0
+    print(f"  messages in dead-letter queues (or topics) at the end: {run.parked}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="throughput window (s)")
+    parser.add_argument("--orders", type=int, default=30, help="sequential orders for (a)")
+    parser.add_argument(
+        "--clients", type=int, nargs="+", default=list(CONCURRENCY), help="concurrency for (b)"
+    )
+    parser.add_argument(
+        "--transports", nargs="+", choices=sorted(TEMPLATES), default=["sns", "kafka"]
+    )
+    parser.add_argument("--log", type=Path, help="write the handlers' logs to this file")
+    args = parser.parse_args()
+
+    runs = [run_transport(transport, args) for transport in args.transports]
+    for run in runs:
+        print_results(run)
+    return 1 if any(run.lost_or_stuck for run in runs) else 0
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 from load.load_traffic import format_report, run_traffic, warm_up
-from load.saga_invariants import saga_violations
+from load.saga_invariants import saga_violations, wait_until_terminal
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.emulator import LOCAL_CREDENTIALS, free_port
-from support.saga_http import add_pet, shop_for_module, shopper
+from support.saga_http import TERMINAL, add_pet, shop_for_module, shopper
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PET_STOCKS = (1000, 1000, 5)
@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
             shoppers, list(pets), arguments.seconds, think_s=arguments.think_ms / 1000
         )
         settling = time.monotonic()
+        final = wait_until_terminal(report.orders, arguments.drain_s)
+        terminal = sum(1 for order in final.values() if order["status"] in TERMINAL)
+        print(
+            f"{terminal} of {len(report.orders)} orders terminal "
+            f"{time.monotonic() - settling:.1f} s after the traffic stopped"
+        )
         violations = saga_violations(shop.anonymous, pets, report.orders, arguments.drain_s)
         print(format_report(report, violations, time.monotonic() - settling))
         return 1 if violations else 0
