@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from operations.generate import BEGIN, END, with_block, without_block
 
 from localcloud.template import parse_template
+from operations.generate import BEGIN, END, with_block, without_block
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = REPO_ROOT / "template.yaml"
