@@ -26,7 +26,7 @@ from moto.moto_server.threaded_moto_server import (
 )
 from werkzeug.serving import run_simple
 
-from localcloud import emulator_transactions, metrics_sqs_age
+from localcloud import emulator_queries, emulator_queues, emulator_transactions, metrics_sqs_age
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
@@ -62,6 +62,8 @@ def main(argv: list[str]) -> None:
     # One access-log line per request cost ~7% of the server's CPU under load.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     emulator_transactions.install()
+    emulator_queries.install()
+    emulator_queues.install()
     metrics_sqs_age.install()
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
