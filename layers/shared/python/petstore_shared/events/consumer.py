@@ -45,6 +45,16 @@ EventAction = Callable[[Event[Any]], object]
 IDEMPOTENCY_RECORD_TTL_S = 24 * 3600
 FAILED_EVENT_MESSAGE = "Event failed; it will be delivered again, then dead-lettered"
 KAFKA_EVENT_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka"})
+RESERVED_SHARE_OF_TIME = 0.25
+"""Once less than this share of the invocation's time is left, the remaining records are
+handed back unprocessed: reported as failures, they come again, whereas a batch that
+runs out of time fails whole, and its record in progress stays locked until the deadline."""
+MIN_RESERVED_TIME_MS = 1_000
+
+
+class OutOfTime(Exception):
+    def __init__(self) -> None:
+        super().__init__("Too little of the invocation's time left; the record will come again")
 
 
 class ConsumerSettings(EnvironmentSettings):
@@ -59,13 +69,21 @@ class EventConsumer:
     def __init__(self, name: str, actions: Mapping[type[EventData], EventAction]) -> None:
         self.name = name
         self._actions = {model.event_type: action for model, action in actions.items()}
+        self._context: LambdaContext | None = None
+        self._reserved_ms = 0
 
     def handle_batch(
         self, event: dict[str, Any], context: LambdaContext | None
     ) -> PartialItemFailureResponse:
         """An SQS batch, or a Kafka batch (records grouped by topic-partition)."""
+        self._context = context
+        self._reserved_ms = 0
         if context is not None:
             self._idempotency_config.register_lambda_context(context)
+            self._reserved_ms = max(
+                MIN_RESERVED_TIME_MS,
+                int(context.get_remaining_time_in_millis() * RESERVED_SHARE_OF_TIME),
+            )
         if event.get("eventSource") in KAFKA_EVENT_SOURCES:
             processor = BatchProcessor(EventType.Kafka, raise_on_entire_batch_failure=False)
             record_handler: Callable[[Any], None] = self._handle_kafka_record
@@ -86,6 +104,9 @@ class EventConsumer:
         self._handle_event(event_from_kafka_record(record.raw_event))
 
     def _handle_event(self, event: Event[Any]) -> None:
+        if self._context and self._context.get_remaining_time_in_millis() < self._reserved_ms:
+            logger.warning(str(OutOfTime()), extra={"event_id": event.id})
+            raise OutOfTime()
         logger.set_correlation_id(event.correlation_id)
         logger.append_keys(event_id=event.id, event_type=event.type)
         try:
