@@ -7,16 +7,28 @@ ever held (a sustained saga run slows until consumers time out), and a stream
 reader keeps reading the discarded copy after a rollback. DynamoDB itself
 checks all conditions first and then applies the writes atomically; with the
 emulator applying DynamoDB requests one at a time, doing the same is exact.
+
+moto also ignores ClientRequestToken, which botocore fills in and keeps across its
+retries: a transaction that succeeded but whose answer timed out was applied again on
+the retry, and failed its own conditions (an order created while its client got a 500).
+As DynamoDB does, a token that succeeded in the last ten minutes answers success again
+without writing, and the same token with other items is refused.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import time
 from typing import Any, cast
 
+from moto.core.responses import ActionResult
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
+    ERROR_TYPE_PREFIX,
     ConditionalCheckFailed,
+    DynamodbException,
     MockValidationException,
     MultipleTransactionsException,
     TooManyTransactionsException,
@@ -24,8 +36,11 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
 
 OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
+CLIENT_TOKEN_LIFETIME_S = 600.0
+MOTO_TRANSACT_WRITE_RESPONSE = DynamoHandler.transact_write_items
 Cancellation = tuple[str, str, Any] | tuple[None, None, None]
 CheckedWrite = tuple[int, str, dict[str, Any], dict[str, Any]]
 
@@ -130,5 +145,46 @@ def _restore(backend: DynamoDBBackend, table_name: str, key: dict[str, Any], pre
         backend.put_item(table_name, previous.to_json()["Attributes"])
 
 
+class IdempotentParameterMismatch(DynamodbException):
+    def __init__(self) -> None:
+        super().__init__(
+            ERROR_TYPE_PREFIX + "IdempotentParameterMismatchException",
+            message="The ClientRequestToken was used before with other transaction items.",
+        )
+
+
+_succeeded_tokens: dict[str, tuple[str, float]] = {}
+"""ClientRequestToken -> (fingerprint of the items, when the transaction succeeded)."""
+
+
+def transact_write_items_response(self: DynamoHandler) -> Any:
+    token = self.body.get("ClientRequestToken")
+    if not token:
+        return MOTO_TRANSACT_WRITE_RESPONSE(self)
+    now = time.monotonic()
+    _forget_tokens_older_than(now - CLIENT_TOKEN_LIFETIME_S)
+    fingerprint = hashlib.sha256(
+        json.dumps(self.body["TransactItems"], sort_keys=True).encode()
+    ).hexdigest()
+    earlier = _succeeded_tokens.get(token)
+    if earlier is not None:
+        if earlier[0] != fingerprint:
+            raise IdempotentParameterMismatch()
+        return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+    answer = MOTO_TRANSACT_WRITE_RESPONSE(self)
+    _succeeded_tokens[token] = (fingerprint, now)
+    return answer
+
+
+def _forget_tokens_older_than(moment: float) -> None:
+    """Tokens are kept in the order they succeeded: the expired ones come first."""
+    while _succeeded_tokens:
+        oldest = next(iter(_succeeded_tokens))
+        if _succeeded_tokens[oldest][1] >= moment:
+            return
+        del _succeeded_tokens[oldest]
+
+
 def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    DynamoHandler.transact_write_items = transact_write_items_response  # type: ignore[method-assign]

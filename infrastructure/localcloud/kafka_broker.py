@@ -63,6 +63,16 @@ class KafkaBroker:
             self._admin = AdminClient({"bootstrap.servers": self.bootstrap_servers})
         return self._admin
 
+    def create_missing_topics(self, topics: Sequence[KafkaTopic]) -> None:
+        """Each topic the broker does not have yet, with its partitions; others are kept."""
+        from confluent_kafka.admin import NewTopic
+
+        admin = self.admin()
+        existing = set(admin.list_topics(timeout=ADMIN_TIMEOUT_S).topics)
+        missing = [NewTopic(t.name, t.partitions, -1) for t in topics if t.name not in existing]
+        if missing:
+            _failed_names(admin.create_topics(missing, operation_timeout=ADMIN_TIMEOUT_S))
+
     def recreate_topics(self, topics: Sequence[KafkaTopic]) -> None:
         """Each topic exists with its partitions and no records (what it held is deleted)."""
         from confluent_kafka.admin import NewTopic
@@ -122,6 +132,14 @@ def start_kafka_broker(host: str = "127.0.0.1", port: int = 9092) -> KafkaBroker
         wait_for_broker(broker.bootstrap_servers, CONNECT_TIMEOUT_S, broker)
         return broker
     return start_local_broker(host, port)
+
+
+def check_external_broker() -> None:
+    """Fails at once, naming the address, when KAFKA_BOOTSTRAP_SERVERS names a broker that
+    does not answer (before anything else of the local cloud is started)."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        wait_for_broker(external, CONNECT_TIMEOUT_S, KafkaBroker(bootstrap_servers=external))
 
 
 def start_local_broker(host: str, port: int) -> KafkaBroker:

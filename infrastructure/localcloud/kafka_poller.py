@@ -165,12 +165,11 @@ class KafkaPoller:
         invoke: Invoke,
         *,
         bootstrap_servers: str,
-        producer: Any = None,
     ) -> None:
         self.mapping = mapping
         self._invoke = invoke
         self.bootstrap_servers = bootstrap_servers
-        self._producer = producer
+        self._producer: Any = None
         self._producer_lock = threading.Lock()
         self._readers: list[PartitionReader] = []
 
@@ -347,7 +346,9 @@ class PartitionReader:
         records: list[KafkaRecord] = []
         try:
             records = self._gather(consumer)
-            if records and self._deliver(records):
+            # A reader stopped meanwhile does not commit: its topic may have been made
+            # again (a reset) and the batch is read again by the next start anyway.
+            if records and self._deliver(records) and not self.stopping.is_set():
                 self._commit(consumer, records[-1].offset + 1)
             self._recovered()
         except Exception as error:

@@ -1,6 +1,6 @@
 """The local cloud's Kafka side: the broker, started when a provisioned stack first has
-Kafka resources; the stack's topics, made empty on every provisioning (start and reset);
-and a poller per Kafka event source mapping."""
+Kafka resources; the stack's topics, made if missing at start and made empty again on
+every reset; and a poller per Kafka event source mapping."""
 
 from __future__ import annotations
 
@@ -15,15 +15,22 @@ class LocalKafka:
         self.host = host
         self.port = port
         self.broker: KafkaBroker | None = None
+        self._prepared = False
 
     def prepare(self, stack: Stack) -> None:
-        """The stack's topics exist, hold no records and no consumer group has read them,
-        as in a new deployment; the broker is started on the first stack that needs one."""
+        """The stack's topics exist. The first time (the broker is started then, unless an
+        external one is used) what a broker already holds is kept: another local cloud
+        may be using it. Every time after (a reset) the topics are made empty again and
+        the consumer groups forgotten, as in a new deployment."""
         kafka = kafka_stack_of(stack)
         if not kafka.in_use:
             return
         if self.broker is None:
             self.broker = start_kafka_broker(self.host, self.port)
+        if not self._prepared:
+            self.broker.create_missing_topics(kafka.all_topics())
+            self._prepared = True
+            return
         self.broker.forget_groups(mapping.consumer_group for mapping in kafka.mappings)
         self.broker.recreate_topics(kafka.all_topics())
 
@@ -47,3 +54,4 @@ class LocalKafka:
         if self.broker is not None:
             self.broker.stop()
             self.broker = None
+        self._prepared = False

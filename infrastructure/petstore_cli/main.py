@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.emulator import LOCAL_CREDENTIALS, PortInUseError, free_port, launch_emulator
-from localcloud.kafka_broker import KafkaBrokerFailed, KafkaBrokerUnreachable
+from localcloud.kafka_broker import (
+    KafkaBrokerFailed,
+    KafkaBrokerUnreachable,
+    check_external_broker,
+)
 from localcloud.model import TemplateError
 from petstore_cli import running_cloud
 from petstore_cli.dashboard import dashboard_pages
@@ -127,6 +131,8 @@ def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def command_up(args: argparse.Namespace) -> int:
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
+    if args.transport == "kafka":
+        check_external_broker()
     # The emulator boots in its own process while this one imports the local cloud.
     emulator = launch_emulator(port=args.emulator_port)
     from localcloud.cloud import LocalCloud, LocalCloudConfig
@@ -229,15 +235,19 @@ def command_invoke(args: argparse.Namespace) -> int:
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
     event = json.loads(sys.stdin.read() if str(args.event) == "-" else args.event.read_text())
-    # Into the running local cloud's emulator if there is one; otherwise into an
-    # emulator of its own, on a free port, for this one call.
+    # Into the running local cloud's emulator (and Kafka broker) if there is one;
+    # otherwise into an emulator (and broker) of its own, on free ports, for this one call.
     with contextlib.suppress(running_cloud.NotRunningError):
-        os.environ["AWS_ENDPOINT_URL"] = running_cloud.load().endpoint_url
+        running = running_cloud.load()
+        os.environ["AWS_ENDPOINT_URL"] = running.endpoint_url
+        if running.kafka_bootstrap_servers:
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"] = running.kafka_bootstrap_servers
     cloud = LocalCloud(
         LocalCloudConfig(
             template=args.template,
             stack_name=STACK_NAME,
             emulator_port=free_port(),
+            kafka_port=free_port(),
             log_stream=sys.stderr,  # standard output carries only the function's result
         )
     )

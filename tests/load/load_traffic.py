@@ -61,6 +61,14 @@ class LoadReport:
     def statuses(self) -> Counter[int]:
         return Counter(sample.status for sample in self.samples)
 
+    def failed_operations(self) -> set[tuple[str, int]]:
+        """(operation, status) of every answer counted in `errors`."""
+        return {
+            (s.operation, s.status)
+            for s in self.samples
+            if not (200 <= s.status < 300 or s.status in EXPECTED_REFUSALS)
+        }
+
     def errors(self) -> Counter[int]:
         """Answers that are neither a success nor a refusal the traffic asked for."""
         return Counter(
@@ -204,6 +212,8 @@ def format_report(report: LoadReport, violations: list[str], drained_s: float) -
             )
     lines.append(f"statuses: {dict(sorted(report.statuses().items()))}")
     lines.append(f"errors (not 2xx, 404 or 409): {dict(sorted(report.errors().items()))}")
+    for operation, status in sorted(report.failed_operations()):
+        lines.append(f"  {operation}: {status}")
     lines.append(f"backlog drained and checked in {drained_s:.1f} s")
     if violations:
         lines.append(f"INVARIANTS VIOLATED ({len(violations)}):")

@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=12, help="concurrent shoppers")
     parser.add_argument("--think-ms", type=float, default=100.0, help="mean pause per shopper")
     parser.add_argument("--drain-s", type=float, default=300.0, help="bound on the backlog wait")
+    parser.add_argument("--log", type=Path, help="write the functions' logs to this file")
     arguments = parser.parse_args(argv)
     os.environ.update(LOCAL_CREDENTIALS)
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
@@ -40,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             template=PROJECT_ROOT / "template.yaml",
             api_port=free_port(),
             emulator_port=free_port(),
-            quiet=True,
-            log_stream=open(os.devnull, "w"),  # noqa: SIM115
+            quiet=arguments.log is None,
+            log_stream=open(arguments.log or os.devnull, "w"),  # noqa: SIM115
         )
     )
     print(f"starting a fresh local cloud ({arguments.users} shoppers, {arguments.seconds:.0f} s)")
@@ -61,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{terminal} of {len(report.orders)} orders terminal "
             f"{time.monotonic() - settling:.1f} s after the traffic stopped"
         )
-        violations = saga_violations(shop.anonymous, pets, report.orders, arguments.drain_s)
+        violations = saga_violations(
+            shop.anonymous, pets, report.orders, arguments.drain_s, shoppers
+        )
         print(format_report(report, violations, time.monotonic() - settling))
         return 1 if violations else 0
     finally:

@@ -129,15 +129,54 @@ def notification_violations(orders: Iterable[TrackedOrder], final: dict[str, Jso
     return problems
 
 
+def orders_in_store(shoppers: Iterable[ApiClient], pet_ids: Iterable[str]) -> list[TrackedOrder]:
+    """Every order of the shoppers for the pets, as the store has them: an order the API
+    created while answering its client with an error is among them."""
+    pets = set(pet_ids)
+    stored = []
+    for shopper in shoppers:
+        query = "?limit=100"
+        while True:
+            page = shopper.get(f"/orders/user/{user_id_of(shopper)}{query}").json()
+            stored += [
+                TrackedOrder(item["orderId"], item["petId"], int(item["quantity"]), shopper)
+                for item in page["items"]
+                if item["petId"] in pets
+            ]
+            if not page.get("nextToken"):
+                break
+            query = f"?limit=100&nextToken={page['nextToken']}"
+    return stored
+
+
 def saga_violations(
     anonymous: ApiClient,
     initial_stock: dict[str, int],
     orders: list[TrackedOrder],
     timeout_s: float,
+    shoppers: Iterable[ApiClient] = (),
 ) -> list[str]:
     """Everything wrong once the orders were given `timeout_s` to finish and their effects
     (stock released, refunds, notifications) as long again to follow: orders still under
-    way, then invariants 1, 2 and 4."""
+    way, then invariants 1, 2 and 4. With `shoppers`, the orders checked are all theirs in
+    the store, and one their client was not told was accepted is a violation too."""
+    accepted = {order.order_id for order in orders}
+    stored = orders_in_store(shoppers, initial_stock)
+    unannounced = [
+        f"order {order.order_id}: in the store, but its client was not answered 201"
+        for order in stored
+        if order.order_id not in accepted
+    ]
+    orders = [*orders, *(order for order in stored if order.order_id not in accepted)]
+    return [*unannounced, *_saga_violations(anonymous, initial_stock, orders, timeout_s)]
+
+
+def _saga_violations(
+    anonymous: ApiClient,
+    initial_stock: dict[str, int],
+    orders: list[TrackedOrder],
+    timeout_s: float,
+) -> list[str]:
     final = wait_until_terminal(orders, timeout_s)
     unfinished = [
         order for order in orders if final.get(order.order_id, {}).get("status") not in TERMINAL

@@ -30,7 +30,7 @@ def test_mixed_traffic_from_four_shoppers_loses_nothing(local_cloud: Any) -> Non
         shoppers, list(pets), SECONDS, think_s=0.05, max_orders_per_shopper=ORDERS_PER_SHOPPER
     )
     settling = time.monotonic()
-    violations = saga_violations(shop.anonymous, pets, report.orders, DRAIN_S)
+    violations = saga_violations(shop.anonymous, pets, report.orders, DRAIN_S, shoppers)
 
     print("\n" + format_report(report, violations, time.monotonic() - settling))
     assert report.errors() == {}

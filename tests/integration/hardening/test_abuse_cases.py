@@ -341,3 +341,19 @@ def test_an_injection_looking_idempotency_key_is_refused_naming_the_header(
 
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["field"].lower() == "idempotency-key"
+
+
+@pytest.mark.parametrize(
+    ("route", "field", "body"),
+    [
+        ("POST /orders", "petId", '{"petId": "\\ud800", "quantity": 1, "paymentToken": "t"}'),
+        ("POST /notifications", "subject", '{"userId": "u", "subject": "\\udfff", "message": "m"}'),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(
+    shop: Shop, world: World, route: str, field: str, body: str
+) -> None:
+    answer = saga_writes(shop, world)[route](body)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["field"] == field

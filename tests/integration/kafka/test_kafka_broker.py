@@ -1,7 +1,8 @@
 """The local cloud's Kafka broker: Tansu from the pinned wheel starts on a free port and
-makes the template's topics with their partitions, empty again when made again; an
-external broker that does not answer is named in the error; and the Kafka adapter of the
-event bus publishes to it, one order's events on one partition."""
+makes the template's topics with their partitions (keeping what a broker holds at start,
+empty again when made again at a reset); an external broker that does not answer is
+named in the error; and the Kafka adapter of the event bus publishes to it, one order's
+events on one partition."""
 
 from __future__ import annotations
 
@@ -39,6 +40,24 @@ def test_topics_are_made_with_their_partitions_and_empty_again(
     consumer.assign([TopicPartition("broker-orders", p, 0) for p in range(3)])
     try:
         assert [consumer.poll(0.5) for _ in range(3)] == [None, None, None]
+    finally:
+        consumer.close()
+
+
+def test_topics_made_at_start_keep_what_the_broker_already_holds(
+    kafka_broker: KafkaBroker,
+) -> None:
+    kafka_broker.recreate_topics([KafkaTopic("broker-kept", 1)])
+    produce(kafka_broker, "broker-kept", [("order-1", b"kept")])
+
+    kafka_broker.create_missing_topics([KafkaTopic("broker-kept", 1), KafkaTopic("broker-new", 3)])
+
+    assert partitions_of(kafka_broker, "broker-new") == 3
+    consumer = Consumer({"bootstrap.servers": kafka_broker.bootstrap_servers, "group.id": "k"})
+    consumer.assign([TopicPartition("broker-kept", 0, 0)])
+    try:
+        message: Any = consumer.poll(5)
+        assert message is not None and message.value() == b"kept"
     finally:
         consumer.close()
 

@@ -88,3 +88,50 @@ def test_a_cancelled_transaction_writes_nothing_and_streams_nothing(
     assert _stream_records(emulator, dynamodb, name) == streamed
     dynamodb.put_item(TableName=name, Item={"pk": {"S": "later"}})
     assert _stream_records(emulator, dynamodb, name) == streamed + 1
+
+
+def test_a_retry_with_the_same_client_token_succeeds_without_writing_again(
+    table: tuple[Any, str],
+) -> None:
+    dynamodb, name = table
+    dynamodb.put_item(TableName=name, Item={"pk": {"S": "stock"}, "count": {"N": "5"}})
+    token = uuid.uuid4().hex
+
+    for _ in range(2):
+        dynamodb.transact_write_items(
+            TransactItems=_decrement_and_record(name, "order-1"), ClientRequestToken=token
+        )
+
+    stock = dynamodb.get_item(TableName=name, Key={"pk": {"S": "stock"}})["Item"]
+    assert stock["count"] == {"N": "4"}
+
+
+def test_a_client_token_used_again_with_other_items_is_refused(table: tuple[Any, str]) -> None:
+    dynamodb, name = table
+    token = uuid.uuid4().hex
+    dynamodb.transact_write_items(
+        TransactItems=_decrement_and_record(name, "order-1"), ClientRequestToken=token
+    )
+
+    with pytest.raises(dynamodb.exceptions.IdempotentParameterMismatchException):
+        dynamodb.transact_write_items(
+            TransactItems=_decrement_and_record(name, "order-2"), ClientRequestToken=token
+        )
+
+
+def test_a_cancelled_transaction_can_be_retried_with_its_token(table: tuple[Any, str]) -> None:
+    dynamodb, name = table
+    token = uuid.uuid4().hex
+    dynamodb.put_item(TableName=name, Item={"pk": {"S": "stock"}, "count": {"N": "0"}})
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=_decrement_and_record(name, "order-1"), ClientRequestToken=token
+        )
+    dynamodb.put_item(TableName=name, Item={"pk": {"S": "stock"}, "count": {"N": "1"}})
+
+    dynamodb.transact_write_items(
+        TransactItems=_decrement_and_record(name, "order-1"), ClientRequestToken=token
+    )
+
+    stock = dynamodb.get_item(TableName=name, Key={"pk": {"S": "stock"}})["Item"]
+    assert stock["count"] == {"N": "0"}
