@@ -176,7 +176,7 @@ def test_a_consumer_killed_mid_batch_gets_the_batch_again_and_every_order_comple
     assert saga_violations(shop.anonymous, {pet_id: 5}, orders, SETTLE_S) == []
 
 
-def test_a_consumer_timing_out_mid_batch_gets_the_batch_again_and_every_order_completes(
+def test_a_consumer_running_out_of_time_mid_batch_gets_the_rest_again_and_every_order_completes(
     faulty_shop: Shop,
 ) -> None:
     shop = faulty_shop
@@ -188,11 +188,16 @@ def test_a_consumer_timing_out_mid_batch_gets_the_batch_again_and_every_order_co
         with recorded_invocations(shop, consumer) as results, store_fault(shop) as faults:
             faults.slow(1.0)
             shop.cloud.enable_event_sources(consumer)
-            wait_until(lambda: results, timeout_s=FUNCTION_TIMEOUT_S + 5, what="the timeout")
-            reserved_before_the_timeout = 5 - pet_stock_in_table(shop, pet_id)
+            wait_until(lambda: results, timeout_s=FUNCTION_TIMEOUT_S + 5, what="the first batch")
+            reserved_in_the_first_batch = 5 - pet_stock_in_table(shop, pet_id)
 
-    assert results[0].error_type == "Sandbox.Timedout"
-    assert 1 <= reserved_before_the_timeout < 4
+    # Either the handler hands back the records it has no time left for (reported as
+    # failures), or it is cut off by its timeout mid-record: both get the batch again.
+    first = results[0]
+    payload = first.payload if isinstance(first.payload, dict) else {}
+    handed_back = first.ok and bool(payload.get("batchItemFailures"))
+    assert handed_back or first.error_type == "Sandbox.Timedout"
+    assert 1 <= reserved_in_the_first_batch < 4
     assert saga_violations(shop.anonymous, {pet_id: 5}, orders, SETTLE_S) == []
 
 

@@ -162,16 +162,16 @@ def writes(
     kind = draw(st.sampled_from(["put", "delete", "set", "remove", "add"]))
     if kind == "set":
         group, sort_key = draw(st.sampled_from(GROUPS)), draw(key_values(shape.index_sort_type))
-        new_keys = _values(g={"S": group}, r=sort_key)
+        new_keys = expression_values(g={"S": group}, r=sort_key)
         return kind, key, {"UpdateExpression": "SET g = :g, r = :r", **new_keys}
     if kind == "remove":
         return kind, key, {"UpdateExpression": "REMOVE r"}
     if kind == "add":
-        return kind, key, {"UpdateExpression": "ADD v :one", **_values(one={"N": "1"})}
+        return kind, key, {"UpdateExpression": "ADD v :one", **expression_values(one={"N": "1"})}
     return kind, item if kind == "put" else key, {}
 
 
-def _values(**values: dict[str, str]) -> dict[str, Any]:
+def expression_values(**values: dict[str, str]) -> dict[str, Any]:
     return {"ExpressionAttributeValues": {f":{name}": value for name, value in values.items()}}
 
 
