@@ -14,7 +14,7 @@ from orders.logic.read_orders import get_order
 from orders.models import OrderWithHistory
 from petstore_shared.caller_identity import CallerIdentity, signed_in_caller
 from petstore_shared.http_errors import documented_errors
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 from petstore_shared.openapi_security import SIGNED_IN_USER
 from petstore_shared.rest_api import create_rest_resolver
 
@@ -41,5 +41,6 @@ def get_one_order(
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -14,7 +14,7 @@ from pets.logic.create_pet import create_pet
 from pets.models import Pet, PetDetails
 from petstore_shared.caller_identity import CallerIdentity, admin_caller
 from petstore_shared.http_errors import documented_errors
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 from petstore_shared.openapi_security import SIGNED_IN_USER
 from petstore_shared.rest_api import create_rest_resolver
 
@@ -44,5 +44,6 @@ def post_pet(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

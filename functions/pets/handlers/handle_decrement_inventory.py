@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pets.logic.reserve_stock import reserve_stock
 from pets.models import Reservation, StockReservationRequest
 from petstore_shared.http_errors import documented_errors
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 from petstore_shared.openapi_security import IAM_CALLER
 from petstore_shared.rest_api import create_rest_resolver
 
@@ -41,5 +41,6 @@ def post_decrement_inventory(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

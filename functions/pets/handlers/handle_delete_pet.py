@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pets.logic.delete_pet import delete_pet
 from petstore_shared.caller_identity import CallerIdentity, admin_caller
 from petstore_shared.http_errors import documented_errors
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 from petstore_shared.openapi_security import SIGNED_IN_USER
 from petstore_shared.rest_api import create_rest_resolver
 
@@ -38,5 +38,6 @@ def delete_one_pet(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

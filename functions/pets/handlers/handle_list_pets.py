@@ -12,7 +12,7 @@ from pets.logic.list_pets import list_pets
 from pets.models import PetPage, PetStatus, Species
 from petstore_shared.http_errors import documented_errors
 from petstore_shared.listing_parameters import NextToken, PageLimit
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 from petstore_shared.rest_api import create_rest_resolver
 
 app = create_rest_resolver()
@@ -35,5 +35,6 @@ def get_pets(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -13,7 +13,7 @@ from pets.logic.stock_for_orders import release_for_order, reserve_for_order
 from petstore_shared.events.catalog import OrderCancelled, OrderPlaced
 from petstore_shared.events.consumer import EventConsumer
 from petstore_shared.events.envelope import Event
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 
 
 def reserve(event: Event[OrderPlaced]) -> None:
@@ -29,5 +29,6 @@ consumer = EventConsumer("inventory-order-events", {OrderPlaced: reserve, OrderC
 
 
 @logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return consumer.handle_sqs_batch(event, context)

@@ -13,7 +13,7 @@ from pets.logic.update_pet import update_pet
 from pets.models import Pet, PetReplacement
 from petstore_shared.caller_identity import CallerIdentity, admin_caller
 from petstore_shared.http_errors import documented_errors
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 from petstore_shared.openapi_security import SIGNED_IN_USER
 from petstore_shared.rest_api import create_rest_resolver
 
@@ -43,5 +43,6 @@ def put_pet(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

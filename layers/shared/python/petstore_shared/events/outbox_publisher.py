@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from petstore_shared.events.bus import EventBus, event_bus_from_environment
 from petstore_shared.events.outbox import event_from_stream_record
 from petstore_shared.events.registry import MalformedEvent
-from petstore_shared.observability import logger
+from petstore_shared.observability import logger, metrics
 
 
 def publish_outbox_batch(
@@ -57,5 +57,6 @@ def publish_outbox_batch(
 
 
 @logger.inject_lambda_context
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return publish_outbox_batch(event, context, event_bus_from_environment())
