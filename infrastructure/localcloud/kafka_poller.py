@@ -26,6 +26,7 @@ from typing import Any
 from localcloud.kafka_filters import filterable, matches_any
 from localcloud.kafka_model import KafkaMapping
 from localcloud.model import InvocationResult
+from localcloud.pollers import batch_item_failures, invoke_safely
 
 Invoke = Callable[[str, dict[str, Any]], InvocationResult]
 logger = logging.getLogger(__name__)
@@ -124,14 +125,8 @@ def _event_record(record: KafkaRecord) -> dict[str, Any]:
 def failed_offsets(payload: object, records: Sequence[KafkaRecord]) -> set[int] | None:
     """The offsets a ReportBatchItemFailures response names (one partition's batch);
     None when the response is invalid, which Lambda counts as the whole batch failing."""
-    if payload is None:
-        return set()
-    if not isinstance(payload, dict):
-        return None
-    items = payload.get("batchItemFailures")
+    items = batch_item_failures(payload)
     if items is None:
-        return set()
-    if not isinstance(items, list):
         return None
     known = {(record.partition_key, record.offset) for record in records}
     failed = set()
@@ -208,7 +203,7 @@ class KafkaPoller:
 
     def invoke(self, batch: Sequence[KafkaRecord]) -> Attempt:
         event = msk_event(batch, self.mapping, self.bootstrap_servers)
-        result = _invoke_safely(self._invoke, self.mapping.function, event)
+        result = invoke_safely(self._invoke, self.mapping.function, event)
         failed: set[int] | None = set()
         if not result.ok:
             failed = None
@@ -459,12 +454,3 @@ class PartitionReader:
                 self._failures,
             )
             self._failures = 0
-
-
-def _invoke_safely(invoke: Invoke, function: str, event: dict[str, Any]) -> InvocationResult:
-    """The invocation's result; a failed one when the invoker itself raised."""
-    try:
-        return invoke(function, event)
-    except Exception as error:
-        logger.exception("Invoking %s failed before the handler ran", function)
-        return InvocationResult(ok=False, error_type=type(error).__name__, error_message=str(error))

@@ -144,17 +144,24 @@ def _base64(data: bytes | str) -> str:
     return base64.b64encode(raw).decode()
 
 
-def reported_failures(payload: object, identifiers: Sequence[str]) -> set[str] | None:
-    """The item identifiers a ReportBatchItemFailures response lists as failed;
-    None when the response is invalid, which Lambda counts as the whole batch failing."""
+def batch_item_failures(payload: object) -> list[object] | None:
+    """The items of a ReportBatchItemFailures response; None when the response is
+    invalid, which Lambda counts as the whole batch failing."""
     if payload is None:
-        return set()
+        return []
     if not isinstance(payload, dict):
         return None
     items = payload.get("batchItemFailures")
     if items is None:
-        return set()
-    if not isinstance(items, list):
+        return []
+    return items if isinstance(items, list) else None
+
+
+def reported_failures(payload: object, identifiers: Sequence[str]) -> set[str] | None:
+    """The item identifiers a ReportBatchItemFailures response lists as failed;
+    None when the response is invalid, which Lambda counts as the whole batch failing."""
+    items = batch_item_failures(payload)
+    if items is None:
         return None
     known = set(identifiers)
     failed = set()
@@ -177,7 +184,7 @@ def _failed_items(
     return set(identifiers) if failed is None else failed
 
 
-def _invoke_safely(invoke: Invoke, function: str, event: dict[str, Any]) -> InvocationResult:
+def invoke_safely(invoke: Invoke, function: str, event: dict[str, Any]) -> InvocationResult:
     """The invocation's result; a failed one when the invoker itself raised."""
     try:
         return invoke(function, event)
@@ -342,7 +349,7 @@ class SqsPoller(_BackgroundPoller):
 
     def _process(self, sqs: SQSClient, messages: list[SqsMessage]) -> None:
         event = sqs_event(messages, self.mapping.queue_arn, self._region)
-        result = _invoke_safely(self._invoke, self.mapping.function, event)
+        result = invoke_safely(self._invoke, self.mapping.function, event)
         ids = [message["MessageId"] for message in messages]
         failed = _failed_items(result, ids, self.mapping.report_batch_item_failures)
         if failed:
@@ -572,7 +579,7 @@ class StreamPoller(_BackgroundPoller):
         failure the function reported."""
         assert self._stream_arn is not None
         event = dynamodb_stream_event(batch, self._stream_arn, self._region)
-        result = _invoke_safely(self._invoke, self.mapping.function, event)
+        result = invoke_safely(self._invoke, self.mapping.function, event)
         sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
         failed = _failed_items(result, sequence_numbers, self.mapping.report_batch_item_failures)
         if not failed:
