@@ -335,8 +335,8 @@ class MetricPublisher:
     def start(self) -> None:
         self._batches.start()
 
-    def stop(self) -> None:
-        self._batches.stop()
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._batches.stop(timeout_s)
 
     def record(self, points: Iterable[MetricPoint]) -> None:
         for point in points:

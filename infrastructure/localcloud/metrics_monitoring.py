@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 QUEUE_ATTRIBUTES = ["All"]
 LOG_EVENTS_PER_REQUEST = 1000
+STOP_TIMEOUT_S = 2.0
 MAX_LOG_EVENT_CHARS = 200_000
 LogLine = tuple[str, int, str]
 """(function name, milliseconds since the epoch, line)"""
@@ -85,13 +86,15 @@ class LocalMonitoring:
         self._thread.start()
 
     def stop(self) -> None:
+        """Returns within a few seconds even mid-cycle: the threads are daemons, and
+        what they still hold goes nowhere once the emulator stops after them."""
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(10)
+            self._thread.join(STOP_TIMEOUT_S)
             self._thread = None
-        self._publisher.stop()
-        self._log_shipper.stop()
+        self._publisher.stop(STOP_TIMEOUT_S)
+        self._log_shipper.stop(STOP_TIMEOUT_S)
 
     def configure(self, settings: MonitoringSettings) -> None:
         """New intervals and alarm period, from the next cycle on."""
@@ -175,8 +178,8 @@ class FunctionLogShipper:
     def start(self) -> None:
         self._batches.start()
 
-    def stop(self) -> None:
-        self._batches.stop()
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._batches.stop(timeout_s)
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         return self._batches.flush(timeout_s)
