@@ -154,6 +154,10 @@ def command_up(args: argparse.Namespace) -> int:
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    # Ctrl-C stops the cloud even when whatever started `petstore up` ignored SIGINT
+    # (a shell without job control starts background commands that way, and Python
+    # then leaves it ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         cloud.start(emulator)
         stack = cloud.stack

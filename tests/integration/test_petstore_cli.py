@@ -76,7 +76,7 @@ def test_token_for_an_unknown_user_names_the_demo_users(petstore_up: RunningUp) 
 def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:
     petstore_up.process.send_signal(signal.SIGINT)
     # Read what it prints while it stops, as a terminal does: a full pipe would block it.
-    petstore_up.process.communicate(timeout=120)
+    petstore_up.process.communicate(timeout=30)
 
     assert petstore_up.process.returncode == 0
     with pytest.raises(requests.ConnectionError):

@@ -32,7 +32,7 @@ class RunningUp:
             return
         self.process.send_signal(signal.SIGINT)
         try:
-            self.process.communicate(timeout=120)
+            self.process.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.communicate()
@@ -51,6 +51,9 @@ def start_petstore_up(state_dir: Path, *options: str) -> RunningUp:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # As a shell without job control starts a background command: SIGINT ignored.
+        # Ctrl-C must stop it all the same.
+        preexec_fn=_ignore_sigint,
     )
     assert process.stdout is not None
     output = []
@@ -59,3 +62,7 @@ def start_petstore_up(state_dir: Path, *options: str) -> RunningUp:
         if "ready in" in line:
             return RunningUp(process, f"http://127.0.0.1:{port}", env, output)
     raise NotReadyError("petstore up exited before its ready line:\n" + "".join(output))
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
