@@ -27,7 +27,13 @@ from moto.moto_server.threaded_moto_server import (
 )
 from werkzeug.serving import run_simple
 
-from localcloud import emulator_queries, emulator_queues, emulator_transactions, metrics_sqs_age
+from localcloud import (
+    emulator_queries,
+    emulator_queues,
+    emulator_responses,
+    emulator_transactions,
+    metrics_sqs_age,
+)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
@@ -66,6 +72,7 @@ def main(argv: list[str]) -> None:
     _list_moto_modules_once()
     emulator_queries.install()
     emulator_queues.install()
+    emulator_responses.install()
     metrics_sqs_age.install()
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()

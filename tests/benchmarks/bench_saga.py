@@ -5,8 +5,9 @@ infrastructure/kafka/template.yaml on the local broker):
 (a) end-to-end latency: POST /orders until GET /orders/{id} reads CONFIRMED, p50/p95
     over sequential orders;
 (b) sustained throughput: orders accepted per second over a bounded window at 8 and at
-    32 concurrent clients, then a bounded wait until every accepted order is final
-    (lost or stuck orders must be 0);
+    32 concurrent clients, then a wait until every accepted order is final (an order
+    is stuck when none has moved on for a minute; lost or stuck orders must be 0), which
+    gives the rate the saga completes orders at end to end;
 (c) the yardstick: a boto3 DynamoDB GetItem round trip on the same emulator.
 
 Run: .venv/bin/python tests/benchmarks/bench_saga.py [--seconds 30] [--orders 30]
@@ -41,6 +42,7 @@ TEMPLATES = {
 TERMINAL = frozenset({"CONFIRMED", "REJECTED", "PAYMENT_FAILED", "CANCELLED"})
 CONCURRENCY = (8, 32)
 SETTLE_TIMEOUT_S = 180.0
+STUCK_AFTER_S = 60.0
 POLL_INTERVAL_S = 0.01
 PET = {
     "name": "Bench",
@@ -179,23 +181,90 @@ def report_progress(placed: Placed, threads: list[threading.Thread]) -> None:
 
 
 def settle(shop: Shop, placed: Placed) -> tuple[dict[str, int], int, float]:
-    """Final statuses, orders still not final after the bounded wait, and seconds waited."""
-    started = time.monotonic()
-    pending = list(placed.orders)
-    finals: dict[str, int] = {}
+    """Final statuses, orders still not final, and seconds waited. The wait ends when
+    every order is final, or when none has moved on for STUCK_AFTER_S (those are stuck).
+
+    While waiting, the orders table is read directly (BatchGetItem, 100 orders a call) so
+    that watching costs the pipeline next to nothing; once everything looks final, every
+    order is read once more through GET /orders/{id}, as its shopper sees it."""
+    started = last_progress = time.monotonic()
+    pending = {order_id for order_id, _ in placed.orders}
+    while pending and time.monotonic() - last_progress < STUCK_AFTER_S:
+        finished = {
+            order_id
+            for order_id, status in stored_statuses(shop, pending).items()
+            if status in TERMINAL
+        }
+        if finished:
+            pending -= finished
+            last_progress = time.monotonic()
+        if pending:
+            time.sleep(0.5)
+    waited = time.monotonic() - started
     with ThreadPoolExecutor(max_workers=8) as pool:
-        while pending and time.monotonic() - started < SETTLE_TIMEOUT_S:
-            statuses = list(pool.map(lambda item: status_of(shop, item[1], item[0]), pending))
-            still = []
-            for item, status in zip(pending, statuses, strict=True):
-                if status in TERMINAL:
-                    finals[status] = finals.get(status, 0) + 1
-                else:
-                    still.append(item)
-            pending = still
-            if pending:
-                time.sleep(0.2)
-    return finals, len(pending), time.monotonic() - started
+        statuses = list(pool.map(lambda item: status_of(shop, item[1], item[0]), placed.orders))
+    finals: dict[str, int] = {}
+    for status in statuses:
+        if status in TERMINAL:
+            finals[status] = finals.get(status, 0) + 1
+    return finals, len(statuses) - sum(finals.values()), waited
+
+
+def stored_statuses(shop: Shop, order_ids: set[str]) -> dict[str, str]:
+    """Each order's status as the orders table holds it."""
+    stack = shop.cloud.stack
+    assert stack is not None
+    dynamodb = boto3.client("dynamodb", endpoint_url=shop.cloud.endpoint_url)
+    table = stack.physical_ids["OrdersTable"]
+    ids = sorted(order_ids)
+    statuses = {}
+    for first in range(0, len(ids), 100):
+        keys = [
+            {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
+            for order_id in ids[first : first + 100]
+        ]
+        request = {
+            table: {
+                "Keys": keys,
+                "ProjectionExpression": "orderId, #s",
+                "ExpressionAttributeNames": {"#s": "status"},
+            }
+        }
+        while request:
+            answer = dynamodb.batch_get_item(RequestItems=request)
+            for item in answer["Responses"].get(table, []):
+                statuses[item["orderId"]["S"]] = item["status"]["S"]
+            request = answer.get("UnprocessedKeys") or {}
+    return statuses
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the emulator, by the function workers and by this process
+    (the API gateway, the pollers and the bench's clients), read from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:  # exited meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    mine = {os.getpid()}
+    while more := {pid for pid, parent in parents.items() if parent in mine} - mine:
+        mine |= more
+    figures = {"emulator": 0.0, "functions": 0.0}
+    for pid in mine - {os.getpid()}:
+        role = "emulator" if "emulator_server" in commands[pid] else "functions"
+        figures[role] += used[pid]
+    own = os.times()
+    figures["gateway, pollers, clients"] = own.user + own.system
+    return figures
 
 
 def get_item_ms(shop: Shop, calls: int) -> list[float]:
@@ -263,11 +332,22 @@ def announced(what: str, step: Callable[[], Any]) -> Any:
 
 
 @dataclass
+class ConcurrentRun:
+    clients: int
+    placed: Placed
+    elapsed: float
+    finals: dict[str, int]
+    stuck: int
+    waited: float
+    cpu: dict[str, float]
+
+
+@dataclass
 class TransportRun:
     transport: str
     get_item: list[float]
     latencies: list[float]
-    results: list[tuple[int, Placed, float, dict[str, int], int, float]]
+    results: list[ConcurrentRun]
     parked: int
     lost_or_stuck: int
 
@@ -287,16 +367,18 @@ def run_transport(transport: str, args: argparse.Namespace) -> TransportRun:
             f"(a) saga latency over {args.orders} sequential orders",
             lambda: sequential_latencies(shop, args.orders),
         )
-        results: list[tuple[int, Placed, float, dict[str, int], int, float]] = []
+        results: list[ConcurrentRun] = []
         for clients in args.clients:
             print(f"(b) {clients} concurrent clients for {args.seconds:.0f} s", flush=True)
+            cpu_before = cpu_seconds()
             placed, elapsed = place_for(shop, clients, args.seconds)
             print(
                 f"    {len(placed.orders)} accepted; waiting until every one is final", flush=True
             )
             finals, stuck, waited = settle(shop, placed)
             lost_or_stuck += stuck
-            results.append((clients, placed, elapsed, finals, stuck, waited))
+            cpu = {role: used - cpu_before.get(role, 0.0) for role, used in cpu_seconds().items()}
+            results.append(ConcurrentRun(clients, placed, elapsed, finals, stuck, waited, cpu))
         parked = dead_letters(shop)
     finally:
         shop.cloud.stop()
@@ -312,15 +394,22 @@ def print_results(run: TransportRun) -> None:
         f"  saga POST->CONFIRMED   p50 {saga_p50:8.2f} ms   p95 {saga_p95:8.2f} ms"
         f"   ({saga_p50 / item_p50:.0f} x GetItem p50)"
     )
-    for clients, placed, elapsed, finals, stuck, waited in run.results:
-        accepted = len(placed.orders)
+    for result in run.results:
+        accepted = len(result.placed.orders)
         print(
-            f"  {clients:2d} clients: {accepted / elapsed:6.1f} orders/s accepted "
-            f"({accepted} in {elapsed:.1f} s, {placed.failures} refused or timed out); "
-            f"waited {waited:.1f} s after the window for final states "
-            f"({accepted / (elapsed + waited):.1f} orders/s end to end); "
-            f"final {dict(sorted(finals.items()))}; lost or stuck {stuck}"
+            f"  {result.clients:2d} clients: {accepted / result.elapsed:6.1f} orders/s accepted "
+            f"({accepted} in {result.elapsed:.1f} s, {result.placed.failures} refused or "
+            f"timed out); waited {result.waited:.1f} s after the window for final states "
+            f"({accepted / (result.elapsed + result.waited):.1f} orders/s end to end); "
+            f"final {dict(sorted(result.finals.items()))}; lost or stuck {result.stuck}"
         )
+        if accepted:
+            print(
+                "      CPU ms per order: "
+                + ", ".join(
+                    f"{role} {used / accepted * 1000:.1f}" for role, used in result.cpu.items()
+                )
+            )
     print(f"  messages in dead-letter queues (or topics) at the end: {run.parked}")
 
 

@@ -1,7 +1,9 @@
-"""The emulator's retention check on ReceiveMessage answers as moto's own does."""
+"""The emulator's SQS shortcuts answer as moto does: the retention check on ReceiveMessage
+and the clock it reads messages' visibility with."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 import boto3
@@ -12,7 +14,10 @@ from moto.sqs.models import Message, SQSBackend, sqs_backends
 
 from localcloud.emulator_queues import (
     MOTO_RETENTION_CHECK,
+    MOTO_UNIX_TIME,
     is_message_valid_based_on_retention_period,
+    unix_time,
+    unix_time_millis,
 )
 
 REGION = "us-east-1"
@@ -46,3 +51,13 @@ def test_the_retention_check_agrees_with_moto_for_messages_of_any_age(
 
     assert ours == MOTO_RETENTION_CHECK(backend, "kept", message)
     assert ours == (age_s < RETENTION_S)
+
+
+
+def test_the_fast_clock_reads_now_as_moto_does_and_converts_given_times_the_same() -> None:
+    before, ours, after = MOTO_UNIX_TIME(), unix_time(), MOTO_UNIX_TIME()
+    given = datetime.datetime(2026, 11, 24, 8, 30, 15, 250_000)
+
+    assert before - 0.001 <= ours <= after + 0.001
+    assert unix_time(given) == MOTO_UNIX_TIME(given)
+    assert unix_time_millis(given) == MOTO_UNIX_TIME(given) * 1000.0
