@@ -53,7 +53,6 @@ def test_the_retention_check_agrees_with_moto_for_messages_of_any_age(
     assert ours == (age_s < RETENTION_S)
 
 
-
 def test_the_fast_clock_reads_now_as_moto_does_and_converts_given_times_the_same() -> None:
     before, ours, after = MOTO_UNIX_TIME(), unix_time(), MOTO_UNIX_TIME()
     given = datetime.datetime(2026, 11, 24, 8, 30, 15, 250_000)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
-import moto.core.responses
 import pytest
 from moto import mock_aws
 from moto.core.serialize import AttributePicker, AttributePickerContext, XFormedAttributePicker
+from moto.core.utils import get_service_model
 
 from localcloud import emulator_responses
 
@@ -96,9 +96,6 @@ def test_answers_are_the_same_with_the_remembered_work_as_with_motos_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     motos = answers_to_a_saga_like_session()
-    monkeypatch.setattr(
-        moto.core.responses, "get_service_model", emulator_responses.get_service_model
-    )
     for picker in (AttributePicker, XFormedAttributePicker):
         monkeypatch.setattr(
             picker,
@@ -121,7 +118,7 @@ class Queue:
 def test_each_shape_and_class_of_object_keeps_its_own_candidate_names(
     picker: type[AttributePicker],
 ) -> None:
-    model = emulator_responses.get_service_model("sqs")
+    model = get_service_model("sqs")
     shapes = {
         name: model.operation_model(name).output_shape.members["QueueUrl"]
         for name in ("CreateQueue", "GetQueueUrl")
