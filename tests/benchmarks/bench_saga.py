@@ -199,7 +199,7 @@ def settle(shop: Shop, placed: Placed) -> tuple[dict[str, int], int, float]:
             pending -= finished
             last_progress = time.monotonic()
         if pending:
-            time.sleep(0.5)
+            time.sleep(2.0)
     waited = time.monotonic() - started
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(lambda item: status_of(shop, item[1], item[0]), placed.orders))

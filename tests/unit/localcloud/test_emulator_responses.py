@@ -10,11 +10,17 @@ import pytest
 from moto import mock_aws
 from moto.core.serialize import AttributePicker, AttributePickerContext, XFormedAttributePicker
 from moto.core.utils import get_service_model
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.sqs.responses import SQSResponse
 
 from localcloud import emulator_responses
 
 REGION = "us-east-1"
 VOLATILE = {
+    "eventID",
+    "SequenceNumber",
+    "ApproximateCreationDateTime",
+    "SizeBytes",  # counts the digits of the two above
     "MessageId",
     "ReceiptHandle",
     "RequestId",
@@ -82,8 +88,30 @@ def answers_to_a_saga_like_session() -> list[Any]:
             )
         )
         answers.append(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]))
+        text = sqs.create_queue(QueueName="text-only")["QueueUrl"]
+        for number in range(3):
+            sqs.send_message(
+                QueueUrl=text,
+                MessageBody=f'{{"n": {number}, "name": "Ünïcode \\"quoted\\""}}',
+                MessageAttributes={
+                    "type": {"DataType": "String", "StringValue": "order.placed"},
+                    "version": {"DataType": "Number", "StringValue": "1"},
+                }
+                if number
+                else {},
+            )
+        answers.append(
+            sqs.receive_message(
+                QueueUrl=text,
+                MaxNumberOfMessages=10,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+        )
+        answers.append(sqs.receive_message(QueueUrl=text, WaitTimeSeconds=0))  # none left
         answers.append(sqs.list_queues())
         answers.append(sqs.list_dead_letter_source_queues(QueueUrl=dead))
+        answers.extend(stream_records_after_writes())
         cloudwatch = boto3.client("cloudwatch", region_name=REGION)
         cloudwatch.put_metric_data(
             Namespace="PetStore", MetricData=[{"MetricName": "OrdersPlaced", "Value": 2.0}]
@@ -92,10 +120,59 @@ def answers_to_a_saga_like_session() -> list[Any]:
     return [without_volatile(answer) for answer in answers]
 
 
+def stream_records_after_writes() -> list[Any]:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    stream_arn = dynamodb.create_table(
+        TableName="orders",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    item = {
+        "pk": {"S": "ORDER#1"},
+        "status": {"S": "PENDING"},
+        "total": {"N": "12.50"},
+        "lines": {"L": [{"M": {"petId": {"S": "p-1"}, "quantity": {"N": "2"}}}]},
+        "paid": {"BOOL": False},
+        "note": {"NULL": True},
+        "tags": {"SS": ["gift", 'ünïcode "quoted"']},
+    }
+    dynamodb.put_item(TableName="orders", Item=item)
+    dynamodb.update_item(
+        TableName="orders",
+        Key={"pk": {"S": "ORDER#1"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "CONFIRMED"}},
+    )
+    dynamodb.delete_item(TableName="orders", Key={"pk": {"S": "ORDER#1"}})
+    # Named explicitly: botocore would derive an endpoint from the stream's ARN that
+    # the in-process emulator does not route.
+    streams = boto3.client(
+        "dynamodbstreams",
+        region_name=REGION,
+        endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
+    )
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)
+    dynamodb.put_item(TableName="orders", Item={"pk": {"S": "BLOB"}, "data": {"B": b"\x00"}})
+    blob = streams.get_records(ShardIterator=records["NextShardIterator"])
+    return [
+        {**records, "NextShardIterator": None},
+        {**blob, "NextShardIterator": None},
+    ]
+
+
 def test_answers_are_the_same_with_the_remembered_work_as_with_motos_own(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     motos = answers_to_a_saga_like_session()
+    monkeypatch.setattr(SQSResponse, "receive_message", emulator_responses.receive_message)
+    monkeypatch.setattr(DynamoDBStreamsHandler, "get_records", emulator_responses.get_records)
     for picker in (AttributePicker, XFormedAttributePicker):
         monkeypatch.setattr(
             picker,
@@ -108,6 +185,11 @@ def test_answers_are_the_same_with_the_remembered_work_as_with_motos_own(
     assert first == motos
     assert again == motos  # answered from what the first session remembered
     assert motos[2]["Messages"][0]["MessageAttributes"]["blob"]["BinaryValue"] == b"\x00\x01"
+    records = [answer["Records"] for answer in motos if "Records" in answer]
+    assert [len(each) for each in records] == [3, 1]
+    assert records[1][0]["dynamodb"]["NewImage"]["data"] == {"B": b"\x00"}
+    (text_only,) = [answer["Messages"] for answer in motos if len(answer.get("Messages", [])) == 3]
+    assert {"type", "version"} <= set(text_only[-1]["MessageAttributes"])
 
 
 class Queue:
