@@ -4,28 +4,23 @@ moto's DynamoDB backend is not thread-safe: a transaction deep-copies the table
 and restores the copy when a condition fails, so two concurrent requests can
 undo each other's writes (measured: 50 concurrent conditional decrements of 1 on
 stock 10 sold 12). DynamoDB applies every request atomically, so this server runs
-DynamoDB and DynamoDB Streams requests one at a time; every other service keeps
-moto's threaded handling (SQS long polls must not block each other).
+DynamoDB and DynamoDB Streams requests one at a time; every other service's requests
+run side by side (SQS long polls must not block each other).
 
 Run as `python -m localcloud.emulator_server HOST PORT`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
+import waitress
 from moto import backends
-from moto.moto_server.threaded_moto_server import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import run_simple
+from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, create_backend_app
 
 from localcloud import (
     emulator_queries,
@@ -37,6 +32,7 @@ from localcloud import (
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
+SERVER_THREADS = 64
 PRELOADED_BACKENDS = (
     "dynamodb",
     "dynamodbstreams",
@@ -66,8 +62,6 @@ class DynamoDbRequestsOneAtATime:
 def main(argv: list[str]) -> None:
     host, port = argv[0], int(argv[1])
     os.environ.setdefault("MOTO_PORT", str(port))
-    # One access-log line per request cost ~7% of the server's CPU under load.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     emulator_transactions.install()
     _list_moto_modules_once()
     emulator_queries.install()
@@ -76,12 +70,18 @@ def main(argv: list[str]) -> None:
     metrics_sqs_age.install()
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
-    run_simple(
-        host,
-        port,
+    # waitress keeps connections open between requests (werkzeug's server, which moto
+    # uses, closes each one: a TCP connection and a thread per AWS call), and runs
+    # requests on a pool of threads big enough for every poller's long poll at once.
+    waitress.serve(
         DynamoDbRequestsOneAtATime(app),
-        threaded=True,
-        request_handler=MotoRequestHandler,
+        host=host,
+        port=port,
+        threads=SERVER_THREADS,
+        connection_limit=2000,
+        asyncore_use_poll=True,  # no limit on the number of open sockets
+        channel_timeout=300,
+        _quiet=True,
     )
 
 
