@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from petstore_shared.api_models import ApiModel, Page
+from petstore_shared.api_models import WHOLE_NUMBER, ApiModel, Page
 from petstore_shared.events.catalog import Money
 
 MAX_QUANTITY = 10
@@ -37,7 +37,7 @@ PaymentTokenText = Annotated[
 
 class PlaceOrderRequest(ApiModel):
     pet_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+    quantity: Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY), WHOLE_NUMBER]
     payment_token: PaymentTokenText
 
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
 
-from petstore_shared.api_models import ApiModel, Page
+from petstore_shared.api_models import WHOLE_NUMBER, ApiModel, Page
 
 
 class PetStatus(StrEnum):
@@ -48,16 +48,48 @@ Species = Annotated[
         # `#` separates the parts of the listing index's sort key, so it cannot appear here.
         pattern=r"^[a-z0-9][a-z0-9 _-]*$",
     ),
+    # What a request may send: any case, and spaces around it, which are dropped.
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 50,
+            "pattern": r"^ *[A-Za-z0-9][A-Za-z0-9 _-]* *$",
+        },
+        mode="validation",
+    ),
 ]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
 OrderId = Annotated[
     str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
 ]
-Stock = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
+Stock = Annotated[int, Field(strict=True, ge=0, le=1_000_000), WHOLE_NUMBER]
+
+
+AMOUNT_TEXT = r"^\+?0*(?=[^1-9]*[1-9])(?:\d{1,10}\.?|\d{0,10}\.\d{1,2}0*)$"
+"""An amount a request may write as text: above zero, at most 10 digits before the
+point and 2 significant ones after it (pydantic's own pattern is looser than its check)."""
 
 
 class Money(ApiModel):
-    amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+    amount: Annotated[
+        Decimal,
+        Field(gt=0, max_digits=12, decimal_places=2),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "exclusiveMaximum": 10_000_000_000,
+                        "multipleOf": 0.01,
+                    },
+                    {"type": "string", "pattern": AMOUNT_TEXT},
+                ]
+            },
+            mode="validation",
+        ),
+    ]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
 
 
@@ -74,7 +106,7 @@ class PetDetails(ApiModel):
 
 
 class PetReplacement(PetDetails):
-    version: Annotated[int, Field(strict=True, ge=1)] = Field(
+    version: Annotated[int, Field(strict=True, ge=1), WHOLE_NUMBER] = Field(
         description="The version the change is based on, as last read."
     )
 
@@ -111,7 +143,7 @@ class PetPage(Page[Pet]):
 
 class StockReservationRequest(ApiModel):
     order_id: OrderId
-    quantity: Annotated[int, Field(strict=True, ge=1, le=1000)]
+    quantity: Annotated[int, Field(strict=True, ge=1, le=1000), WHOLE_NUMBER]
 
 
 class Reservation(ApiModel):

@@ -1,14 +1,26 @@
 """What every service's API bodies share: camelCase JSON over snake_case Python, unknown
-fields refused, and one shape for a page of a listing."""
+fields refused, whole numbers as JSON writes them, and one shape for a page of a
+listing."""
 
 from __future__ import annotations
 
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 ItemT = TypeVar("ItemT")
+
+
+def _integral_number(value: object) -> object:
+    """JSON does not tell 4 from 4.0, and JSON Schema's `integer` admits both: 4.0 is
+    taken as 4. Text, booleans and fractions are still refused by the strict check."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+WHOLE_NUMBER = BeforeValidator(_integral_number)
+"""Last in a strict int field's metadata, after its bounds (so that they still show in
+the JSON Schema): the field takes 4 or 4.0, never "4", true or 4.5."""
 
 
 class ApiModel(BaseModel):
