@@ -223,7 +223,7 @@ def stored_statuses(shop: Shop, order_ids: set[str]) -> dict[str, str]:
             {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": "ORDER"}}
             for order_id in ids[first : first + 100]
         ]
-        request = {
+        request: dict[str, Any] = {
             table: {
                 "Keys": keys,
                 "ProjectionExpression": "orderId, #s",
