@@ -77,7 +77,7 @@ def receive_message(self: SQSResponse) -> ActionResult | TYPE_RESPONSE:
     messages = answer.result.get("Messages") if isinstance(answer.result, dict) else None
     if not messages or not all(_all_text(message) for message in messages):
         return answer
-    return _as_json(self, answer, {"Messages": messages})
+    return _as_json(self, answer, json.dumps({"Messages": messages}))
 
 
 def get_records(self: DynamoDBStreamsHandler) -> ActionResult | TYPE_RESPONSE:
@@ -94,14 +94,14 @@ def get_records(self: DynamoDBStreamsHandler) -> ActionResult | TYPE_RESPONSE:
 
 
 def _as_json(
-    response: SQSResponse | DynamoDBStreamsHandler, answer: ActionResult, body: Any
+    response: SQSResponse | DynamoDBStreamsHandler, answer: ActionResult, body: str
 ) -> ActionResult | TYPE_RESPONSE:
-    """`body` (a dict, or its JSON) as the answer, with the headers moto's serializer
-    writes for this operation; moto's own answer if the protocol is not JSON."""
+    """`body` as the answer, with the headers moto's serializer writes for this
+    operation; moto's own answer if the protocol is not JSON."""
     status, headers, empty = response.serialized(ActionResult({}))
     if empty != "{}":
         return answer
-    return status, headers, body if isinstance(body, str) else json.dumps(body)
+    return status, headers, body
 
 
 def _timestamp(value: Any) -> int | float:
