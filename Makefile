@@ -1,7 +1,12 @@
 # The pet store's one entry point. `make run` and `make test` install what they
 # need on a machine with only python3 and pip.
 
-PYTHON ?= python3
+# The project and its functions run on the template's runtime, python3.13.
+PYTHON_VERSION := 3.13
+PYTHON ?= $(shell infrastructure/tools/find-python $(PYTHON_VERSION))
+ifeq ($(PYTHON),)
+$(error Python $(PYTHON_VERSION) is needed; see the lines above for how to install it)
+endif
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
 VENV := .venv
@@ -32,7 +37,7 @@ $(UV):
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --compile-bytecode
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: $(VENV)/.synced
@@ -67,7 +72,7 @@ test-integration: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy infrastructure layers/shared/python functions
+	$(BIN)/mypy infrastructure layers/shared/petstore_shared $(wildcard functions/*/*/)
 
 format: install
 	$(BIN)/ruff format .

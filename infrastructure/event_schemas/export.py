@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared" / "python"
+SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared"
 SCHEMAS_DIR = REPO_ROOT / "events" / "schemas"
 
 

@@ -134,7 +134,8 @@ def kafka_template(source: Mapping[str, Any]) -> dict[str, Any]:
     template = _insert_after(template, "Parameters", "Rules", _rules())
     template = _insert_after(template, "Rules", "Conditions", {NETWORK_GIVEN: _network_given()})
     _use_kafka_everywhere(template["Globals"]["Function"])
-    template["Resources"] = dict(_resources(resources, consumers))
+    runtime = template["Globals"]["Function"]["Runtime"]
+    template["Resources"] = dict(_resources(resources, consumers, runtime))
     template["Outputs"] = {
         **template.get("Outputs", {}),
         "KafkaClusterArn": {"Value": {"Ref": "KafkaCluster"}},
@@ -205,13 +206,12 @@ def _in_network(network_settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _use_kafka_everywhere(function_globals: dict[str, Any]) -> None:
-    function_globals["CodeUri"] = TO_REPO_ROOT + function_globals["CodeUri"]
     function_globals["Layers"] = [*function_globals["Layers"], {"Ref": "KafkaClientLayer"}]
     function_globals["Environment"]["Variables"]["EVENT_TRANSPORT"] = "kafka"
 
 
 def _resources(
-    resources: Mapping[str, Any], consumers: Mapping[str, Consumer]
+    resources: Mapping[str, Any], consumers: Mapping[str, Consumer], runtime: str
 ) -> Iterator[tuple[str, Any]]:
     """template.yaml's resources in their order, the SNS/SQS ones of the saga replaced."""
     queues = _queue_roles(consumers.values())
@@ -228,7 +228,7 @@ def _resources(
             yield from _policy_without_event_topics(logical_id, resource)
         elif kind == "AWS::Serverless::LayerVersion":
             yield logical_id, _with_code_from_repo(resource, "ContentUri")
-            yield from _kafka_client_layer()
+            yield from _kafka_client_layer(runtime)
         elif kind == "AWS::Serverless::Function":
             yield logical_id, _kafka_function(resource, consumers)
         elif kind == "AWS::CloudWatch::Alarm":
@@ -422,7 +422,8 @@ def _with_code_from_repo(resource: Mapping[str, Any], code_property: str) -> dic
     return moved
 
 
-def _kafka_client_layer() -> Iterator[tuple[str, Any]]:
+def _kafka_client_layer(runtime: str) -> Iterator[tuple[str, Any]]:
+    """On the functions' runtime: confluent-kafka's wheels need its glibc."""
     yield (
         "KafkaClientLayer",
         {
@@ -430,15 +431,15 @@ def _kafka_client_layer() -> Iterator[tuple[str, Any]]:
             "Properties": {
                 "Description": "The Kafka client (confluent-kafka) and the MSK IAM token signer.",
                 "ContentUri": "layer/",
-                "CompatibleRuntimes": ["python3.11"],
+                "CompatibleRuntimes": [runtime],
             },
-            "Metadata": {"BuildMethod": "python3.11"},
+            "Metadata": {"BuildMethod": runtime},
         },
     )
 
 
 def _kafka_function(resource: Mapping[str, Any], consumers: Mapping[str, Consumer]) -> Any:
-    function = copy.deepcopy(dict(resource))
+    function = _with_code_from_repo(resource, "CodeUri")
     properties = function["Properties"]
     events = properties.get("Events") or {}
     for name, event in list(events.items()):

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from localcloud.model import InvocationResult
 
@@ -243,7 +243,7 @@ def metric_data(points: Iterable[MetricPoint]) -> dict[str, list[dict[str, Any]]
 _STOP = object()
 
 
-class BackgroundBatcher(Generic[T]):
+class BackgroundBatcher[T]:
     """Collects items from any thread; one background thread hands them to `deliver` in
     batches, at most `interval_s` after they came, so whoever puts an item never waits."""
 

@@ -27,7 +27,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = REPO_ROOT / "functions"
-SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared" / "python"
+SHARED_LAYER_DIR = REPO_ROOT / "layers" / "shared"
 DOCUMENT_PATH = REPO_ROOT / "docs" / "openapi.json"
 
 TITLE = "Pet Store API"
@@ -79,8 +79,8 @@ class HandlerSchema:
 def handler_module_names() -> list[str]:
     """Dotted names of every handler module, e.g. `pets.handlers.handle_get_pet`."""
     return sorted(
-        ".".join(path.relative_to(FUNCTIONS_DIR).with_suffix("").parts)
-        for path in FUNCTIONS_DIR.glob("*/handlers/handle_*.py")
+        ".".join(path.relative_to(path.parents[2]).with_suffix("").parts)
+        for path in FUNCTIONS_DIR.glob("*/*/handlers/handle_*.py")
     )
 
 
@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _make_handlers_importable() -> None:
-    """The same sys.path Lambda gives a function: its code (functions/) and the layer."""
-    for directory in (SHARED_LAYER_DIR, FUNCTIONS_DIR):
+    """Each service's code folder (a function's CodeUri) and the shared layer's code."""
+    for directory in (SHARED_LAYER_DIR, *sorted(FUNCTIONS_DIR.iterdir())):
         if str(directory) not in sys.path:
             sys.path.insert(0, str(directory))
 

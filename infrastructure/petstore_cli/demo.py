@@ -306,7 +306,7 @@ def _subjects_about(shopper: StoreClient, order: Json) -> list[str]:
     return [item["subject"] for item in sorted(about, key=lambda item: item["createdAt"])]
 
 
-def _settled(
+def _settled[T](
     read: Callable[[], T], settled: Callable[[T], bool], wait_s: float = SETTLE_WAIT_S
 ) -> T:
     """What `read` gives once `settled` holds, or its last answer after a bounded wait."""

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FUNCTION_PATH = [REPO_ROOT / "functions", REPO_ROOT / "layers" / "shared" / "python"]
+FUNCTION_PATH = [REPO_ROOT / "functions" / "pets", REPO_ROOT / "layers" / "shared"]
 SMALL, LARGE = 100, 10_000
 TARGET_RATIO = 1.3
 WARM_UP_REQUESTS = 20

@@ -39,7 +39,7 @@ import yaml
 from localcloud.emulator import LOCAL_CREDENTIALS, free_port, start_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FUNCTION_PATH = [REPO_ROOT / "functions", REPO_ROOT / "layers" / "shared" / "python"]
+FUNCTION_PATH = [REPO_ROOT / "functions" / "pets", REPO_ROOT / "layers" / "shared"]
 TABLE_NAME = "pets-cold-start-bench"
 TARGET_RATIO = 1.3
 FLOOR = "floor"

@@ -9,7 +9,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def wait_until(
+def wait_until[T](
     probe: Callable[[], T], *, timeout_s: float = 15.0, interval_s: float = 0.05, what: str = ""
 ) -> T:
     """Call `probe` until it returns something truthy; return that, or fail after `timeout_s`."""

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-LAYER_PATH = Path(__file__).resolve().parents[3] / "layers" / "shared" / "python"
+LAYER_PATH = Path(__file__).resolve().parents[3] / "layers" / "shared"
 
 
 def _run_in_fresh_interpreter(code: str) -> str:

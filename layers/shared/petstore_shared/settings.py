@@ -26,6 +26,6 @@ SettingsT = TypeVar("SettingsT", bound=EnvironmentSettings)
 
 
 @cache
-def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+def load_settings[SettingsT: EnvironmentSettings](settings_class: type[SettingsT]) -> SettingsT:
     """Parse the process environment; a missing or bad variable fails with its name."""
     return settings_class.model_validate(dict(os.environ))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
@@ -55,7 +55,7 @@ class EventData(CamelModel):
 DataT = TypeVar("DataT", bound=EventData)
 
 
-class Event(CamelModel, Generic[DataT]):
+class Event[DataT: EventData](CamelModel):
     id: str = Field(min_length=1, max_length=100)
     type: str = Field(min_length=1, max_length=100)
     version: int = Field(ge=1)
@@ -74,7 +74,7 @@ class Event(CamelModel, Generic[DataT]):
         return self.model_dump_json()
 
 
-def new_event(
+def new_event[DataT: EventData](
     data: DataT,
     *,
     source: str,

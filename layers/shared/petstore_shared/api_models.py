@@ -4,7 +4,7 @@ listing."""
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -34,7 +34,7 @@ class ApiModel(BaseModel):
     )
 
 
-class Page(ApiModel, Generic[ItemT]):
+class Page[ItemT](ApiModel):
     """One page of a listing; subclass it per item type so the API names the page."""
 
     items: list[ItemT]
