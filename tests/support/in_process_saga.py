@@ -186,11 +186,19 @@ class InProcessSaga:
         a publisher that crashed before its progress was recorded."""
         self._read_up_to.clear()
 
-    def consume_queues(self) -> bool:
-        """Hand each queue's visible messages to its consumer; True if there were any."""
+    def deliver(self, event_type: str) -> None:
+        """Publish every outbox, then consume only the queues subscribed to `event_type`
+        until they are empty: those events arrive, and the rest of the saga stays put."""
+        self.publish_outboxes()
+        while self.consume_queues(self.consumers_of(event_type)):
+            pass
+
+    def consume_queues(self, of: Iterable[Consumer] | None = None) -> bool:
+        """Hand each queue's visible messages to its consumer (of every consumer, or of
+        those given); True if there were any."""
         moved = False
         sqs = client("sqs")
-        for consumer in consumers():
+        for consumer in consumers() if of is None else of:
             url = self.queue_urls[consumer.queue]
             messages = sqs.receive_message(
                 QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]

@@ -34,7 +34,7 @@ def forget_cold_start_state() -> None:
     from notifications.channels.topic_channel import topic_channel_from_environment
     from notifications.dal.notifications_table import notifications_table_from_environment
     from orders.dal.orders_table import orders_table_from_environment
-    from orders.dal.pet_catalog import pet_catalog_from_environment
+    from orders.dal.pet_offers_table import pet_offers_table_from_environment
     from payments.dal.payments_table import payments_table_from_environment
     from payments.providers import payment_provider_from_environment
     from pets.dal.pets_table import pets_table_from_environment
@@ -46,7 +46,7 @@ def forget_cold_start_state() -> None:
         load_settings,
         sns_event_bus_from_environment,
         orders_table_from_environment,
-        pet_catalog_from_environment,
+        pet_offers_table_from_environment,
         payments_table_from_environment,
         payment_provider_from_environment,
         notifications_table_from_environment,
@@ -94,7 +94,8 @@ def admin() -> Any:
 
 @pytest.fixture
 def add_pet(saga: InProcessSaga) -> Callable[..., str]:
-    """Adds a pet (through the pets service's own use case); returns its id."""
+    """Adds a pet (through the pets service's own use case) and delivers its pet.changed,
+    so that the orders service sells it; returns its id."""
     from pets.logic.create_pet import create_pet
     from pets.models import PetDetails
 
@@ -105,7 +106,9 @@ def add_pet(saga: InProcessSaga) -> Callable[..., str]:
             "price": {"amount": Decimal(price), "currency": "EUR"},
             "stock": stock,
         }
-        return create_pet(PetDetails.model_validate(details)).id
+        pet_id = create_pet(PetDetails.model_validate(details)).id
+        saga.deliver("pet.changed")
+        return pet_id
 
     return add
 

@@ -21,16 +21,6 @@ class PetNotOnSale(NotFound):
         super().__init__(f"There is no pet with id '{pet_id}'.", field="petId")
 
 
-class OutOfStock(Conflict):
-    default_code = "OutOfStock"
-
-    def __init__(self, pet_id: str, quantity: int, in_stock: int):
-        super().__init__(
-            f"Pet '{pet_id}' has {in_stock} in stock; {quantity} were asked for.",
-            field="quantity",
-        )
-
-
 class OrderNotCancellable(Conflict):
     default_code = "OrderNotCancellable"
 

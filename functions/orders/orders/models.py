@@ -68,3 +68,14 @@ class OrderWithHistory(Order):
 
 class OrderPage(Page[Order]):
     pass
+
+
+class PetOffer(ApiModel):
+    """A pet as the orders service sells it: its copy of what the pets service announced
+    last (pet.changed), so it may lag a change by the time the event takes to arrive."""
+
+    pet_id: str
+    name: str
+    price: Money
+    on_sale: bool = Field(description="False once the pet is deleted: it takes no orders.")
+    pet_version: int = Field(description="The pet's version this copy was made from.")

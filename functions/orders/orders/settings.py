@@ -9,7 +9,3 @@ from petstore_shared.settings import EnvironmentSettings
 
 class OrdersSettings(EnvironmentSettings):
     orders_table_name: str = Field(alias="ORDERS_TABLE_NAME", min_length=1)
-
-
-class PetCatalogSettings(EnvironmentSettings):
-    pets_table_name: str = Field(alias="PETS_TABLE_NAME", min_length=1)

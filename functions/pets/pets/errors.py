@@ -21,6 +21,15 @@ class VersionConflict(Conflict):
         )
 
 
+class PetKeptChanging(Conflict):
+    """The pet changed under every attempt of a write that must know its next version."""
+
+    default_code = "PetKeptChanging"
+
+    def __init__(self, pet_id: str):
+        super().__init__(f"Pet '{pet_id}' kept changing while it was written; try again.")
+
+
 class InsufficientStock(Conflict):
     default_code = "InsufficientStock"
 

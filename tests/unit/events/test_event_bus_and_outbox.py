@@ -78,8 +78,12 @@ def test_a_refused_state_change_writes_no_outbox_event(
 
 
 def test_an_outbox_publish_that_fails_once_is_published_on_the_retry(
-    saga: InProcessSaga, place_order: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+    saga: InProcessSaga,
+    add_pet: Callable[..., str],
+    place_order: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    pet_id = add_pet()
     failures = iter([ConnectionError("SNS is unreachable")])
     publish = SnsEventBus.publish
 
@@ -90,7 +94,7 @@ def test_an_outbox_publish_that_fails_once_is_published_on_the_retry(
         publish(bus, event)
 
     monkeypatch.setattr(SnsEventBus, "publish", fail_once)
-    order_id = place_order()
+    order_id = place_order(pet_id)
 
     saga.settle()
 

@@ -69,7 +69,7 @@ def test_every_queue_consumer_reads_its_topic_with_the_same_event_types() -> Non
             [pattern] = source["FilterCriteria"]["Filters"]
             assert json.loads(pattern["Pattern"]) == {"value": {"type": types}}
             assert source["DestinationConfig"]["OnFailure"]["Destination"].startswith("kafka://")
-    assert consumed == len(filters) == 7
+    assert consumed == len(filters) == 8
 
 
 def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> None:

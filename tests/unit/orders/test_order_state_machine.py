@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from orders.dal.orders_table import orders_table_from_environment
-from orders.dal.pet_catalog import pet_catalog_from_environment
+from orders.dal.pet_offers_table import pet_offers_table_from_environment
 from orders.errors import OrderNotCancellable
 from orders.logic.cancel_order import cancel_order
 from orders.logic.follow_saga import apply_saga_event
@@ -74,6 +74,8 @@ def new_order(
     """Places an order for alice, in an orders table of its own: moto copies a whole table
     for each transaction, which a table shared by many examples makes slow."""
     pet_id = add_pet(stock=1_000)
+    # The pet's offer stays in the first orders table; each example's orders go to a new one.
+    offers = pet_offers_table_from_environment()
     tables = itertools.count(1)
 
     def place() -> dict[str, Any]:
@@ -86,7 +88,7 @@ def new_order(
             PlaceOrderRequest(pet_id=pet_id, quantity=1, payment_token="tok_visa"),
             None,
             orders=orders_table_from_environment(),
-            catalog=pet_catalog_from_environment(),
+            offers=offers,
         )
         return {"order_id": placed.order.order_id, "user_id": alice.user_id, "pet_id": pet_id}
 

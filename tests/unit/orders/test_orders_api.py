@@ -89,15 +89,16 @@ def test_an_unknown_pet_answers_404_naming_pet_id(saga: InProcessSaga) -> None:
     assert answer.body["error"]["field"] == "petId"
 
 
-def test_more_than_the_stock_answers_409_naming_quantity(pet: str) -> None:
+def test_more_than_the_stock_is_accepted_then_rejected_out_of_stock(
+    pet: str, saga: InProcessSaga, order_of: Callable[[str], Any]
+) -> None:
     answer = place("alice", {"petId": pet, "quantity": 6, "paymentToken": "tok_visa"})
+    assert answer.status == 201
 
-    assert answer.status == 409
-    assert answer.body["error"] == {
-        "code": "OutOfStock",
-        "message": f"Pet '{pet}' has 5 in stock; 6 were asked for.",
-        "field": "quantity",
-    }
+    saga.settle()
+
+    order = order_of(answer.body["orderId"])
+    assert (order.status.value, order.reason) == ("REJECTED", "out_of_stock")
 
 
 def test_without_a_signed_in_caller_placing_answers_401(pet: str) -> None:

@@ -1,1 +1,1 @@
-"""Data access: the only code that touches the orders table (and reads the pets table)."""
+"""Data access: the only code that touches the orders table."""

@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders.dal.orders_table import orders_table_from_environment
-from orders.dal.pet_catalog import pet_catalog_from_environment
+from orders.dal.pet_offers_table import pet_offers_table_from_environment
 from orders.logic.place_order import place_order
 from orders.models import OrderWithHistory, PlaceOrderRequest
 from petstore_shared.caller_identity import CallerIdentity, signed_in_caller
@@ -29,9 +29,10 @@ app = create_rest_resolver()
     operation_id="placeOrder",
     summary="Place an order",
     description=(
-        "Accepts the order as PENDING if the pet exists and has the stock now; the saga "
-        "then reserves the stock, charges the payment token and confirms (or rejects) "
-        "the order. Follow it with GET /orders/{orderId}."
+        "Accepts the order as PENDING if the pet is on sale (as GET /orders/offers/{petId} "
+        "shows it); the saga then reserves the stock, charges the payment token and "
+        "confirms the order, or rejects it (out of stock). Follow it with "
+        "GET /orders/{orderId}."
     ),
     tags=["orders"],
     security=SIGNED_IN_USER,
@@ -60,7 +61,7 @@ def post_order(
         order_request,
         idempotency_key,
         orders=orders_table_from_environment(),
-        catalog=pet_catalog_from_environment(),
+        offers=pet_offers_table_from_environment(),
     )
     logger.set_correlation_id(placed.order.order_id)
     if placed.created:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from orders.dal.orders_table import OrderRequest, OrderRequestSeen, OrdersTable, RecordedRequest
-from orders.dal.pet_catalog import PetCatalog
-from orders.errors import IdempotencyKeyReused, OrderNotFound, OutOfStock, PetNotOnSale
+from orders.dal.pet_offers_table import PetOffersTable
+from orders.errors import IdempotencyKeyReused, OrderNotFound
+from orders.logic.read_offers import offer_on_sale
 from orders.models import HistoryEntry, Order, OrderStatus, OrderWithHistory, PlaceOrderRequest
 from petstore_shared.events.catalog import Money, OrderPlaced
 from petstore_shared.events.envelope import new_event
@@ -28,10 +29,11 @@ def place_order(
     idempotency_key: str | None,
     *,
     orders: OrdersTable,
-    catalog: PetCatalog,
+    offers: PetOffersTable,
 ) -> PlacedOrder:
-    """Accept an order as PENDING and announce it (order.placed), if the pet exists and
-    has the stock right now; the reservation that follows is the authoritative check.
+    """Accept an order as PENDING, at the pet's price as the orders service knows it, and
+    announce it (order.placed), if the pet is on sale. Stock is not checked here: the
+    reservation that follows holds it or rejects the order (out_of_stock).
 
     The same Idempotency-Key from the same shopper returns the order it placed first."""
     order_request = _order_request(user_id, request, idempotency_key)
@@ -39,11 +41,7 @@ def place_order(
         recorded = orders.find_request(user_id, order_request.idempotency_key)
         if recorded is not None:
             return _replayed(recorded, order_request, orders)
-    offer = catalog.find_offer(request.pet_id)
-    if offer is None:
-        raise PetNotOnSale(request.pet_id)
-    if offer.stock < request.quantity:
-        raise OutOfStock(request.pet_id, request.quantity, offer.stock)
+    offer = offer_on_sale(request.pet_id, offers=offers)
     now = datetime.now(UTC)
     order = Order(
         order_id=str(uuid.uuid4()),

@@ -1,11 +1,10 @@
-"""Pets in the pets table: add, read, replace, soft-delete, and list by status."""
+"""Pets in the pets table: add, read, replace, soft-delete, and list by status. Each
+change writes the event announcing it to the table's outbox in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -23,6 +22,13 @@ from pets.errors import PetNotFound, VersionConflict
 from pets.models import Pet, PetPage, PetStatus
 from pets.settings import PetsSettings
 from petstore_shared.aws_clients import dynamodb_client
+from petstore_shared.dynamodb_transactions import (
+    TransactionCancelled,
+    transact_write,
+    transact_write_if_first_holds,
+)
+from petstore_shared.events.envelope import Event
+from petstore_shared.events.outbox import outbox_put
 from petstore_shared.item_timestamps import format_timestamp
 from petstore_shared.page_tokens import (
     INDEX_KEY_NAMES,
@@ -34,6 +40,7 @@ from petstore_shared.settings import load_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 LISTING_INDEX = "byStatus"
 
@@ -43,11 +50,20 @@ class PetsTable:
         self._client = client
         self._table_name = table_name
 
-    def add_pet(self, pet: Pet) -> None:
-        self._client.put_item(
-            TableName=self._table_name,
-            Item=pet_to_item(pet),
-            ConditionExpression="attribute_not_exists(pk)",
+    def add_pet(self, pet: Pet, announcement: Event[Any]) -> None:
+        """The new pet and the event announcing it: both or neither."""
+        transact_write(
+            self._client,
+            [
+                {
+                    "Put": {
+                        "TableName": self._table_name,
+                        "Item": pet_to_item(pet),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                outbox_put(self._table_name, announcement),
+            ],
         )
 
     def find_pet(self, pet_id: str) -> Pet | None:
@@ -58,54 +74,61 @@ class PetsTable:
         item = response.get("Item")
         return pet_from_item(item) if is_listed_pet(item) else None
 
-    def replace_pet(self, pet: Pet, expected_version: int) -> None:
-        """Write `pet` over the stored one if that one is still at `expected_version`."""
-        try:
-            self._client.put_item(
-                TableName=self._table_name,
-                Item=pet_to_item(pet),
-                ConditionExpression=(
+    def replace_pet(self, pet: Pet, expected_version: int, announcement: Event[Any]) -> None:
+        """Write `pet` over the stored one, with the event announcing it, if the stored one
+        is still at `expected_version`."""
+        replace: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self._table_name,
+                "Item": pet_to_item(pet),
+                "ConditionExpression": (
                     "attribute_exists(pk) AND #status <> :deleted AND version = :expected"
                 ),
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
                     ":deleted": {"S": DELETED_STATUS},
                     ":expected": {"N": str(expected_version)},
                 },
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if not _is_condition_failure(error):
-                raise
-            # ReturnValuesOnConditionCheckFailure puts the stored item in the error.
-            stored: Mapping[str, Any] = cast(Mapping[str, Any], error.response)
-            if not is_listed_pet(stored.get("Item")):
-                raise PetNotFound(pet.id) from error
-            raise VersionConflict(pet.id, expected_version) from error
-
-    def mark_pet_deleted(self, pet_id: str, deleted_at: datetime) -> None:
-        """Soft delete: the item stays for orders and reservations that refer to it, but it
-        leaves the listing index and reads as not found."""
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
         try:
-            self._client.update_item(
-                TableName=self._table_name,
-                Key=pet_key(pet_id),
-                UpdateExpression=(
+            transact_write(self._client, [replace, outbox_put(self._table_name, announcement)])
+        except TransactionCancelled as cancelled:
+            if not cancelled.failed_condition(0):
+                raise
+            if not is_listed_pet(cancelled.old_item(0)):
+                raise PetNotFound(pet.id) from cancelled
+            raise VersionConflict(pet.id, expected_version) from cancelled
+
+    def mark_pet_deleted(self, deleted: Pet, announcement: Event[Any]) -> bool:
+        """Soft delete, with the event announcing it: the item stays for orders and
+        reservations that refer to it, but it leaves the listing index and reads as not
+        found. `deleted` is the pet as read, at the version the delete gives it; False,
+        and nothing written, when the stored pet is no longer at the version before."""
+        mark_deleted: TransactWriteItemTypeDef = {
+            "Update": {
+                "TableName": self._table_name,
+                "Key": pet_key(deleted.id),
+                "UpdateExpression": (
                     "SET #status = :deleted, deletedAt = :now, updatedAt = :now, "
-                    "version = version + :one REMOVE gsi1pk, gsi1sk"
+                    "version = :version REMOVE gsi1pk, gsi1sk"
                 ),
-                ConditionExpression="attribute_exists(pk) AND #status <> :deleted",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
+                "ConditionExpression": (
+                    "attribute_exists(pk) AND #status <> :deleted AND version = :read"
+                ),
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
                     ":deleted": {"S": DELETED_STATUS},
-                    ":now": {"S": format_timestamp(deleted_at)},
-                    ":one": {"N": "1"},
+                    ":now": {"S": format_timestamp(deleted.updated_at)},
+                    ":version": {"N": str(deleted.version)},
+                    ":read": {"N": str(deleted.version - 1)},
                 },
-            )
-        except ClientError as error:
-            if _is_condition_failure(error):
-                raise PetNotFound(pet_id) from error
-            raise
+            }
+        }
+        return transact_write_if_first_holds(
+            self._client, [mark_deleted, outbox_put(self._table_name, announcement)]
+        )
 
     def list_pets(
         self, status: PetStatus, species: str | None, limit: int, next_token: str | None
@@ -166,7 +189,3 @@ def _start_key(next_token: str, status: PetStatus, species: str | None) -> dict[
     if not sort_key.startswith(species_prefix) or key["pk"]["S"] != pet_partition_key(pet_id):
         raise InvalidNextToken()
     return key
-
-
-def _is_condition_failure(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"

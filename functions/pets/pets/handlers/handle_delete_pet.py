@@ -26,7 +26,7 @@ app = create_rest_resolver()
     summary="Remove a pet (admin)",
     tags=["pets"],
     security=SIGNED_IN_USER,
-    responses={204: {"description": "Removed"}, **documented_errors(403, 404, 422)},
+    responses={204: {"description": "Removed"}, **documented_errors(403, 404, 409, 422)},
 )
 def delete_one_pet(
     pet_id: Annotated[str, Path(alias="petId", max_length=100)],

@@ -11,6 +11,9 @@ The order saga (see docs/architecture.md):
 Every saga event carries the order's summary (`OrderRef`), so a consumer never has to
 read another service's data. `attempt` counts payment attempts of the order: 1 at
 first, one more each time the shopper retries a failed payment.
+
+Outside the saga, the pets service announces every change of a pet (`pet.changed`), from
+which the orders service keeps the offers it takes orders for.
 """
 
 from __future__ import annotations
@@ -135,6 +138,23 @@ class PaymentRetryRequested(PaymentTopicEvent):
     payment_token: PaymentToken
 
 
+class PetChanged(EventData):
+    """A pet as it is after an admin added, changed or deleted it: everything another
+    service needs to sell it. `petVersion` grows with every change of the pet, so a copy
+    kept from these events applies one only when it is newer than what it holds."""
+
+    event_type = "pet.changed"
+    topic = Topic.ORDERS
+    pet_id: Identifier
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    price: Money
+    on_sale: bool = Field(description="False once the pet is deleted: it takes no orders.")
+    pet_version: Annotated[int, Field(ge=1)]
+
+    def correlation_id(self) -> str:
+        return self.pet_id
+
+
 class NotificationSent(EventData):
     """A notification delivered to a shopper (subscribers of the notifications topic
     forward it by e-mail, SMS, push...)."""
@@ -165,5 +185,6 @@ EVENT_DATA_MODELS: tuple[type[EventData], ...] = (
     PaymentFailed,
     PaymentRefunded,
     PaymentRetryRequested,
+    PetChanged,
     NotificationSent,
 )
