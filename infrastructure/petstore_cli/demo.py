@@ -139,7 +139,7 @@ def run_demo(api_url: str, tokens: Mapping[str, str], transport: str = "sns") ->
     last_one = store.users["admin"].json("POST", "/pets", LAST_ONE_PET, ok=201)
     for pet in (in_stock, last_one):
         print(f"  admin added {pet['name']!r} with stock {pet['stock']} for this run")
-    _show_sold_out_refused(store)
+        _wait_until_orderable(store.anonymous, pet)
     outcomes = []
     for number, journey in enumerate(JOURNEYS, start=1):
         pet = last_one if journey.retried_after_sell_out else in_stock
@@ -148,22 +148,15 @@ def run_demo(api_url: str, tokens: Mapping[str, str], transport: str = "sns") ->
     return all(outcome.ok for outcome in outcomes)
 
 
-def _show_sold_out_refused(store: Store) -> None:
-    """A pet with no stock left is refused when the order is placed, before any saga."""
-    sold_out = next(
-        (pet for pet in _all_pets(store.anonymous) if pet["stock"] == 0),
-        None,
+def _wait_until_orderable(anonymous: StoreClient, pet: Json) -> None:
+    """The orders service sells a new pet once the pet's pet.changed event reached it."""
+    offered = _settled(
+        lambda: anonymous.call("GET", f"/orders/offers/{pet['id']}", ok=(200, 404)).status_code,
+        lambda status: status == 200,
+        SAGA_WAIT_S,
     )
-    if sold_out is None:
-        return
-    answer = store.users["alice"].call(
-        "POST",
-        "/orders",
-        {"petId": sold_out["id"], "quantity": 1, "paymentToken": "tok_visa"},
-        ok=(409,),
-    )
-    code = answer.json()["error"]["code"]
-    print(f"  alice orders {sold_out['name']!r} (stock 0): refused up front, 409 {code}")
+    if offered != 200:
+        raise DemoError(f"{pet['name']!r} was not on sale in the orders service in time")
 
 
 def _sell_out_and_retry(store: Store, journey: Journey, pet: Json, order: Json) -> None:
@@ -190,17 +183,6 @@ def _sell_out_and_retry(store: Store, journey: Journey, pet: Json, order: Json) 
         lambda answer: answer.status_code == 202,
     )
     print(f"   {journey.shopper} retries the payment with tok_visa: {answer.status_code}")
-
-
-def _all_pets(anonymous: StoreClient) -> list[Json]:
-    pets: list[Json] = []
-    query = "?limit=100"
-    while True:
-        page = anonymous.json("GET", f"/pets{query}")
-        pets += page["items"]
-        if not page.get("nextToken"):
-            return pets
-        query = f"?limit=100&nextToken={page['nextToken']}"
 
 
 def _run_journey(number: int, journey: Journey, pet: Json, store: Store) -> Outcome:

@@ -30,6 +30,7 @@ CONSUMER_QUEUES = (
     "InventoryPaymentEventsQueue",
     "OrderStatusInventoryEventsQueue",
     "OrderStatusPaymentEventsQueue",
+    "OrderOffersPetEventsQueue",
     "PaymentsOrderEventsQueue",
     "NotificationsOrderEventsQueue",
     "NotificationsPaymentEventsQueue",
@@ -82,7 +83,17 @@ def add_pet(shop: Shop, stock: int, price: str = "25.00") -> str:
     created = shop.admin.post("/pets", details)
     assert created.status_code == 201, created.text
     pet_id: str = created.json()["id"]
+    wait_until_orderable(shop, pet_id)
     return pet_id
+
+
+def wait_until_orderable(shop: Shop, pet_id: str) -> None:
+    """The orders service sells a pet once the pet's pet.changed event reached it."""
+    wait_until(
+        lambda: shop.anonymous.get(f"/orders/offers/{pet_id}").status_code == 200,
+        timeout_s=SAGA_TIMEOUT_S,
+        what=f"pet {pet_id} on sale in the orders service",
+    )
 
 
 def stock_of(shop: Shop, pet_id: str) -> int:
