@@ -16,9 +16,11 @@ from localcloud.apigateway import ApiGateway
 from localcloud.auth import CognitoVerifier, SigV4Verifier
 from localcloud.emulator import LOCAL_CREDENTIALS, Emulator, ensure_port_free, start_emulator
 from localcloud.faults import StoreFaults
+from localcloud.hot_reload import HotReload
 from localcloud.invoker import Invoker
 from localcloud.kafka_poller import KafkaPoller
 from localcloud.kafka_runtime import LocalKafka
+from localcloud.lambda_build.builder import LambdaBuilder, default_build_dir
 from localcloud.logs import LogSink
 from localcloud.metrics_monitoring import LocalMonitoring, MonitoringSettings
 from localcloud.model import InvocationResult, Route, Stack
@@ -49,6 +51,15 @@ class LocalCloudConfig:
     """Where handler logs go (default: standard output)."""
     inject_faults: bool = False
     """Put `LocalCloud.faults` between the functions and the emulator (tests only)."""
+    build_dir: Path | None = None
+    """Where functions and layers are built, as `sam build` lays them out (default:
+    `.local/build` beside the template)."""
+    runtimes_dir: Path | None = None
+    """Where each runtime's own AWS SDK is installed once (default: a folder in the
+    user's cache, shared by every checkout)."""
+    hot_reload: bool = False
+    """Watch the code folders: a saved file is built in and its functions' next
+    invocation runs the new code."""
 
 
 class LocalCloud:
@@ -66,6 +77,10 @@ class LocalCloud:
         self._pollers: list[SqsPoller | StreamPoller | KafkaPoller] = []
         self.kafka = LocalKafka(config.host, config.kafka_port)
         self.faults: StoreFaults | None = None
+        self.builder = LambdaBuilder(
+            config.build_dir or default_build_dir(config.template), report=self._report
+        )
+        self.hot_reload: HotReload | None = None
 
     @property
     def api_url(self) -> str:
@@ -89,6 +104,7 @@ class LocalCloud:
             self._start_monitoring()
             self._start_api()
             self._start_pollers()
+            self._start_hot_reload()
         except BaseException:
             if emulator is not None:
                 emulator.stop()
@@ -142,6 +158,9 @@ class LocalCloud:
         self._start_pollers()
 
     def stop(self) -> None:
+        if self.hot_reload is not None:
+            self.hot_reload.stop()
+            self.hot_reload = None
         self._stop_pollers()
         if self.monitoring is not None:
             self.monitoring.stop()
@@ -167,6 +186,7 @@ class LocalCloud:
             stack_name=self.config.stack_name,
             region=self.config.region,
             parameter_overrides=self.config.parameter_overrides,
+            builder=self.builder,
         )
         if self.stack is None and not self.config.quiet:
             print_ignored_summary(stack.ignored, self.config.log_stream or sys.stdout)
@@ -174,8 +194,28 @@ class LocalCloud:
         self.kafka.prepare(stack)
         if self.invoker is None:
             self.invoker = Invoker(
-                stack.functions, base_env=self._function_base_env(), log_sink=self.log_sink
+                stack.functions,
+                base_env=self._function_base_env(),
+                log_sink=self.log_sink,
+                runtimes_dir=self.config.runtimes_dir,
             )
+
+    def _start_hot_reload(self) -> None:
+        if not self.config.hot_reload:
+            return
+        invoker = self._require(self.invoker, "invoker")
+        self.hot_reload = HotReload(
+            self.builder,
+            lambda: self._require(self.stack, "stack").functions,
+            invoker.recycle,
+            self.log_sink,
+        )
+        self.hot_reload.start()
+
+    def _report(self, line: str) -> None:
+        """Build progress: a first build installs requirements and takes seconds."""
+        if not self.config.quiet:
+            print(line, file=self.config.log_stream or sys.stdout, flush=True)
 
     def _start_monitoring(self) -> None:
         if self.config.monitoring is None:

@@ -10,15 +10,16 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from localcloud.lambda_build.runtime_sdk import LambdaRuntime, default_runtimes_dir, lambda_runtime
 from localcloud.logs import LogSink
 from localcloud.model import FunctionSpec, InvocationResult
 
@@ -34,14 +35,14 @@ class InvokerClosedError(RuntimeError):
 
 
 def function_environment(
-    spec: FunctionSpec, base_env: dict[str, str], log_stream_name: str
+    spec: FunctionSpec, base_env: dict[str, str], log_stream_name: str, runtime: LambdaRuntime
 ) -> dict[str, str]:
     """A worker's environment, built from scratch as Lambda builds it: never the
     local cloud's own `os.environ`. The function's variables come last."""
     region = spec.arn.split(":")[3] if spec.arn.count(":") >= 3 else ""
     region = region or base_env.get("AWS_REGION") or base_env.get("AWS_DEFAULT_REGION", "")
     return {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{runtime.interpreter.parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
         **base_env,
@@ -55,6 +56,7 @@ def function_environment(
         "AWS_DEFAULT_REGION": region,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
         "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "LAMBDA_RUNTIME_DIR": str(runtime.sdk_dir),
         "_HANDLER": spec.handler,
         **spec.environment,
     }
@@ -75,8 +77,17 @@ class _Worker:
     """One worker process: a request pipe in, a response pipe out, and its
     stdout/stderr forwarded line by line to the log sink."""
 
-    def __init__(self, spec: FunctionSpec, base_env: dict[str, str], log_sink: LogSink) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        base_env: dict[str, str],
+        log_sink: LogSink,
+        runtime: LambdaRuntime,
+        generation: int = 0,
+    ) -> None:
         self.spec = spec
+        self.generation = generation
+        """The pool's code generation when spawned: a hot reload retires older workers."""
         self._log_sink = log_sink
         self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._init_done = threading.Event()
@@ -87,19 +98,21 @@ class _Worker:
         try:
             self.process = subprocess.Popen(
                 [
-                    sys.executable,
+                    str(runtime.interpreter),
                     "-I",
+                    "-S",
                     "-u",
                     str(WORKER_SCRIPT),
                     str(request_read),
                     str(response_write),
+                    str(runtime.sdk_dir),
                     *(str(layer) for layer in spec.layer_dirs),
                 ],
                 pass_fds=(request_read, response_write),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                env=function_environment(spec, base_env, new_log_stream_name()),
+                env=function_environment(spec, base_env, new_log_stream_name(), runtime),
                 cwd=spec.code_dir,
                 start_new_session=True,
             )
@@ -213,6 +226,15 @@ class _Worker:
         self._init_done.set()
 
 
+def _runtimes(specs: Iterable[FunctionSpec], runtimes_dir: Path) -> dict[str, LambdaRuntime]:
+    runtimes: dict[str, LambdaRuntime] = {}
+    for spec in specs:
+        if spec.runtime not in runtimes:
+            user = f"{spec.logical_id} (function {spec.name})"
+            runtimes[spec.runtime] = lambda_runtime(spec.runtime, user, runtimes_dir)
+    return runtimes
+
+
 def _exit_status(code: int | None) -> str:
     if code is not None and code < 0:
         return f"signal: {(signal.strsignal(-code) or str(-code)).lower()}"
@@ -224,15 +246,22 @@ class _FunctionPool:
     recent first), more are spawned up to the concurrency limit."""
 
     def __init__(
-        self, spec: FunctionSpec, base_env: dict[str, str], log_sink: LogSink, max_workers: int
+        self,
+        spec: FunctionSpec,
+        base_env: dict[str, str],
+        log_sink: LogSink,
+        max_workers: int,
+        runtime: LambdaRuntime,
     ) -> None:
         self.spec = spec
         self._base_env = base_env
         self._log_sink = log_sink
         self._max_workers = max_workers
+        self._runtime = runtime
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
         self._reserved = 0
+        self._generation = 0
         self._closed = False
         self._changed = threading.Condition()
 
@@ -248,13 +277,25 @@ class _FunctionPool:
 
     def warm(self) -> None:
         with self._changed:
-            if self._closed or self._workers or self._reserved:
+            current = [w for w in self._workers if w.generation == self._generation]
+            if self._closed or current or self._reserved:
                 return
             self._reserved += 1
         worker = self._spawn()
+        self._release(worker)
+
+    def recycle(self) -> bool:
+        """Retires every worker: idle ones now, busy ones when their invocation ends, so
+        the next invocation imports the code afresh. Whether the function had any."""
         with self._changed:
-            self._idle.append(worker)
-            self._changed.notify()
+            self._generation += 1
+            had_workers = bool(self._workers)
+            retired, self._idle = self._idle, []
+            self._workers.difference_update(retired)
+            self._changed.notify_all()
+        for worker in retired:
+            worker.kill()
+        return had_workers
 
     def close(self) -> None:
         with self._changed:
@@ -339,8 +380,10 @@ class _FunctionPool:
 
     def _spawn(self) -> _Worker:
         """Turns a reserved slot into a worker; the caller reserved it under the lock."""
+        with self._changed:
+            generation = self._generation
         try:
-            worker = _Worker(self.spec, self._base_env, self._log_sink)
+            worker = _Worker(self.spec, self._base_env, self._log_sink, self._runtime, generation)
         except BaseException:
             with self._changed:
                 self._reserved -= 1
@@ -357,7 +400,7 @@ class _FunctionPool:
 
     def _release(self, worker: _Worker) -> None:
         with self._changed:
-            keep = worker.alive and not self._closed
+            keep = worker.alive and not self._closed and worker.generation == self._generation
             if keep:
                 self._idle.append(worker)
             else:
@@ -377,9 +420,16 @@ class Invoker:
         base_env: dict[str, str],
         log_sink: LogSink,
         max_concurrency_per_function: int = 8,
+        runtimes_dir: Path | None = None,
     ) -> None:
+        """Each function runs on the interpreter its runtime names, with that runtime's
+        SDK from `runtimes_dir` (installed there on first use): a TemplateError names
+        the function whose runtime is not installed on this machine."""
+        runtimes = _runtimes(functions.values(), runtimes_dir or default_runtimes_dir())
         self._pools = {
-            logical_id: _FunctionPool(spec, base_env, log_sink, max_concurrency_per_function)
+            logical_id: _FunctionPool(
+                spec, base_env, log_sink, max_concurrency_per_function, runtimes[spec.runtime]
+            )
             for logical_id, spec in functions.items()
         }
         log_sink.register(spec.name for spec in functions.values())
@@ -393,6 +443,14 @@ class Invoker:
         """Starts a worker ahead of traffic, unless the function has one; returns
         at once, the handler imports in the background."""
         self._pool(logical_id).warm()
+
+    def recycle(self, logical_ids: Iterable[str]) -> None:
+        """New code for these functions: their warm workers are retired, and those that
+        had any get a fresh one ahead of traffic, which imports the new code."""
+        for logical_id in logical_ids:
+            pool = self._pool(logical_id)
+            if pool.recycle():
+                pool.warm()
 
     def close(self) -> None:
         """Stops every worker; invocations in flight end with Runtime.ExitError."""

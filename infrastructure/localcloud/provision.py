@@ -23,6 +23,8 @@ from localcloud.intrinsics import (
     referenced_names,
     resolve_parameters,
 )
+from localcloud.lambda_build.builder import LambdaBuilder, default_build_dir
+from localcloud.lambda_build.plan import artifact_specs
 from localcloud.model import Stack, TemplateError, UserPool
 from localcloud.provisioning import api, cognito, dynamodb, functions, messaging, monitoring
 from localcloud.provisioning.context import (
@@ -56,14 +58,18 @@ def provision(
     stack_name: str = "petstore",
     region: str = "us-east-1",
     parameter_overrides: dict[str, str] | None = None,
+    builder: LambdaBuilder | None = None,
 ) -> Stack:
     """Create the template's resources in the emulator at `endpoint_url` (again, if they
-    exist already) and return what the local runtime needs to run the stack."""
+    exist already) and return what the local runtime needs to run the stack: its
+    functions run from what `builder` builds, as they would from `sam build`'s output."""
     source = parse_template(template_path.read_text())
     parameters = resolve_parameters(source.get("Parameters") or {}, parameter_overrides)
     loaded = transform_template(
         source, template_path.parent, region=region, parameter_values=parameters
     )
+    builder = builder or LambdaBuilder(default_build_dir(template_path))
+    loaded = loaded.with_artifacts(builder.build(artifact_specs(source, template_path.parent)))
     template = loaded.template
     resolver = IntrinsicResolver(
         template, stack_name=stack_name, region=region, parameter_overrides=parameter_overrides

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,12 @@ class LoadedTemplate:
         if not isinstance(location, dict) or location.get("S3Bucket") != PLACEHOLDER_BUCKET:
             return None
         return self.local_code.get(str(location.get("S3Key")))
+
+    def with_artifacts(self, artifacts: Mapping[str, Path]) -> LoadedTemplate:
+        """The same template with each local folder swapped for its built artifact
+        (artifacts are keyed by logical id, as the placeholders are)."""
+        built = {key: artifacts.get(key, folder) for key, folder in self.local_code.items()}
+        return replace(self, local_code=built)
 
 
 # libyaml's parser reads a template ~20x faster than the pure-Python one.

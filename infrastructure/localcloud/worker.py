@@ -1,9 +1,11 @@
 """One Lambda execution environment: imports one function's handler once and
 runs it for each request the invoker sends.
 
-Started as a script (`python -I worker.py REQUEST_FD RESPONSE_FD LAYER_DIR...`)
-with the function's environment already set, so it uses the standard library
-only: the local cloud's own package must stay out of the handler's reach.
+Started on the runtime's interpreter as a script, `python3.X -I -S -u worker.py
+REQUEST_FD RESPONSE_FD RUNTIME_DIR LAYER_DIR...`, with the function's environment
+already set and its artifact as working directory: isolated and without `site`,
+its path starts as the standard library alone, so it uses nothing else itself and
+then gives the handler Lambda's path and nothing of the local cloud's.
 
 Protocol, one JSON document per line on two dedicated pipes (stdout and stderr
 are the function's log):
@@ -18,10 +20,8 @@ from __future__ import annotations
 
 import decimal
 import importlib
-import importlib.abc
 import json
 import os
-import site
 import sys
 import time
 import traceback
@@ -31,8 +31,6 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 Handler = Callable[[Any, Any], Any]
-LOCAL_CLOUD_PACKAGE = Path(__file__).resolve().parent
-LOCAL_CLOUD_ROOT = LOCAL_CLOUD_PACKAGE.parent
 IMPORTLIB_DIR = str(Path(importlib.__file__).parent)
 
 
@@ -62,37 +60,18 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
-class HiddenPackage(importlib.abc.MetaPathFinder):
-    """Makes one package unimportable."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
-        if fullname == self.name or fullname.startswith(f"{self.name}."):
-            raise ModuleNotFoundError(f"No module named '{fullname}'", name=fullname)
-
-
-def without_local_cloud(runtime_path: list[str]) -> list[str]:
-    """The runtime's path with the local cloud out of the handler's reach: its
-    directory is dropped, or, when that is the runtime's site-packages (a
-    non-editable install), the package alone is hidden."""
-    site_dirs = {Path(entry).resolve() for entry in site.getsitepackages()}
-    if LOCAL_CLOUD_ROOT in site_dirs:
-        sys.meta_path.insert(0, HiddenPackage(LOCAL_CLOUD_PACKAGE.name))
-        return runtime_path
-    return [entry for entry in runtime_path if entry and Path(entry).resolve() != LOCAL_CLOUD_ROOT]
-
-
-def function_sys_path(code_dir: str, layer_dirs: list[str], runtime_path: list[str]) -> list[str]:
-    """Lambda's order: the function's code, then its layers, then the runtime."""
+def function_sys_path(
+    task_root: str, layer_dirs: list[str], runtime_dir: str, standard_library: list[str]
+) -> list[str]:
+    """Lambda's order: the function's artifact, then each layer's `python/lib/python3.X/
+    site-packages` and `python/`, then the runtime's own packages, then the standard library."""
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     layer_entries = []
     for layer in layer_dirs:
         python_dir = Path(layer, "python")
-        version_dir = python_dir / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        candidates = [python_dir, version_dir / "site-packages", Path(layer)]
+        candidates = [python_dir / "lib" / version / "site-packages", python_dir]
         layer_entries += [str(path) for path in candidates if path.is_dir()]
-    return [code_dir, *layer_entries, *runtime_path]
+    return [task_root, *layer_entries, runtime_dir, *standard_library]
 
 
 def load_handler(handler: str) -> Handler:
@@ -223,8 +202,7 @@ def main(argv: list[str]) -> int:
     # A process the handler forks must not hold the protocol pipes open.
     os.set_inheritable(request_fd, False)
     os.set_inheritable(response_fd, False)
-    runtime_path = without_local_cloud(sys.path)
-    sys.path[:] = function_sys_path(os.environ["LAMBDA_TASK_ROOT"], argv[3:], runtime_path)
+    sys.path[:] = function_sys_path(os.environ["LAMBDA_TASK_ROOT"], argv[4:], argv[3], sys.path)
     with open(request_fd, "rb") as requests, open(response_fd, "wb") as responses:
         return serve(requests, responses)
 

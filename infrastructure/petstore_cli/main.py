@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         "a broker to use instead)",
     )
     up.add_argument("--no-seed", action="store_true", help="start without demo data")
+    up.add_argument(
+        "--no-hot-reload",
+        action="store_true",
+        help="do not rebuild and reload a function's code when one of its files is saved",
+    )
     up.set_defaults(run=command_up)
 
     token = commands.add_parser("token", help="print an IdToken for a demo user")
@@ -145,6 +150,7 @@ def command_up(args: argparse.Namespace) -> int:
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
             local_pages=api_document_pages(),
+            hot_reload=not args.no_hot_reload,
         )
     )
     cloud.config.local_pages.update(

@@ -106,7 +106,7 @@ def probe_function() -> FunctionSpec:
         environment={},
         timeout_s=10,
         memory_mb=128,
-        runtime="python3.11",
+        runtime="python3.13",
         arn=f"arn:aws:lambda:{REGION}:123456789012:function:{FUNCTION}",
     )
 

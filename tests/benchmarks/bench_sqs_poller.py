@@ -126,7 +126,7 @@ def main() -> None:
         environment={},
         timeout_s=10,
         memory_mb=128,
-        runtime="python3.11",
+        runtime="python3.13",
         arn=f"arn:aws:lambda:{REGION}:123456789012:function:{FUNCTION}",
     )
     invoker = Invoker(

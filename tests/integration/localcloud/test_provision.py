@@ -162,9 +162,12 @@ def test_function_specs_carry_code_layers_and_lambda_defaults(stack: Stack) -> N
 
     assert orders.name == "provtest-OrdersFunction"
     assert orders.arn == "arn:aws:lambda:us-east-1:123456789012:function:provtest-OrdersFunction"
-    assert orders.code_dir == TEMPLATES / "provision_code"
+    assert orders.code_dir == TEMPLATES / ".local" / "build" / "OrdersFunction"
+    assert (orders.code_dir / "app.py").read_text() == (
+        TEMPLATES / "provision_code" / "app.py"
+    ).read_text()
     assert orders.layer_dirs == (TEMPLATES / "provision_layer",)
-    assert (orders.handler, orders.runtime) == ("app.handler", "python3.11")
+    assert (orders.handler, orders.runtime) == ("app.handler", "python3.13")
     assert (orders.timeout_s, orders.memory_mb) == (3, 128)
     assert (consumer.name, consumer.timeout_s, consumer.memory_mb) == (
         "provtest-events-consumer",
@@ -346,7 +349,7 @@ def _large_template() -> dict[str, Any]:
         "Transform": "AWS::Serverless-2016-10-31",
         "Globals": {
             "Function": {
-                "Runtime": "python3.11",
+                "Runtime": "python3.13",
                 "Handler": "app.handler",
                 "CodeUri": str(TEMPLATES / "provision_code"),
             }
@@ -390,7 +393,7 @@ def _consumer_template(*, maximum_concurrency: int) -> dict[str, Any]:
             "Consumer": {
                 "Type": "AWS::Serverless::Function",
                 "Properties": {
-                    "Runtime": "python3.11",
+                    "Runtime": "python3.13",
                     "Handler": "app.handler",
                     "CodeUri": str(TEMPLATES / "provision_code"),
                     "Events": {

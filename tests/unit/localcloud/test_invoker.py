@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,7 +43,7 @@ def function(
         environment=environment or {},
         timeout_s=timeout_s,
         memory_mb=256,
-        runtime="python3.11",
+        runtime="python3.13",
         arn=f"{ACCOUNT_ARN}:{name}",
     )
 
@@ -152,7 +153,7 @@ def test_worker_environment_is_built_from_scratch_with_lambda_variables(
     assert environment["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
     assert environment["AWS_LAMBDA_LOG_GROUP_NAME"] == "/aws/lambda/stack-Describe"
     assert environment["AWS_REGION"] == environment["AWS_DEFAULT_REGION"] == "eu-west-1"
-    assert environment["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11"
+    assert environment["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.13"
     assert environment["LAMBDA_TASK_ROOT"] == str(FUNCTIONS / "probe")
     assert environment["_HANDLER"] == "app.describe"
     assert environment["TZ"] == ":UTC"
@@ -193,7 +194,7 @@ def test_same_named_modules_of_two_functions_do_not_collide(make_invoker: MakeIn
     assert a.payload["pid"] != b.payload["pid"]
 
 
-def test_code_comes_first_then_layers_and_the_local_cloud_is_not_importable(
+def test_sys_path_is_lambdas_code_then_layers_then_runtime_then_standard_library(
     make_invoker: MakeInvoker,
 ) -> None:
     invoker = make_invoker(
@@ -205,12 +206,13 @@ def test_code_comes_first_then_layers_and_the_local_cloud_is_not_importable(
     greeted = invoker.invoke("Greeter", {"name": "Rex"})
 
     assert isinstance(described.payload, dict) and isinstance(greeted.payload, dict)
-    assert described.payload["sys_path"][:3] == [
-        str(FUNCTIONS / "probe"),
-        str(LAYER / "python"),
-        str(LAYER),
-    ]
+    sys_path = described.payload["sys_path"]
+    runtime_dir = described.payload["environment"]["LAMBDA_RUNTIME_DIR"]
+    assert sys_path[:3] == [str(FUNCTIONS / "probe"), str(LAYER / "python"), runtime_dir]
+    assert all(entry.startswith(sys.base_prefix) for entry in sys_path[3:])
     assert described.payload["localcloud_importable"] is False
+    assert described.payload["venv_only_importable"] is False
+    assert described.payload["executable"].endswith("python3.13")
     assert greeted.payload["greeting"] == "hello Rex"
     assert greeted.payload["module_file"] == str(LAYER / "python" / "greeting.py")
 

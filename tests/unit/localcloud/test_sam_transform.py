@@ -28,7 +28,7 @@ def transform(resources: dict[str, Any], folder: Path, **sections: Any) -> Loade
 def function(**properties: Any) -> dict[str, Any]:
     return {
         "Type": "AWS::Serverless::Function",
-        "Properties": {"Handler": "app.handler", "Runtime": "python3.11", **properties},
+        "Properties": {"Handler": "app.handler", "Runtime": "python3.13", **properties},
     }
 
 

@@ -20,6 +20,8 @@ def describe(event, context):
     return {
         "environment": dict(os.environ),
         "sys_path": sys.path,
+        "executable": sys.executable,
+        "venv_only_importable": _importable("yaml"),
         "cwd": os.getcwd(),
         "localcloud_importable": localcloud_importable,
         "context": {
@@ -35,6 +37,14 @@ def describe(event, context):
             "client_context": context.client_context,
         },
     }
+
+
+def _importable(name):
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
 
 
 def fail(event, context):
