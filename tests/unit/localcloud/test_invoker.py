@@ -8,13 +8,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from localcloud.invoker import Invoker, InvokerClosedError
 from localcloud.logs import LogSink
-from localcloud.model import FunctionSpec
+from localcloud.model import FunctionSpec, TemplateError
 
 FUNCTIONS = Path(__file__).parents[2] / "integration" / "localcloud" / "runtime_functions"
 LAYER = FUNCTIONS / "shared_layer"
@@ -376,3 +377,12 @@ def test_unknown_function_is_a_key_error(make_invoker: MakeInvoker) -> None:
 
     with pytest.raises(KeyError, match="Nope"):
         invoker.invoke("Nope", {})
+
+
+def test_a_function_whose_runtime_is_not_installed_here_is_refused_at_start(
+    sink: LogSink,
+) -> None:
+    spec = replace(function("Echo", "probe", "app.echo"), runtime="python3.99")
+
+    with pytest.raises(TemplateError, match=r"^Echo \(function stack-Echo\): runtime python3\.99"):
+        Invoker({"Echo": spec}, base_env=BASE_ENV, log_sink=sink)
