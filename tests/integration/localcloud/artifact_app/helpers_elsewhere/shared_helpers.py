@@ -1,0 +1,3 @@
+"""A module beside the function's code folder, never inside its artifact."""
+
+NAME = "not shipped"

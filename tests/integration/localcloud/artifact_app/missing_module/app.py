@@ -1,0 +1,5 @@
+import shared_helpers
+
+
+def handler(event, context):
+    return {"statusCode": 200, "body": shared_helpers.NAME}
