@@ -63,7 +63,7 @@ def config(template: Path, build_dir: Path, **extra: object) -> LocalCloudConfig
         build_dir=build_dir,
         monitoring=None,
         quiet=True,
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 
