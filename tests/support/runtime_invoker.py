@@ -38,7 +38,7 @@ def runtime_invoker(
             environment={},
             timeout_s=5,
             memory_mb=128,
-            runtime="python3.11",
+            runtime="python3.13",
             arn=f"arn:aws:lambda:{REGION}:123456789012:function:{logical_id}",
         )
         for logical_id, handler in handlers.items()
