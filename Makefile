@@ -24,7 +24,8 @@ help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
 	@echo "make test       every test (unit, integration, end to end)"
 	@echo "make lint       ruff (lint + format check) and mypy"
-	@echo "make validate   cfn-lint, sam validate --lint, checkov and the least-privilege checks on template.yaml"
+	@echo "make validate   cfn-lint, sam validate --lint, checkov and the least-privilege checks on template.yaml;"
+	@echo "                the deploy gate: sam build of both templates, every built handler imported and invoked"
 	@echo "make demo       with \`make run\` going in another terminal: one order down each saga path"
 	@echo "make bench      the benchmarks (figures printed side by side)"
 	@echo "make load       a 60 s mixed load run on a fresh local cloud, then the saga's invariants"
@@ -86,6 +87,7 @@ validate: install $(SAM) $(CHECKOV)
 	$(SAM) validate --lint --template infrastructure/kafka/template.yaml
 	$(CHECKOV) --config-file infrastructure/tools/checkov.yaml --file template.yaml
 	$(BIN)/pytest -q tests/unit/template
+	$(BIN)/python -m infrastructure.deploy_gate --sam $(SAM)
 
 bench: install
 	$(BIN)/python tests/benchmarks/run_all.py
