@@ -88,6 +88,7 @@ validate: install $(SAM) $(CHECKOV)
 	$(CHECKOV) --config-file infrastructure/tools/checkov.yaml --file template.yaml
 	$(BIN)/pytest -q tests/unit/template
 	$(BIN)/python -m infrastructure.deploy_gate --sam $(SAM)
+	$(BIN)/pytest -q -m deploy_gate tests/deploy_gate
 
 bench: install
 	$(BIN)/python tests/benchmarks/run_all.py

@@ -114,7 +114,9 @@ def _layer_probes(
             code_dir=probe_code,
             handler=PROBE_HANDLER,
         )
-        probes.append((spec, declared_modules(function.layers)))
+        modules = declared_modules(function.layers)
+        if modules:
+            probes.append((spec, modules))
     return probes
 
 
@@ -150,6 +152,9 @@ def _answer(payload: object) -> str:
 
 
 def _detail(payload: object, log: list[str]) -> str:
+    """The function's log (where the runtime writes the error and its traceback), or
+    the error's stack trace when the log is empty."""
+    if log:
+        return "\n".join(log[-_LOG_TAIL_LINES:])
     trace = payload.get("stackTrace") if isinstance(payload, dict) else None
-    frames = "".join(str(frame) for frame in trace) if isinstance(trace, list) else ""
-    return "\n".join(part for part in (frames.rstrip(), *log[-_LOG_TAIL_LINES:]) if part)
+    return "".join(str(frame) for frame in trace).rstrip() if isinstance(trace, list) else ""

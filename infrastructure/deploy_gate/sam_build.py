@@ -45,12 +45,13 @@ def sam_build(
         ],
         env={**os.environ, "PATH": path, "SAM_CLI_TELEMETRY": "0"},
         stdin=subprocess.DEVNULL,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         check=False,
     )
     return BuildResult(
         ok=completed.returncode == 0,
         seconds=time.monotonic() - started,
-        output=completed.stdout + completed.stderr,
+        output=completed.stdout,
     )
