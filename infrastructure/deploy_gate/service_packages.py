@@ -36,16 +36,26 @@ def top_level_packages(folder: Path) -> set[str]:
 def foreign_packages(functions: Iterable[BuiltFunction]) -> list[ForeignPackage]:
     functions = list(functions)
     own = {function.logical_id: _own_service(function) for function in functions}
-    services: dict[str, list[str]] = {}
-    for logical_id, packages in own.items():
-        for package in packages:
-            services.setdefault(package, []).append(logical_id)
+    owners = _owners(functions, own)
     return [
-        ForeignPackage(function.logical_id, package, tuple(services[package]))
+        ForeignPackage(function.logical_id, package, tuple(owners[package]))
         for function in functions
-        for package in sorted(top_level_packages(function.artifact_dir) & services.keys())
+        for package in sorted(top_level_packages(function.artifact_dir) & owners.keys())
         if package not in own[function.logical_id]
     ]
+
+
+def _owners(functions: list[BuiltFunction], own: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Each service package's functions: those whose handler it holds, else (a package
+    no handler names) those whose CodeUri holds it."""
+    by_handler: dict[str, list[str]] = {}
+    by_code_uri: dict[str, list[str]] = {}
+    for function in functions:
+        for package in own[function.logical_id]:
+            by_code_uri.setdefault(package, []).append(function.logical_id)
+            if function.handler.split(".", 1)[0] == package:
+                by_handler.setdefault(package, []).append(function.logical_id)
+    return {package: by_handler.get(package, users) for package, users in by_code_uri.items()}
 
 
 def _own_service(function: BuiltFunction) -> set[str]:

@@ -33,5 +33,10 @@ def service_package_problems(built: BuiltStack) -> Iterator[str]:
     for found in foreign_packages(built.functions):
         yield (
             f"{found.function}'s artifact holds package {found.package!r}, the service of "
-            f"{', '.join(found.owners)}"
+            f"{_some(found.owners)}"
         )
+
+
+def _some(names: tuple[str, ...], shown: int = 2) -> str:
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
