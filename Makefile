@@ -18,7 +18,7 @@ TRANSPORT ?= sns
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install run test test-unit test-integration lint format validate bench load openapi schemas operations demo clean
+.PHONY: help install build run test test-unit test-integration lint format validate bench load openapi schemas operations demo clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
@@ -26,6 +26,7 @@ help:
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make validate   cfn-lint, sam validate --lint, checkov and the least-privilege checks on template.yaml;"
 	@echo "                the deploy gate: sam build of both templates, every built handler imported and invoked"
+	@echo "make build      sam build (CONFIG_ENV=kafka for the Kafka variant), with Python 3.13 on PATH for SAM"
 	@echo "make demo       with \`make run\` going in another terminal: one order down each saga path"
 	@echo "make bench      the benchmarks (figures printed side by side)"
 	@echo "make load       a 60 s mixed load run on a fresh local cloud, then the saga's invariants"
@@ -89,6 +90,10 @@ validate: install $(SAM) $(CHECKOV)
 	$(BIN)/pytest -q tests/unit/template
 	$(BIN)/python -m infrastructure.deploy_gate --sam $(SAM)
 	$(BIN)/pytest -q -m deploy_gate tests/deploy_gate
+
+# sam build finds the runtime's Python on PATH; the one on PATH may be a stand-in (a pyenv shim).
+build: $(SAM)
+	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build $(if $(CONFIG_ENV),--config-env $(CONFIG_ENV))
 
 bench: install
 	$(BIN)/python tests/benchmarks/run_all.py
