@@ -112,10 +112,22 @@ def _refresh(spec: ArtifactSpec, folder: Path, before: dict[str, Any], now: Snap
     changed = [path for path, stat in now.items() if before.get(path) != list(stat)]
     for relative in changed:
         _copy_file(spec.source / relative, root / relative)
+        _drop_bytecode(root / relative)
     for relative in set(before) - set(now):
         with contextlib.suppress(FileNotFoundError):
             (root / relative).unlink()
+        _drop_bytecode(root / relative)
     return len(changed) + len(set(before) - set(now))
+
+
+def _drop_bytecode(module: Path) -> None:
+    """A module's cached bytecode is checked against its source's mtime in whole seconds
+    and its size: an edit of the same length within the second would run the old code."""
+    if module.suffix != ".py":
+        return
+    for cached in module.parent.glob(f"__pycache__/{module.stem}.*.pyc"):
+        with contextlib.suppress(FileNotFoundError):
+            cached.unlink()
 
 
 def _copy_file(source: Path, target: Path) -> None:

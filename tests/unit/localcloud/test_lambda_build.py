@@ -3,6 +3,9 @@ what changed."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +167,29 @@ def test_one_changed_file_refreshes_only_the_artifacts_built_from_it(
     assert (built["Twin"] / "pkg" / "logic.py").read_text() == "VALUE = 2\n"
     assert (built["Other"] / "app.py").stat().st_mtime_ns == other_before
     assert len(pip_runs) == 1
+
+
+def test_an_edit_of_the_same_length_in_the_same_second_runs_the_new_code(
+    app: Path, pip_runs: list[list[str]]
+) -> None:
+    builder, built = build(app, {"Fn": function("svc/")})
+    assert _value_imported_from(built["Fn"]) == "1"
+    source = app / "svc" / "pkg" / "logic.py"
+    stat = source.stat()
+    write(source, "VALUE = 2\n")
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+
+    builder.refresh([source])
+
+    assert _value_imported_from(built["Fn"]) == "2"
+
+
+def _value_imported_from(artifact: Path) -> str:
+    """What a fresh interpreter imports from the artifact, writing bytecode as Lambda's would."""
+    code = f"import sys; sys.path[:0] = [{str(artifact)!r}]; import pkg.logic as m; print(m.VALUE)"
+    return subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_a_deleted_source_file_leaves_the_artifact(app: Path, pip_runs: list[list[str]]) -> None:
