@@ -16,6 +16,7 @@ from localcloud.template import parse_template
 
 from .built_stack import FUNCTION, BuiltStack, built_stack
 from .invocations import InvocationCheck, check_invocations, provisioned
+from .layout_comparison import layout_problems
 from .runtimes import (
     REPO_ROOT,
     RuntimeUnavailableError,
@@ -66,6 +67,7 @@ class Gate:
         self._pass("sam build", f"{build.seconds:.1f} s into {_shown(build_dir)}")
         built = built_stack(template, build_dir)
         self._static_checks(built)
+        self._layout_comparison(built, build_dir.with_name(f"{build_dir.name}-local"))
         self._invocations(built, build_dir.name)
 
     def _static_checks(self, built: BuiltStack) -> None:
@@ -78,6 +80,19 @@ class Gate:
                 self._fail(check, f"{len(problems)} problem(s)", "\n".join(problems))
             else:
                 self._pass(check, counted)
+
+    def _layout_comparison(self, built: BuiltStack, local_build_dir: Path) -> None:
+        started = time.monotonic()
+        problems = list(layout_problems(built, local_build_dir))
+        if problems:
+            self._fail("local builder", "lays artifacts out unlike sam build", "\n".join(problems))
+        else:
+            artifacts = len(built.functions) + len(built.layers)
+            self._pass(
+                "local builder",
+                f"the same files as sam build in all {artifacts} artifacts "
+                f"({time.monotonic() - started:.1f} s)",
+            )
 
     def _invocations(self, built: BuiltStack, stack_name: str) -> None:
         endpoint_url = self._emulator_url()

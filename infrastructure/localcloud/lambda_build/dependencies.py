@@ -8,6 +8,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from localcloud.lambda_build.interpreters import interpreter_for, python_version
@@ -17,6 +18,10 @@ from localcloud.model import TemplateError
 # wheels are the newest tag pip may pick for it, older manylinux tags still qualify.
 _PLATFORMS = {"x86_64": "manylinux_2_28_x86_64", "arm64": "manylinux_2_28_aarch64"}
 _OLDER_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+
+
+_INSTALL_LAYOUT = "unpacked wheels"
+"""Part of the cache key: a change of how packages are laid out is a cache miss."""
 
 
 class BuildError(TemplateError):
@@ -31,7 +36,7 @@ def platform_tags(architecture: str) -> list[str]:
 
 def requirements_key(requirements: Path, runtime: str, architecture: str) -> str:
     digest = hashlib.sha256(requirements.read_bytes())
-    digest.update(f"\0{runtime}\0{architecture}".encode())
+    digest.update(f"\0{runtime}\0{architecture}\0{_INSTALL_LAYOUT}".encode())
     return digest.hexdigest()[:20]
 
 
@@ -54,32 +59,47 @@ def installed_requirements(
 
 
 def pip_install(what: list[str], target: Path, runtime: str, architecture: str, user: str) -> None:
-    """`pip install` of `what` into `target` as Lambda's platform needs it: binary wheels
-    for its glibc and architecture, on the runtime's own interpreter and pip."""
+    """`what` installed into `target` as `sam build` installs it: pip, on the runtime's
+    own interpreter, downloads binary wheels for Lambda's glibc and architecture, and
+    each wheel is unpacked into `target` (no console scripts, no installer records)."""
     python = interpreter_for(runtime, user)
     platforms = [arg for tag in platform_tags(architecture) for arg in ("--platform", tag)]
-    command = [
-        str(python),
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "--no-warn-script-location",
-        "--no-compile",
-        "--target",
-        str(target),
-        "--only-binary=:all:",
-        *platforms,
-        "--implementation",
-        "cp",
-        "--python-version",
-        str(python_version(runtime)),
-        *what,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        message = (done.stderr or done.stdout).strip()
-        raise BuildError(f"{user}: pip could not install {' '.join(what)}:\n{message}")
-    # sam unpacks the wheels: no console scripts, which would name this machine's python.
-    shutil.rmtree(target / "bin", ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="wheels-") as wheels:
+        command = [
+            str(python),
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--dest",
+            wheels,
+            "--only-binary=:all:",
+            *platforms,
+            "--implementation",
+            "cp",
+            "--python-version",
+            str(python_version(runtime)),
+            *what,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            message = (done.stderr or done.stdout).strip()
+            raise BuildError(f"{user}: pip could not install {' '.join(what)}:\n{message}")
+        target.mkdir(parents=True, exist_ok=True)
+        for wheel in sorted(Path(wheels).glob("*.whl")):
+            unpack_wheel(wheel, target)
+
+
+def unpack_wheel(wheel: Path, target: Path) -> None:
+    """As aws-lambda-builders does: the whole wheel into `target`, then the contents of
+    its `.data/purelib` and `.data/platlib` moved up beside the other packages (the rest
+    of `.data`, such as scripts, stays where the wheel put it)."""
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(target)
+    name, version = wheel.name.split("-")[:2]
+    data_dir = target / f"{name}-{version}.data"
+    for scheme in ("purelib", "platlib"):
+        if (data_dir / scheme).is_dir():
+            shutil.copytree(data_dir / scheme, target, dirs_exist_ok=True)
+            shutil.rmtree(data_dir / scheme)

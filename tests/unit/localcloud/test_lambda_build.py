@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -241,3 +242,22 @@ def test_a_failing_pip_reports_pips_own_message(tmp_path: Path) -> None:
     assert str(raised.value).startswith("Fn (function): pip could not install -r ")
     assert "Invalid requirement" in str(raised.value)
     assert "Traceback" not in str(raised.value)
+
+
+def test_a_wheel_is_unpacked_as_sam_build_unpacks_it(tmp_path: Path) -> None:
+    wheel = tmp_path / "demo_pkg-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("demo_pkg/__init__.py", "")
+        archive.writestr("demo_pkg-1.0.dist-info/METADATA", "Name: demo-pkg\n")
+        archive.writestr("demo_pkg-1.0.data/purelib/demo_extra.py", "")
+        archive.writestr("demo_pkg-1.0.data/scripts/demo.py", "")
+    target = tmp_path / "site"
+
+    dependencies.unpack_wheel(wheel, target)
+
+    assert files_under(target) == {
+        "demo_pkg/__init__.py",
+        "demo_pkg-1.0.dist-info/METADATA",
+        "demo_extra.py",
+        "demo_pkg-1.0.data/scripts/demo.py",
+    }
