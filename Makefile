@@ -14,6 +14,7 @@ BIN := $(VENV)/bin
 SAM := .venv-sam/bin/sam
 CHECKOV := .tools/checkov/bin/checkov
 TRANSPORT ?= sns
+PARAMS ?=
 
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
@@ -57,7 +58,7 @@ $(CHECKOV): infrastructure/tools/checkov.lock.txt | $(UV)
 	@touch $@
 
 run: install
-	$(BIN)/petstore up --transport $(TRANSPORT)
+	$(BIN)/petstore up --transport $(TRANSPORT) $(if $(PARAMS),--parameter-overrides $(PARAMS))
 
 demo: install
 	$(BIN)/petstore demo --transport $(TRANSPORT)

@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _parameter_override(text: str) -> tuple[str, str]:
+    key, equals, value = text.partition("=")
+    if not equals or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: write a parameter as KEY=VALUE")
+    return key, value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="petstore", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
@@ -77,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
         "a broker to use instead)",
     )
     up.add_argument("--no-seed", action="store_true", help="start without demo data")
+    up.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        type=_parameter_override,
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5)",
+    )
     up.add_argument(
         "--no-hot-reload",
         action="store_true",
@@ -150,6 +165,7 @@ def command_up(args: argparse.Namespace) -> int:
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
             local_pages=api_document_pages(),
+            parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
         )
     )

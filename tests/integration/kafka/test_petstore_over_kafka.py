@@ -27,8 +27,11 @@ DEAD_LETTERS = "notifications-payment-events-dead-letters"
 
 @pytest.fixture(scope="module")
 def kafka_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUp]:
+    # One retry before a record is dead-lettered: the backoff of the default four is 15 s.
     running = start_petstore_up(
-        tmp_path_factory.mktemp("state"), "--transport", "kafka", "--kafka-port", str(free_port())
+        tmp_path_factory.mktemp("state"),
+        *("--transport", "kafka", "--kafka-port", str(free_port())),
+        *("--parameter-overrides", "ConsumerMaximumRetryAttempts=1"),
     )
     yield running
     running.stop()
