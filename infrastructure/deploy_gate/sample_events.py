@@ -25,6 +25,12 @@ STREAM_SAMPLE = Path("dynamodb/orders_outbox_order_placed.json")
 SAMPLE_ID = "00000000-0000-4000-8000-000000000000"
 NO_BROKER = "127.0.0.1:9"
 """Where a sample Kafka batch says it came from: nothing listens there."""
+SAMPLE_CLAIMS = {
+    "sub": SAMPLE_ID,
+    "cognito:username": "deploy-gate",
+    "cognito:groups": "admin",
+    "token_use": "id",
+}
 _PATH_PARAMETER = re.compile(r"\{([^}+]+)\+?\}")
 
 
@@ -67,6 +73,10 @@ def _api_event(route: Route, events_dir: Path) -> dict[str, Any]:
     event["pathParameters"] = parameters or None
     context = event.setdefault("requestContext", {})
     context.update(resourcePath=route.path, httpMethod=method)
+    if route.auth == "COGNITO":
+        # What the authorizer hands on for a signed-in admin: the handler runs past its
+        # identity checks into its own code, and the imports that code does on first use.
+        context["authorizer"] = {"claims": SAMPLE_CLAIMS}
     return event
 
 
