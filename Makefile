@@ -19,11 +19,12 @@ PARAMS ?=
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install build run test test-unit test-integration lint format validate bench load openapi schemas operations demo clean
+.PHONY: help install build run test test-slow test-unit test-integration lint format validate bench load openapi schemas operations demo clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
 	@echo "make test       every test (unit, integration, end to end)"
+	@echo "make test-slow  the tests that wait out real AWS periods (minutes each)"
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make validate   cfn-lint, sam validate --lint, checkov and the least-privilege checks on template.yaml;"
 	@echo "                the deploy gate: sam build of both templates, every built handler imported and invoked"
@@ -64,7 +65,11 @@ demo: install
 	$(BIN)/petstore demo --transport $(TRANSPORT)
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+# Tests that wait out the template's own alarm periods; exit 5 is pytest's "none selected".
+test-slow: install
+	$(BIN)/pytest -m slow || [ $$? -eq 5 ]
 
 test-unit: install
 	$(BIN)/pytest tests/unit
