@@ -389,7 +389,15 @@ class _Shard:
         self.iterator: str | None = None
         self.checkpoint: str | None = None
         """Sequence number of the last record handled (delivered or discarded)."""
+        self.read_through: str | None = None
+        """Sequence number of the last record read: a batch being gathered reads on
+        from there, ahead of the checkpoint."""
         self.finished = False
+
+    def rewind(self) -> None:
+        """Reads again from the checkpoint, as records read but not handled are lost."""
+        self.iterator = None
+        self.read_through = self.checkpoint
 
 
 class StreamPoller(_BackgroundPoller):
@@ -475,7 +483,7 @@ class StreamPoller(_BackgroundPoller):
 
     def _lose_iterators(self) -> None:
         for shard in self._shards.values():
-            shard.iterator = None
+            shard.rewind()
         self._refreshed_at = 0.0
 
     def _poll_shards(self, streams: DynamoDBStreamsClient) -> bool:
@@ -494,7 +502,7 @@ class StreamPoller(_BackgroundPoller):
                 shard.checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
             else:
                 # Stopped mid-batch: the next start reads again from the checkpoint.
-                shard.iterator = None
+                shard.rewind()
         return delivered
 
     def _parent_unfinished(self, shard: _Shard) -> bool:
@@ -532,11 +540,14 @@ class StreamPoller(_BackgroundPoller):
         shard.iterator = response.get("NextShardIterator")
         if shard.iterator is None:
             shard.finished = True
-        return cast(list[StreamRecord], response.get("Records", []))
+        records = cast(list[StreamRecord], response.get("Records", []))
+        if records:
+            shard.read_through = records[-1]["dynamodb"]["SequenceNumber"]
+        return records
 
     def _iterator(self, streams: DynamoDBStreamsClient, shard: _Shard) -> str:
         assert self._stream_arn is not None
-        if shard.checkpoint is None:
+        if shard.read_through is None:
             response = streams.get_shard_iterator(
                 StreamArn=self._stream_arn,
                 ShardId=shard.shard_id,
@@ -547,7 +558,7 @@ class StreamPoller(_BackgroundPoller):
                 StreamArn=self._stream_arn,
                 ShardId=shard.shard_id,
                 ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                SequenceNumber=shard.checkpoint,
+                SequenceNumber=shard.read_through,
             )
         return response["ShardIterator"]
 
@@ -608,5 +619,5 @@ class StreamPoller(_BackgroundPoller):
 
 
 def _positioned(shard: _Shard) -> bool:
-    """Whether a new iterator finds the same place: a checkpoint, or the shard's start."""
-    return shard.checkpoint is not None or shard.start_position == "TRIM_HORIZON"
+    """Whether a new iterator finds the same place: a record read, or the shard's start."""
+    return shard.read_through is not None or shard.start_position == "TRIM_HORIZON"

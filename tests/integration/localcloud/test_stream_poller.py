@@ -206,3 +206,36 @@ def test_the_poller_follows_a_recreated_table_to_its_new_stream(
     wait_for(lambda: batches(sink, "FailOnPoison") == [["before"], ["after"]])
     assert poller.running
     assert new_stream_arn != table[1]
+
+
+def test_a_batching_window_delivers_each_record_once_in_order(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    # Given a put, an update and a delete of one item, fewer records than BatchSize
+    key = {"id": {"S": "o-1"}}
+    dynamodb.put_item(TableName=table[0], Item=key | {"status": {"S": "PENDING"}})
+    dynamodb.update_item(
+        TableName=table[0],
+        Key=key,
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "CONFIRMED"}},
+    )
+    dynamodb.delete_item(TableName=table[0], Key=key)
+
+    # When a mapping with a batching window reads them
+    start_poller(table, "ShowBatch", batch_size=10, batching_window_s=1)
+    wait_for(lambda: len(printed(sink, "ShowBatch")) >= 1)
+    # and a later write shows that nothing in between was delivered again
+    put(dynamodb, table, "later")
+    wait_for(lambda: len(printed(sink, "ShowBatch")) >= 2)
+
+    # Then the window's batch held each change once, in order
+    first, second = (document["records"] for document in printed(sink, "ShowBatch")[:2])
+    assert [record["eventName"] for record in first] == ["INSERT", "MODIFY", "REMOVE"]
+    numbers = [int(record["dynamodb"]["SequenceNumber"]) for record in first]
+    assert numbers == sorted(set(numbers))
+    assert [record["dynamodb"]["Keys"]["id"]["S"] for record in second] == ["later"]
