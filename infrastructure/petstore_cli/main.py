@@ -6,20 +6,14 @@ import argparse
 import contextlib
 import json
 import os
-import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localcloud.emulator import LOCAL_CREDENTIALS, PortInUseError, free_port, launch_emulator
-from localcloud.kafka_broker import (
-    KafkaBrokerFailed,
-    KafkaBrokerUnreachable,
-    check_external_broker,
-)
-from localcloud.model import TemplateError
+from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, serve
+from localcloud.emulator import LOCAL_CREDENTIALS, free_port, launch_emulator
+from localcloud.kafka_broker import check_external_broker
 from petstore_cli import running_cloud
 from petstore_cli.dashboard import dashboard_pages
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
@@ -42,24 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except (
-        PortInUseError,
-        TemplateError,
+        *CLOUD_ERRORS,
         SeedError,
         UnknownUserError,
         running_cloud.NotRunningError,
         DeadLetterError,
-        KafkaBrokerUnreachable,
-        KafkaBrokerFailed,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
-
-
-def _parameter_override(text: str) -> tuple[str, str]:
-    key, equals, value = text.partition("=")
-    if not equals or not key:
-        raise argparse.ArgumentTypeError(f"{text!r}: write a parameter as KEY=VALUE")
-    return key, value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,30 +57,8 @@ def _parser() -> argparse.ArgumentParser:
         default="sns",
         help="sns (template.yaml, the default) or kafka (infrastructure/kafka/template.yaml)",
     )
-    up.add_argument("--template", type=Path, help="another template to run")
-    up.add_argument("--port", type=int, default=3000, help="API port (default 3000)")
-    up.add_argument("--emulator-port", type=int, default=4566, help="AWS emulator port")
-    up.add_argument(
-        "--kafka-port",
-        type=int,
-        default=9092,
-        help="the local Kafka broker's port (default 9092; KAFKA_BOOTSTRAP_SERVERS names "
-        "a broker to use instead)",
-    )
     up.add_argument("--no-seed", action="store_true", help="start without demo data")
-    up.add_argument(
-        "--parameter-overrides",
-        nargs="+",
-        type=_parameter_override,
-        default=[],
-        metavar="KEY=VALUE",
-        help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5)",
-    )
-    up.add_argument(
-        "--no-hot-reload",
-        action="store_true",
-        help="do not rebuild and reload a function's code when one of its files is saved",
-    )
+    add_cloud_arguments(up)
     up.set_defaults(run=command_up)
 
     token = commands.add_parser("token", help="print an IdToken for a demo user")
@@ -159,7 +121,7 @@ def command_up(args: argparse.Namespace) -> int:
 
     cloud = LocalCloud(
         LocalCloudConfig(
-            template=args.template or TEMPLATES[args.transport],
+            template=TEMPLATES[args.transport],
             stack_name=STACK_NAME,
             api_port=args.port,
             emulator_port=args.emulator_port,
@@ -174,47 +136,35 @@ def command_up(args: argparse.Namespace) -> int:
             lambda: _local_client("cloudwatch", cloud.endpoint_url, cloud.config.region)
         )
     )
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    # Ctrl-C stops the cloud even when whatever started `petstore up` ignored SIGINT
-    # (a shell without job control starts background commands that way, and Python
-    # then leaves it ignored).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        cloud.start(emulator)
-        stack = cloud.stack
-        assert stack is not None
-        if not args.no_seed:
-            cloud.warm_route("POST", "/pets")
-            cognito = _cognito(cloud.endpoint_url, stack.region)
-            pets = seed_demo_data(
-                cloud.api_url,
-                cognito,
-                stack.outputs["UserPoolId"],
-                stack.outputs["UserPoolClientId"],
-            )
-            print(f"Seeded {pets} demo pets and the users alice, bob (shoppers) and admin.")
-        running_cloud.save(
-            running_cloud.RunningCloud(
-                pid=os.getpid(),
-                api_url=cloud.api_url,
-                endpoint_url=cloud.endpoint_url,
-                region=stack.region,
-                outputs=stack.outputs,
-                **_kafka_state(cloud),
-            )
-        )
-        _print_urls(cloud, stack.outputs)
-        seconds = time.monotonic() - STARTED
-        print(f"Pet store ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
-        stopping.wait()
-    except KeyboardInterrupt:
-        pass
+        return serve(cloud, emulator, lambda started: _pet_store_ready(started, args.no_seed))
     finally:
-        print("Stopping the local cloud…", flush=True)
-        cloud.stop()
         running_cloud.forget()
-    return 0
+
+
+def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
+    stack = cloud.stack
+    assert stack is not None
+    if not no_seed:
+        cloud.warm_route("POST", "/pets")
+        cognito = _cognito(cloud.endpoint_url, stack.region)
+        pets = seed_demo_data(
+            cloud.api_url, cognito, stack.outputs["UserPoolId"], stack.outputs["UserPoolClientId"]
+        )
+        print(f"Seeded {pets} demo pets and the users alice, bob (shoppers) and admin.")
+    running_cloud.save(
+        running_cloud.RunningCloud(
+            pid=os.getpid(),
+            api_url=cloud.api_url,
+            endpoint_url=cloud.endpoint_url,
+            region=stack.region,
+            outputs=stack.outputs,
+            **_kafka_state(cloud),
+        )
+    )
+    _print_urls(cloud, stack.outputs)
+    seconds = time.monotonic() - STARTED
+    print(f"Pet store ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
 
 
 def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from localcloud.emulator import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 PETSTORE = [sys.executable, "-m", "petstore_cli.main"]
+LOCALCLOUD = [sys.executable, "-m", "localcloud.console"]
 
 
 class NotReadyError(Exception):
@@ -41,11 +42,16 @@ class RunningUp:
 def start_petstore_up(state_dir: Path, *options: str) -> RunningUp:
     """Start `petstore up` on free ports, its state file in `state_dir`; returns once
     it printed its ready line (waiting is bounded by the test's timeout)."""
+    return start_up(PETSTORE, state_dir, *options)
+
+
+def start_up(command: list[str], state_dir: Path, *options: str) -> RunningUp:
+    """`command up` (petstore's or localcloud's) on free ports, as `start_petstore_up`."""
     env = {**os.environ, "PETSTORE_STATE_FILE": str(state_dir / "cloud.json")}
     env.pop("AWS_ENDPOINT_URL", None)
     port = free_port()
     process = subprocess.Popen(
-        [*PETSTORE, "up", "--port", str(port), "--emulator-port", str(free_port()), *options],
+        [*command, "up", "--port", str(port), "--emulator-port", str(free_port()), *options],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.PIPE,
@@ -61,7 +67,7 @@ def start_petstore_up(state_dir: Path, *options: str) -> RunningUp:
         output.append(line)
         if "ready in" in line:
             return RunningUp(process, f"http://127.0.0.1:{port}", env, output)
-    raise NotReadyError("petstore up exited before its ready line:\n" + "".join(output))
+    raise NotReadyError(f"{command[-1]} up exited before its ready line:\n" + "".join(output))
 
 
 def _ignore_sigint() -> None:
