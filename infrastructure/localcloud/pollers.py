@@ -332,7 +332,7 @@ class SqsPoller(_BackgroundPoller):
                 break
             wait_s = min(int(remaining), SQS_WAIT_TIME_S)
             more = self._receive(sqs, min(batch_size - len(messages), SQS_MAX_MESSAGES), wait_s)
-            messages += more
+            messages = _once_each(messages + more)
             if not more and wait_s == 0:
                 self._stopping.wait(min(remaining, STREAM_POLL_INTERVAL_S))
         return messages
@@ -377,6 +377,14 @@ class SqsPoller(_BackgroundPoller):
                     self.mapping.function,
                     failure.get("Message", failure.get("Code")),
                 )
+
+
+def _once_each(messages: list[SqsMessage]) -> list[SqsMessage]:
+    """Each message once, where it was first received, as its latest receipt: a
+    visibility timeout shorter than the batching window lets the queue hand out a
+    message again, and only the newest receipt handle is sure to delete it."""
+    # A dict keeps a key where it was first inserted when its value is replaced.
+    return list({message["MessageId"]: message for message in messages}.values())
 
 
 class _Shard:

@@ -202,6 +202,24 @@ def test_messages_arriving_within_the_batching_window_share_one_invocation(
     assert sorted(record["body"] for record in records) == ["one", "three", "two"]
 
 
+def test_a_message_visible_again_within_the_batching_window_is_in_the_batch_once(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    # Given a queue that hides a received message for less than the mapping's window
+    queue = make_queue(visibility_timeout=1)
+    send(sqs, queue, "only")
+
+    start_poller(queue, "ShowEvent", batch_size=10, batching_window_s=2.0, maximum_concurrency=1)
+
+    wait_for(lambda: bool(events(sink)))
+    (record,) = events(sink)[0]["Records"]
+    assert record["body"] == "only"
+    wait_for(lambda: messages_in(sqs, queue) == 0)
+
+
 def test_partial_batch_failure_leaves_only_the_failed_messages(
     sqs: SQSClient,
     sink: LogSink,
