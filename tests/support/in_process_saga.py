@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
 from botocore.config import Config
 
+from localcloud.template import parse_template
 from support.rest_api_invocation import LambdaContextStub
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -29,25 +29,9 @@ MAX_RECEIVE_COUNT = 3
 REGION = "us-east-1"
 
 
-class CloudFormationLoader(yaml.SafeLoader):
-    """Reads `!Ref X` as {"Ref": "X"} and `!GetAtt X.Y` as {"GetAtt": "X.Y"}."""
-
-
-def _construct_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return {suffix: loader.construct_scalar(node)}
-    if isinstance(node, yaml.SequenceNode):
-        return {suffix: loader.construct_sequence(node, deep=True)}
-    return {suffix: loader.construct_mapping(node, deep=True)}  # type: ignore[arg-type]
-
-
-CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
 @cache
 def template_resources() -> dict[str, Any]:
-    template = yaml.load(TEMPLATE_PATH.read_text(), Loader=CloudFormationLoader)
-    resources: dict[str, Any] = template["Resources"]
+    resources: dict[str, Any] = parse_template(TEMPLATE_PATH.read_text())["Resources"]
     return resources
 
 
@@ -84,7 +68,7 @@ def _referenced(value: Any) -> str:
     """The logical id a `!Ref X` or `!GetAtt X.Attr` names."""
     if "Ref" in value:
         return str(value["Ref"])
-    return str(value["GetAtt"]).split(".")[0]
+    return str(value["Fn::GetAtt"][0])
 
 
 def consumers() -> list[Consumer]:
