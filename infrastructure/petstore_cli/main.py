@@ -193,9 +193,7 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  User pool     {outputs.get('UserPoolId', '?')}")
     if cloud.kafka.broker is not None:
         print(f"  Kafka broker  {cloud.kafka.broker.bootstrap_servers}   (events over Kafka)")
-    print(
-        '  Try:          curl -H "Authorization: Bearer $(petstore token alice)" ' + cloud.api_url
-    )
+    print(f"  Try:          curl {cloud.api_url}/pets")
 
 
 def command_token(args: argparse.Namespace) -> int:

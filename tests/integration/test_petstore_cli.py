@@ -33,6 +33,8 @@ def test_up_prints_the_urls_and_serves_the_demo_pets(petstore_up: RunningUp) -> 
 
     assert petstore_up.api_url in printed
     assert "Seeded 8 demo pets" in printed
+    try_line = next(line for line in petstore_up.output if line.strip().startswith("Try:"))
+    assert requests.get(try_line.split()[-1], timeout=30).status_code == 200
     assert {"Biscuit", "Mochi", "Kiwi"} <= {pet["name"] for pet in pets["items"]}
 
 
