@@ -237,10 +237,21 @@ class AlarmEvaluator:
         for alarm in alarms:
             if alarm["AlarmName"] not in series:
                 continue
-            verdict = judge(alarm, series[alarm["AlarmName"]])
-            if verdict is not None and verdict.state != alarm["StateValue"]:
-                changes.append(self._change_state(alarm, verdict, end))
+            try:
+                change = self._judge_and_set(alarm, series[alarm["AlarmName"]], end)
+            except Exception as failure:
+                # One alarm that cannot be set must not keep the others from being set.
+                self._note_failure(alarm["AlarmName"], failure)
+                continue
+            if change is not None:
+                changes.append(change)
         return changes
+
+    def _judge_and_set(self, alarm: Json, datapoints: Series, end: datetime) -> StateChange | None:
+        verdict = judge(alarm, datapoints)
+        if verdict is None or verdict.state == alarm["StateValue"]:
+            return None
+        return self._change_state(alarm, verdict, end)
 
     def _metric_alarms(self) -> list[Json]:
         pages = self._cloudwatch.get_paginator("describe_alarms").paginate(
@@ -253,29 +264,48 @@ class AlarmEvaluator:
             return self.period_s
         if alarm.get("Period"):
             return int(alarm["Period"])
-        periods = [query["MetricStat"]["Period"] for query in alarm.get("Metrics") or []]
+        # A metric math alarm has no Period of its own: its metrics' periods are its period
+        # (its expressions have none).
+        periods = [
+            query["MetricStat"].get("Period")
+            for query in alarm.get("Metrics") or []
+            if "MetricStat" in query
+        ]
         return int(min((p for p in periods if p), default=60))
 
     def _series(self, alarms: list[Json], end: datetime) -> dict[str, Series]:
         """Each alarm's datapoints, from one GetMetricData per evaluation window."""
         by_window: dict[tuple[int, int], list[tuple[str, AlarmQueries]]] = {}
         for index, alarm in enumerate(alarms):
-            period = self._period(alarm)
             try:
+                period = self._period(alarm)
                 _comparison(alarm)
                 planned = alarm_queries(alarm, f"a{index}_", period)
+                window = (period, int(alarm["EvaluationPeriods"]))
             except UnsupportedAlarm as unsupported:
                 self._note_unsupported(alarm["AlarmName"], str(unsupported))
                 continue
-            window = (period, int(alarm["EvaluationPeriods"]))
+            except Exception as failure:
+                self._note_failure(alarm["AlarmName"], failure)
+                continue
             by_window.setdefault(window, []).append((alarm["AlarmName"], planned))
         series: dict[str, Series] = {}
         for (period, count), members in by_window.items():
-            start = end - timedelta(seconds=period * count)
-            queries = [query for _, planned in members for query in planned.metric_queries]
-            results = self._metric_data(queries, start, end, period, count)
-            for name, planned in members:
+            series |= self._window_series(members, end, period, count)
+        return series
+
+    def _window_series(
+        self, members: list[tuple[str, AlarmQueries]], end: datetime, period: int, count: int
+    ) -> dict[str, Series]:
+        start = end - timedelta(seconds=period * count)
+        queries = [query for _, planned in members for query in planned.metric_queries]
+        results = self._metric_data(queries, start, end, period, count)
+        series: dict[str, Series] = {}
+        for name, planned in members:
+            try:
                 series[name] = planned.combine(results)
+            except Exception as failure:
+                self._note_failure(name, failure)
         return series
 
     def _metric_data(
@@ -325,6 +355,15 @@ class AlarmEvaluator:
         subject = f'{change.new_state}: "{change.alarm_name}" in {self._region}'[:100]
         for topic in topics:
             self._sns.publish(TopicArn=topic, Subject=subject, Message=json.dumps(message))
+
+    def _note_failure(self, alarm_name: str, failure: Exception) -> None:
+        logger.warning(
+            "Alarm %s was not evaluated: %s: %s",
+            alarm_name,
+            type(failure).__name__,
+            failure,
+            exc_info=logger.isEnabledFor(logging.DEBUG),
+        )
 
     def _note_unsupported(self, alarm_name: str, why: str) -> None:
         if alarm_name not in self._unsupported:

@@ -10,7 +10,7 @@ import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -47,6 +47,10 @@ class MonitoringSettings:
     react within seconds); None keeps each alarm's own period."""
     flush_interval_s: float = 1.0
     """The longest a metric waits before it is sent to the emulator."""
+    clock_ahead_s: float = 0.0
+    """Stamp the metrics the local cloud derives, and evaluate the alarms, this many seconds
+    ahead of the wall clock: a test lets an alarm's own period pass without waiting it out
+    (data stamped before the jump falls out of the alarm's window, as it would in time)."""
 
 
 class LocalMonitoring:
@@ -68,6 +72,7 @@ class LocalMonitoring:
             self._client("sns"),
             region=region,
             period_s=settings.alarm_period_s,
+            clock=self._now,
         )
         self._sqs = self._client("sqs")
         self._cycle_lock = threading.Lock()
@@ -109,7 +114,7 @@ class LocalMonitoring:
 
     def invocation(self, logical_id: str, result: InvocationResult) -> None:
         name = self._function_names.get(logical_id, logical_id)
-        self._publisher.record(lambda_invocation_points(name, result, datetime.now(UTC)))
+        self._publisher.record(lambda_invocation_points(name, result, self._now()))
 
     def api_request(self, route: Route | None, status: int, latency_ms: float) -> None:
         request = ApiRequest(
@@ -119,7 +124,7 @@ class LocalMonitoring:
             route.path if route else None,
         )
         api_name, stage = self._api
-        self._publisher.record(api_request_points(api_name, stage, request, datetime.now(UTC)))
+        self._publisher.record(api_request_points(api_name, stage, request, self._now()))
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Waits until every metric and log line recorded so far is in the emulator."""
@@ -136,14 +141,28 @@ class LocalMonitoring:
         while not self._stopping.is_set():
             try:
                 self.run_cycle()
-            except Exception:
-                # The emulator may be mid-reset or stopping: try again on the next cycle.
-                logger.debug("Monitoring cycle failed", exc_info=True)
+            except Exception as failure:
+                self._report_failed_cycle(failure)
             self._wake.wait(self.settings.sample_interval_s)
             self._wake.clear()
 
+    def _now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.settings.clock_ahead_s)
+
+    def _report_failed_cycle(self, failure: Exception) -> None:
+        if self._stopping.is_set():
+            return  # the emulator stops with the local cloud: nothing went wrong
+        # The next cycle tries again (the emulator may have been mid-reset), but a cycle that
+        # keeps failing leaves every alarm in its old state: that must show in the log.
+        logger.warning(
+            "Monitoring cycle failed (queues not sampled or alarms not evaluated): %s: %s",
+            type(failure).__name__,
+            failure,
+            exc_info=logger.isEnabledFor(logging.DEBUG),
+        )
+
     def _queue_samples(self) -> list[MetricPoint]:
-        now = datetime.now(UTC)
+        now = self._now()
         points = []
         for url in self._sqs.list_queues().get("QueueUrls", []):
             try:

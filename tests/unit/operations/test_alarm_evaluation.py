@@ -13,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from localcloud import alarms
 from localcloud.alarms import ALARM, INSUFFICIENT_DATA, OK, AlarmEvaluator, judge
 
 REGION = "us-east-1"
@@ -215,3 +216,30 @@ def test_a_metric_math_alarm_evaluates_its_expression(emulated: Emulated) -> Non
     assert json.loads(notification["Message"])["NewStateReason"].startswith(
         "Threshold Crossed: 1 out of the last 1 datapoints [50]"
     )
+
+
+def test_an_alarm_that_cannot_be_evaluated_does_not_stop_the_others(
+    emulated: Emulated, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    dlq_alarm(emulated)
+    emulated.cloudwatch.put_metric_alarm(
+        **alarm_settings(AlarmName="a-broken-alarm", MetricName="Broken", Namespace="Test"),
+        Statistic="Sum",
+        Period=60,
+    )
+    emulated.put("AWS/SQS", "ApproximateNumberOfMessagesVisible", 2, DLQ, ago_s=1)
+    planned = alarms.alarm_queries
+
+    def failing_for_the_broken_alarm(alarm: Any, prefix: str, period_s: int) -> Any:
+        if alarm["AlarmName"] == "a-broken-alarm":
+            raise KeyError("MetricStat")
+        return planned(alarm, prefix, period_s)
+
+    monkeypatch.setattr(alarms, "alarm_queries", failing_for_the_broken_alarm)
+
+    AlarmEvaluator(emulated.cloudwatch, emulated.sns, region=REGION, period_s=10).evaluate()
+
+    assert emulated.state("orders-dlq-not-empty") == ALARM
+    [warning] = [record for record in caplog.records if record.levelname == "WARNING"]
+    assert "a-broken-alarm" in warning.getMessage()
+    assert "KeyError" in warning.getMessage()
