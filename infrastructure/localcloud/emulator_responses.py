@@ -38,6 +38,8 @@ from moto.core.serialize import (
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.sqs.responses import SQSResponse
 
+from localcloud import emulator_queue_attributes
+
 MOTO_RECEIVE_MESSAGE = SQSResponse.receive_message
 MOTO_GET_RECORDS = DynamoDBStreamsHandler.get_records
 MOTO_PICKERS = (AttributePicker, XFormedAttributePicker)
@@ -75,6 +77,8 @@ def remembering(moto_get_possible_keys: PossibleKeys) -> PossibleKeys:
 def receive_message(self: SQSResponse) -> ActionResult | TYPE_RESPONSE:
     answer = MOTO_RECEIVE_MESSAGE(self)
     messages = answer.result.get("Messages") if isinstance(answer.result, dict) else None
+    if messages:
+        emulator_queue_attributes.add_dead_letter_sources(self, messages)
     if not messages or not all(_all_text(message) for message in messages):
         return answer
     return _as_json(self, answer, json.dumps({"Messages": messages}))

@@ -23,9 +23,12 @@ from moto import backends
 from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, create_backend_app
 
 from localcloud import (
+    emulator_notifications,
     emulator_queries,
+    emulator_queue_attributes,
     emulator_queues,
     emulator_responses,
+    emulator_stream_records,
     emulator_transactions,
     metrics_sqs_age,
 )
@@ -66,6 +69,9 @@ def main(argv: list[str]) -> None:
     _list_moto_modules_once()
     emulator_queries.install()
     emulator_queues.install()
+    emulator_queue_attributes.install()
+    emulator_notifications.install()
+    emulator_stream_records.install()
     emulator_responses.install()
     metrics_sqs_age.install()
     app = DomainDispatcherApplication(create_backend_app)

@@ -47,6 +47,7 @@ SQS_RECORD_ATTRIBUTES = (
     "MessageGroupId",
     "MessageDeduplicationId",
     "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
 )
 STREAM_POLL_INTERVAL_S = 0.05
 STREAM_REFRESH_INTERVAL_S = 1.0
@@ -70,6 +71,8 @@ def _sqs_record(message: SqsMessage, queue_arn: str, region: str) -> dict[str, A
             name: _sqs_message_attribute(value)
             for name, value in message.get("MessageAttributes", {}).items()
         },
+        # SQS gives the digest only for a message with attributes; Lambda writes null.
+        "md5OfMessageAttributes": message.get("MD5OfMessageAttributes"),
         "md5OfBody": message.get("MD5OfBody", ""),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,

@@ -57,14 +57,19 @@ def invoker(emulator: Emulator, sink: LogSink) -> Iterator[Invoker]:
 def make_queue(sqs: SQSClient) -> Iterator[Callable[..., Queue]]:
     created: list[str] = []
 
-    def make(*, visibility_timeout: int = 1, dead_letter: Queue | None = None) -> Queue:
+    def make(
+        *, visibility_timeout: int = 1, dead_letter: Queue | None = None, fifo: bool = False
+    ) -> Queue:
         attributes: dict[QueueAttributeNameType, str] = {
             "VisibilityTimeout": str(visibility_timeout)
         }
+        if fifo:
+            attributes |= {"FifoQueue": "true", "ContentBasedDeduplication": "true"}
         if dead_letter is not None:
             policy = {"deadLetterTargetArn": dead_letter.arn, "maxReceiveCount": 2}
             attributes["RedrivePolicy"] = json.dumps(policy)
-        url = sqs.create_queue(QueueName=f"q-{uuid.uuid4().hex}", Attributes=attributes)["QueueUrl"]
+        name = f"q-{uuid.uuid4().hex}" + (".fifo" if fifo else "")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         created.append(url)
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
         return Queue(url, arn["QueueArn"])
@@ -153,7 +158,7 @@ def test_the_event_has_lambdas_sqs_shape(
     start_poller: Callable[..., SqsPoller],
 ) -> None:
     queue = make_queue()
-    sqs.send_message(
+    sent = sqs.send_message(
         QueueUrl=queue.url,
         MessageBody="hello",
         MessageAttributes={"type": {"DataType": "String", "StringValue": "order.placed"}},
@@ -183,6 +188,34 @@ def test_the_event_has_lambdas_sqs_shape(
         }
     }
     assert record["md5OfBody"] and record["messageId"] and record["receiptHandle"]
+    assert record["md5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+
+
+def test_a_fifo_message_redriven_to_its_dlq_reaches_the_dlq_consumer_with_its_origins(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    # Given a FIFO message received as often as its queue's redrive policy allows
+    dead_letter = make_queue(fifo=True)
+    source = make_queue(fifo=True, dead_letter=dead_letter)
+    sqs.send_message(QueueUrl=source.url, MessageBody="poison", MessageGroupId="g-1")
+    for _ in range(3):  # the third receive moves it to the dead-letter queue
+        sqs.receive_message(QueueUrl=source.url, VisibilityTimeout=0)
+
+    # When the dead-letter queue's consumer receives it
+    start_poller(dead_letter, "ShowEvent")
+
+    # Then the record says which group, which place in it, and which queue it came from
+    wait_for(lambda: bool(events(sink)))
+    (record,) = events(sink)[0]["Records"]
+    attributes = record["attributes"]
+    assert attributes["MessageGroupId"] == "g-1"
+    assert attributes["MessageDeduplicationId"]
+    assert attributes["SequenceNumber"].isdigit()
+    assert attributes["DeadLetterQueueSourceArn"] == source.arn
+    assert record["md5OfMessageAttributes"] is None
 
 
 def test_messages_arriving_within_the_batching_window_share_one_invocation(

@@ -138,6 +138,10 @@ def test_insert_and_modify_reach_the_handler_with_new_and_old_images(
         assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
         assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
     assert int(inserted["dynamodb"]["SequenceNumber"]) < int(modified["dynamodb"]["SequenceNumber"])
+    # Attribute names and values, as DynamoDB sizes items: keys (id, o-1) = 5, the
+    # PENDING image 5 + 13, the CONFIRMED image 5 + 15.
+    assert inserted["dynamodb"]["SizeBytes"] == 5 + 18
+    assert modified["dynamodb"]["SizeBytes"] == 5 + 20 + 18
 
 
 def test_a_batch_that_exhausts_its_retries_is_discarded_and_later_records_still_arrive(

@@ -62,6 +62,7 @@ def test_sqs_event_has_lambdas_record_shape() -> None:
                         "dataType": "Binary",
                     },
                 },
+                "md5OfMessageAttributes": "md5-attributes",
                 "md5OfBody": "md5",
                 "eventSource": "aws:sqs",
                 "eventSourceARN": QUEUE_ARN,
@@ -69,6 +70,34 @@ def test_sqs_event_has_lambdas_record_shape() -> None:
             }
         ]
     }
+
+
+def test_an_sqs_record_without_message_attributes_has_a_null_attributes_digest() -> None:
+    received = {"MessageId": "m-1", "ReceiptHandle": "rh-1", "MD5OfBody": "md5", "Body": "x"}
+
+    (record,) = sqs_event([received], QUEUE_ARN, "us-east-1")["Records"]
+
+    assert record["md5OfMessageAttributes"] is None
+    assert record["messageAttributes"] == {}
+
+
+def test_an_sqs_record_keeps_fifo_and_dead_letter_system_attributes() -> None:
+    system_attributes = {
+        "SequenceNumber": "18849496460467696128",
+        "MessageGroupId": "g-1",
+        "MessageDeduplicationId": "d-1",
+        "DeadLetterQueueSourceArn": "arn:aws:sqs:us-east-1:123456789012:orders-source",
+    }
+    received = {
+        "MessageId": "m-1",
+        "ReceiptHandle": "rh-1",
+        "Body": "x",
+        "Attributes": {"ApproximateReceiveCount": "1"} | system_attributes,
+    }
+
+    (record,) = sqs_event([received], QUEUE_ARN, "us-east-1")["Records"]
+
+    assert record["attributes"] == {"ApproximateReceiveCount": "1"} | system_attributes
 
 
 def test_stream_event_has_lambdas_record_shape_with_binaries_in_base64() -> None:
