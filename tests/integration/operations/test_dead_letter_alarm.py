@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ pytestmark = pytest.mark.integration
 DLQ = "NotificationsPaymentEventsDeadLetterQueue"
 DLQ_ALARM = "petstore-NotificationsPaymentEventsDeadLetterQueue-not-empty"
 FAST_ALARMS = MonitoringSettings(sample_interval_s=0.5, alarm_period_s=2, flush_interval_s=0.2)
+TEMPLATE_ALARMS = MonitoringSettings(sample_interval_s=0.5, flush_interval_s=0.2)
+DLQ_ALARM_PERIOD_S = 60
 
 
 @pytest.fixture
@@ -30,6 +33,17 @@ def fast_alarms(petstore: Shop) -> Iterator[LocalCloud]:
     assert monitoring is not None
     usual = monitoring.settings
     monitoring.configure(FAST_ALARMS)
+    yield petstore.cloud
+    monitoring.configure(usual)
+
+
+@pytest.fixture
+def template_alarms(petstore: Shop) -> Iterator[LocalCloud]:
+    """The template's alarms with their own periods, queues sampled twice a second."""
+    monitoring = petstore.cloud.monitoring
+    assert monitoring is not None
+    usual = monitoring.settings
+    monitoring.configure(TEMPLATE_ALARMS)
     yield petstore.cloud
     monitoring.configure(usual)
 
@@ -83,6 +97,17 @@ def alarm_state(shop: Shop, name: str) -> str:
     return str(alarms[0]["StateValue"])
 
 
+def messages_in(shop: Shop, queue: str) -> int:
+    """Messages in the queue, in flight too: 0 once a consumer has deleted its message."""
+    attributes = aws(shop, "sqs").get_queue_attributes(
+        QueueUrl=resource(shop, queue),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]) + int(
+        attributes["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
 def run_petstore(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     capsys.readouterr()
     assert petstore_command(list(args)) == 0
@@ -130,3 +155,41 @@ def test_a_poison_message_alarms_and_redrive_after_the_fix_clears_the_alarm(
     assert "  0  " in next(
         line for line in run_petstore(capsys, "dlq", "list").splitlines() if DLQ in line
     )
+
+
+def test_the_template_dlq_alarm_with_its_own_period_alarms_and_clears_after_redrive(
+    petstore: Shop,
+    template_alarms: LocalCloud,
+    cli_state: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No period override: the alarm's own minute. The message is in the DLQ now, so the
+    current minute breaches at once; after the redrive the clock moves past that minute
+    (the samples of the full DLQ fall out of the window, as they would a minute later)."""
+    monitoring = template_alarms.monitoring
+    assert monitoring is not None
+    sns, sqs = aws(petstore, "sns"), aws(petstore, "sqs")
+    inbox = AlarmInbox(petstore)
+    alice = user_id_of(petstore.alice)
+    notifications_topic = resource(petstore, "NotificationsTopic")
+    sns.delete_topic(TopicArn=notifications_topic)
+    sqs.send_message(
+        QueueUrl=resource(petstore, "NotificationsPaymentEventsQueue"),
+        MessageBody=json.dumps(refund_event(alice)),
+        MessageAttributes={"type": {"DataType": "String", "StringValue": "payment.refunded"}},
+    )
+
+    wait_until(lambda: alarm_state(petstore, DLQ_ALARM) == "ALARM", timeout_s=30, what="ALARM")
+    wait_until(lambda: (DLQ_ALARM, "ALARM") in inbox.changes(), what="the ALARM notification")
+
+    sns.create_topic(Name=notifications_topic.rsplit(":", 1)[-1])
+    assert run_petstore(capsys, "dlq", "redrive", DLQ).startswith("Moved 1 message back")
+    wait_until(
+        lambda: messages_in(petstore, "NotificationsPaymentEventsQueue") == 0,
+        what="the redriven message processed",
+    )
+    assert messages_in(petstore, DLQ) == 0
+    monitoring.configure(replace(TEMPLATE_ALARMS, clock_ahead_s=DLQ_ALARM_PERIOD_S + 1))
+
+    wait_until(lambda: alarm_state(petstore, DLQ_ALARM) == "OK", timeout_s=30, what="OK")
+    wait_until(lambda: (DLQ_ALARM, "OK") in inbox.changes(), what="the OK notification")
