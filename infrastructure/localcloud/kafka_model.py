@@ -56,6 +56,8 @@ class KafkaStack:
 
     topics: dict[str, KafkaTopic] = field(default_factory=dict)
     mappings: list[KafkaMapping] = field(default_factory=list)
+    bootstrap_servers: str = ""
+    """The broker that stands in for the stack's cluster, once it runs."""
 
     @property
     def in_use(self) -> bool:

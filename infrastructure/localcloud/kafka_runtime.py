@@ -27,6 +27,7 @@ class LocalKafka:
             return
         if self.broker is None:
             self.broker = start_kafka_broker(self.host, self.port)
+        kafka.bootstrap_servers = self.broker.bootstrap_servers
         if not self._prepared:
             self.broker.create_missing_topics(kafka.all_topics())
             self._prepared = True

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 
 from localcloud.alarms import AlarmEvaluator, StateChange
+from localcloud.kafka_provisioning import kafka_stack_of
 from localcloud.metrics import (
     ApiRequest,
     BackgroundBatcher,
@@ -26,6 +27,7 @@ from localcloud.metrics import (
     lambda_invocation_points,
     queue_points,
 )
+from localcloud.metrics_kafka import KafkaMetricsSampler
 from localcloud.model import InvocationResult, Route, Stack
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,8 @@ class LocalMonitoring:
             clock=self._now,
         )
         self._sqs = self._client("sqs")
+        self._stack: Stack | None = None
+        self._kafka_sampler: KafkaMetricsSampler | None = None
         self._cycle_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -82,6 +86,10 @@ class LocalMonitoring:
 
     def start(self, stack: Stack) -> None:
         self._function_names = {key: spec.name for key, spec in stack.functions.items()}
+        # Held for its Kafka side, which lives as long as the stack does; a reset keeps
+        # the stack's topics, groups and broker.
+        self._stack = stack
+        self._kafka_sampler = KafkaMetricsSampler(kafka_stack_of(stack))
         # API Gateway names a SAM API after its stack unless the template names it.
         self._api = (stack.name, stack.api_stage)
         self._publisher.start()
@@ -133,7 +141,7 @@ class LocalMonitoring:
     def run_cycle(self) -> list[StateChange]:
         """Samples the queues and evaluates the alarms now; the alarms' changes of state."""
         with self._cycle_lock:
-            self._publisher.record(self._queue_samples())
+            self._publisher.record(self._queue_samples() + self._kafka_samples())
             self._publisher.flush()
             return self._evaluator.evaluate()
 
@@ -173,6 +181,16 @@ class LocalMonitoring:
                 continue
             points += queue_points(url.rsplit("/", 1)[-1], attributes, now)
         return points
+
+    def _kafka_samples(self) -> list[MetricPoint]:
+        if self._kafka_sampler is None:
+            return []
+        try:
+            return self._kafka_sampler.sample(self._now())
+        except Exception as failure:
+            # The broker may be mid-reset: the queues and alarms still get their cycle.
+            logger.warning("Kafka metrics not sampled: %s: %s", type(failure).__name__, failure)
+            return []
 
     def _put_metric_data(self, namespace: str, data: list[dict[str, Any]]) -> None:
         self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)

@@ -10,8 +10,11 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 from confluent_kafka import Producer
 
@@ -35,6 +38,34 @@ def kafka_up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningUp]:
     )
     yield running
     running.stop()
+
+
+CLUSTER = ("Cluster Name", "petstore-events")
+DEAD_LETTERS_IN = ("MessagesInPerSec", dict([CLUSTER, ("Topic", DEAD_LETTERS)]))
+NOTIFICATIONS_PAYMENT_LAG = (
+    "SumOffsetLag",
+    dict([CLUSTER, ("Consumer Group", "notifications-payment-events"), ("Topic", "payments")]),
+)
+
+
+def dashboard_metric(state: dict[str, Any], metric: tuple[str, dict[str, str]]) -> list[float]:
+    """The last five minutes of an AWS/Kafka metric as the Kafka template's dashboard and
+    alarms name it (Maximum per minute)."""
+    name, dimensions = metric
+    cloudwatch = boto3.client(
+        "cloudwatch", endpoint_url=state["endpoint_url"], region_name=state["region"]
+    )
+    now = datetime.now(UTC)
+    answer = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Kafka",
+        MetricName=name,
+        Dimensions=[{"Name": key, "Value": value} for key, value in sorted(dimensions.items())],
+        StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )
+    return [float(point["Maximum"]) for point in answer["Datapoints"]]
 
 
 def petstore(running: RunningUp, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -80,6 +111,13 @@ def test_a_record_that_keeps_failing_is_listed_shown_and_redriven(kafka_up: Runn
     assert producer.flush(10) == 0
 
     wait_until(lambda: depth(kafka_up, DEAD_LETTERS) == 1, timeout_s=60, what="the dead letter")
+    # The dashboard's "Records into dead-letter topics" and the DLT's alarm read this metric.
+    wait_until(
+        lambda: max(dashboard_metric(state, DEAD_LETTERS_IN), default=0.0) > 0,
+        timeout_s=30,
+        what="MessagesInPerSec of the dead-letter topic in CloudWatch",
+    )
+    assert dashboard_metric(state, NOTIFICATIONS_PAYMENT_LAG) != []
     shown = petstore(kafka_up, "dlq", "show", "notifications-payment")
     assert "NotificationPaymentEventsFunction: ReportedFailure" in shown.stdout, shown.stdout
     assert POISON.decode() in shown.stdout
