@@ -36,11 +36,12 @@ from localcloud.auth import (
     missing_authentication_token,
 )
 from localcloud.emulator import PortInUseError
-from localcloud.model import InvocationResult, Route, TemplateError
+from localcloud.model import InvocationResult, RestApiSettings, Route, TemplateError
 
 logger = logging.getLogger(__name__)
 
-Invoke = Callable[[str, dict[str, Any]], InvocationResult]
+Invoke = Callable[[str, dict[str, Any], str], InvocationResult]
+"""Invokes a function (logical id) with an event and the request's X-Amzn-Trace-Id."""
 LocalPage = Callable[[], tuple[int, dict[str, str], bytes]]
 RequestObserver = Callable[[Route | None, int, float], None]
 """Told of each answered request: the matched route (None if none), status, latency (ms)."""
@@ -50,14 +51,13 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 """API Gateway's payload quota."""
 DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 DRAIN_DEADLINE_S = 5.0
-API_ID = "1234567890"
-"""The apiId `sam local` puts in its events."""
 PROXY_RESPONSE_KEYS = frozenset(
     {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 )
 HOP_BY_HOP_HEADERS = frozenset({"connection", "content-length", "transfer-encoding", "keep-alive"})
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_TRACE_ROOT = re.compile(r"(?:^|;)\s*Root=(1-[0-9a-f]{8}-[0-9a-f]{24})(?:;|$)")
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ class ReceivedRequest:
     body: bytes
     source_ip: str
     protocol: str = "HTTP/1.1"
+    server_port: int = 0
+    """The local port the request came in on: API Gateway's X-Forwarded-Port."""
     path: str = field(init=False)
     segments: list[str] = field(init=False)
     query: list[tuple[str, str]] = field(init=False)
@@ -219,6 +221,18 @@ class StageContext:
     account_id: str
 
 
+def trace_header(request: ReceivedRequest) -> str:
+    """The request's X-Amzn-Trace-Id as API Gateway passes it on: the caller's trace
+    root when it sent a well-formed one, else a new root."""
+    match = _TRACE_ROOT.search(request.header("X-Amzn-Trace-Id") or "")
+    return f"Root={match.group(1) if match else new_trace_root()}"
+
+
+def new_trace_root() -> str:
+    """An X-Ray trace id: version 1, the epoch second in hex, 96 random bits."""
+    return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+
+
 def proxy_event(
     request: ReceivedRequest,
     matched: CompiledRoute,
@@ -227,12 +241,17 @@ def proxy_event(
     request_id: str,
     identity: dict[str, str] | None,
     claims: dict[str, str] | None,
+    trace: str | None = None,
 ) -> dict[str, Any]:
-    """The REST API (v1) Lambda proxy event for one request."""
-    body, is_base64 = _event_body(request.body)
+    """The REST API (v1) Lambda proxy event for one request; `trace` is its
+    X-Amzn-Trace-Id (a new one if not given)."""
+    api = matched.route.api
+    body, is_base64 = _event_body(request, api)
+    domain_name = request.header("Host") or "localhost"
+    headers = gateway_headers(request, trace or trace_header(request))
     context: dict[str, Any] = {
         "accountId": stage.account_id,
-        "apiId": API_ID,
+        "apiId": api.api_id,
         "resourceId": matched.resource_id,
         "resourcePath": matched.route.path,
         "httpMethod": request.method,
@@ -243,7 +262,8 @@ def proxy_event(
         "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
         "requestTimeEpoch": int(time.time() * 1000),
         "protocol": request.protocol,
-        "domainName": request.header("Host") or "localhost",
+        "domainName": domain_name,
+        "domainPrefix": domain_prefix(domain_name),
         "identity": _identity(request, identity),
     }
     if claims is not None:
@@ -252,7 +272,7 @@ def proxy_event(
         "resource": matched.route.path,
         "path": request.path,
         "httpMethod": request.method,
-        **_single_and_multi("headers", "multiValueHeaders", request.headers),
+        **_single_and_multi("headers", "multiValueHeaders", headers),
         **_single_and_multi(
             "queryStringParameters", "multiValueQueryStringParameters", request.query
         ),
@@ -274,13 +294,52 @@ def _single_and_multi(single: str, multi: str, pairs: list[tuple[str, str]]) -> 
     return {single: {name: values[-1] for name, values in all_values.items()}, multi: all_values}
 
 
-def _event_body(raw: bytes) -> tuple[str | None, bool]:
-    if not raw:
+def gateway_headers(request: ReceivedRequest, trace: str) -> Headers:
+    """The request's headers with those API Gateway sets on the way to the function:
+    the client's address appended to X-Forwarded-For, the port and scheme it was
+    reached on, and the trace id."""
+    added = {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"}
+    forwarded_for = ", ".join([*_header_values(request, "X-Forwarded-For"), request.source_ip])
+    return [
+        *((name, value) for name, value in request.headers if name.lower() not in added),
+        ("X-Forwarded-For", forwarded_for),
+        ("X-Forwarded-Port", str(request.server_port)),
+        ("X-Forwarded-Proto", "http"),
+        ("X-Amzn-Trace-Id", trace),
+    ]
+
+
+def _header_values(request: ReceivedRequest, name: str) -> list[str]:
+    return [value for key, value in request.headers if key.lower() == name.lower()]
+
+
+def domain_prefix(domain_name: str) -> str:
+    """The first label of the host name, as API Gateway derives it from the domain
+    the request was sent to (the API id on an execute-api domain)."""
+    host = domain_name.rsplit(":", 1)[0] if domain_name.count(":") == 1 else domain_name
+    return host.split(".", 1)[0]
+
+
+def _event_body(request: ReceivedRequest, api: RestApiSettings) -> tuple[str | None, bool]:
+    """API Gateway base64-encodes a body only when the API lists its content type as
+    binary; any other body reaches the function as text, bytes that are not UTF-8
+    replaced."""
+    if not request.body:
         return None, False
-    try:
-        return raw.decode("utf-8"), False
-    except UnicodeDecodeError:
-        return base64.b64encode(raw).decode("ascii"), True
+    if is_binary_media_type(request.header("Content-Type"), api.binary_media_types):
+        return base64.b64encode(request.body).decode("ascii"), True
+    return request.body.decode("utf-8", errors="replace"), False
+
+
+def is_binary_media_type(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
+    """Whether the request's Content-Type is listed: exactly, by a `type/*` entry, or
+    because the API lists `*/*`."""
+    listed = {entry.lower() for entry in binary_media_types}
+    if "*/*" in listed:
+        return True
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    kind = media_type.split("/", 1)[0]
+    return bool(media_type) and bool({media_type, f"{kind}/*"} & listed)
 
 
 def _identity(request: ReceivedRequest, signer: dict[str, str] | None) -> dict[str, Any]:
@@ -463,10 +522,11 @@ class ApiGateway:
             identity, claims = self._authorize(matched.route, request)
         except AuthRejected as rejection:
             return _rejection(rejection), matched.route
+        trace = trace_header(request)
         event = proxy_event(
-            request, matched, path_parameters, self._stage, request_id, identity, claims
+            request, matched, path_parameters, self._stage, request_id, identity, claims, trace
         )
-        return self._call(matched.route, event), matched.route
+        return self._call(matched.route, event, trace), matched.route
 
     def _authorize(
         self, route: Route, request: ReceivedRequest
@@ -481,10 +541,10 @@ class ApiGateway:
             return None, self._cognito.verify(route.cognito, token)
         return None, None
 
-    def _call(self, route: Route, event: dict[str, Any]) -> GatewayResponse:
+    def _call(self, route: Route, event: dict[str, Any], trace: str) -> GatewayResponse:
         request_id = event["requestContext"]["requestId"]
         try:
-            result = self._invoke(route.function, event)
+            result = self._invoke(route.function, event, trace)
         except Exception:
             logger.exception("Invoking %s for %s failed", route.function, request_id)
             return _internal_error()
@@ -625,6 +685,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
                 body,
                 self.client_address[0],
                 self.request_version,
+                self.server.server_address[1],
             )
             return gateway.respond(request)
         except BadRequest:

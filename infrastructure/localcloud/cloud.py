@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from localcloud.apigateway import ApiGateway
 from localcloud.auth import CognitoVerifier, SigV4Verifier
@@ -123,8 +123,10 @@ class LocalCloud:
             self.stop()
             raise
 
-    def invoke(self, logical_id: str, event: dict[str, object]) -> InvocationResult:
-        result = self._require(self.invoker, "invoker").invoke(logical_id, event)
+    def invoke(
+        self, logical_id: str, event: dict[str, Any], trace_header: str | None = None
+    ) -> InvocationResult:
+        result = self._require(self.invoker, "invoker").invoke(logical_id, event, trace_header)
         if self.monitoring is not None:
             self.monitoring.invocation(logical_id, result)
         return result
@@ -224,9 +226,9 @@ class LocalCloud:
         self.monitoring = LocalMonitoring(self.endpoint_url, stack.region, self.config.monitoring)
         self.monitoring.start(stack)
 
-    def _observe_log_line(self, function_name: str, line: str) -> None:
+    def _observe_log_line(self, function_name: str, line: str, log_stream: str) -> None:
         if self.monitoring is not None:
-            self.monitoring.function_log_line(function_name, line)
+            self.monitoring.function_log_line(function_name, line, log_stream)
 
     def _observe_request(self, route: Route | None, status: int, latency_ms: float) -> None:
         if self.monitoring is not None:

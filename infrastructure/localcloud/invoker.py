@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import queue
+import re
 import signal
 import subprocess
 import threading
@@ -27,6 +29,8 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 INIT_TIMEOUT_S = 10.0
 """Lambda's limit on an on-demand function's init phase."""
 EXIT_WAIT_S = 2.0
+PLATFORM_LINE = re.compile(r"^(START|END|REPORT) RequestId: [0-9a-f-]{36}(\s|$)")
+"""The lines the worker writes around each invocation, as Lambda's platform does."""
 
 
 class InvokerClosedError(RuntimeError):
@@ -66,6 +70,14 @@ def new_log_stream_name() -> str:
     return f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
 
 
+def lambda_trace_id(trace_header: str | None) -> str:
+    """The `_X_AMZN_TRACE_ID` of one invocation: the caller's trace root (a new one if
+    it sent none), a segment id of its own as parent, not sampled (no X-Ray locally)."""
+    match = re.search(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})", trace_header or "")
+    root = match.group(1) if match else f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+    return f"Root={root};Parent={os.urandom(8).hex()};Sampled=0"
+
+
 @dataclass(frozen=True)
 class _Failure:
     error_type: str
@@ -92,6 +104,8 @@ class _Worker:
         self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._init_done = threading.Event()
         self._init_failure: _Failure | None = None
+        self._init_duration_ms: float | None = None
+        self.log_stream_name = new_log_stream_name()
         request_read, self._request_fd = os.pipe()
         response_read, response_write = os.pipe()
         self._spawned_at = time.time()
@@ -112,7 +126,7 @@ class _Worker:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                env=function_environment(spec, base_env, new_log_stream_name(), runtime),
+                env=function_environment(spec, base_env, self.log_stream_name, runtime),
                 cwd=spec.code_dir,
                 start_new_session=True,
             )
@@ -142,6 +156,14 @@ class _Worker:
                 "Sandbox.Timedout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds"
             )
         return self._init_failure
+
+    def take_init_duration(self) -> float | None:
+        """The init phase's duration (ms), once: only the first invocation reports it."""
+        duration, self._init_duration_ms = self._init_duration_ms, None
+        return duration
+
+    def platform_line(self, line: str) -> None:
+        self._log_sink.platform_report(self.spec.name, self.log_stream_name, line)
 
     def run(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any] | _Failure:
         """Sends one request; the worker's response, or why there is none."""
@@ -189,7 +211,11 @@ class _Worker:
         assert self.process.stdout is not None
         with self.process.stdout:
             for raw in self.process.stdout:
-                self._log_sink.emit(self.spec.name, raw.decode(errors="replace").rstrip("\r\n"))
+                line = raw.decode(errors="replace").rstrip("\r\n")
+                if PLATFORM_LINE.match(line):
+                    self.platform_line(line)
+                else:
+                    self._log_sink.emit(self.spec.name, line, self.log_stream_name)
 
     def _read_responses(self, fd: int) -> None:
         with open(fd, "rb") as responses:
@@ -216,6 +242,7 @@ class _Worker:
     def _on_init(self, message: dict[str, Any]) -> None:
         if message.get("type") == "ready":
             elapsed_ms = (float(message["ready_at"]) - self._spawned_at) * 1000
+            self._init_duration_ms = elapsed_ms
             self._log_sink.platform(self.spec.name, f"cold start: {elapsed_ms:.0f} ms")
         else:
             self._init_failure = _Failure(
@@ -265,11 +292,17 @@ class _FunctionPool:
         self._closed = False
         self._changed = threading.Condition()
 
-    def invoke(self, event: dict[str, Any]) -> InvocationResult:
+    def invoke(self, event: dict[str, Any], trace_header: str | None = None) -> InvocationResult:
         request_id = str(uuid.uuid4())
         worker, spawned = self._acquire()
         try:
-            result = self._run(worker, request_id, event, cold_start=spawned or not worker.ready)
+            result = self._run(
+                worker,
+                request_id,
+                event,
+                lambda_trace_id(trace_header),
+                cold_start=spawned or not worker.ready,
+            )
         finally:
             self._release(worker)
         self._log_sink.invocation(self.spec.name, result)
@@ -307,7 +340,13 @@ class _FunctionPool:
             worker.kill()
 
     def _run(
-        self, worker: _Worker, request_id: str, event: dict[str, Any], *, cold_start: bool
+        self,
+        worker: _Worker,
+        request_id: str,
+        event: dict[str, Any],
+        trace_id: str,
+        *,
+        cold_start: bool,
     ) -> InvocationResult:
         failure = worker.wait_ready()
         if failure is not None:
@@ -319,12 +358,15 @@ class _FunctionPool:
             "invoked_function_arn": self.spec.arn,
             "deadline_ms": deadline_ms,
             "event": event,
+            "trace_id": trace_id,
+            "init_duration_ms": worker.take_init_duration(),
         }
         started = time.perf_counter()
         response = worker.run(request, self.spec.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
         if isinstance(response, _Failure):
             self._log_sink.platform(self.spec.name, f"{request_id} {response.error_message}")
+            self._end_unfinished(worker, request_id, duration_ms)
             return self._failed(request_id, response, duration_ms, cold_start)
         if response.get("ok"):
             return InvocationResult(
@@ -340,6 +382,17 @@ class _FunctionPool:
             tuple(response.get("stackTrace") or ()),
         )
         return self._failed(request_id, handler_error, duration_ms, cold_start)
+
+    def _end_unfinished(self, worker: _Worker, request_id: str, duration_ms: float) -> None:
+        """The END and REPORT lines of an invocation its worker did not live to finish
+        (timed out or crashed), written for it as Lambda's platform does; the killed
+        worker's peak memory is not known, so it is reported as 0."""
+        worker.platform_line(f"END RequestId: {request_id}")
+        worker.platform_line(
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {math.ceil(duration_ms)} ms\t"
+            f"Memory Size: {self.spec.memory_mb} MB\tMax Memory Used: 0 MB"
+        )
 
     @staticmethod
     def _failed(
@@ -434,10 +487,13 @@ class Invoker:
         }
         log_sink.register(spec.name for spec in functions.values())
 
-    def invoke(self, logical_id: str, event: dict[str, Any]) -> InvocationResult:
+    def invoke(
+        self, logical_id: str, event: dict[str, Any], trace_header: str | None = None
+    ) -> InvocationResult:
         """Runs the function's handler on `event`, as Lambda's synchronous Invoke
-        does; `duration_ms` is the handler's run time, without a cold start's init."""
-        return self._pool(logical_id).invoke(event)
+        does; `duration_ms` is the handler's run time, without a cold start's init.
+        `trace_header` is the caller's X-Amzn-Trace-Id, whose root the invocation keeps."""
+        return self._pool(logical_id).invoke(event, trace_header)
 
     def warm(self, logical_id: str) -> None:
         """Starts a worker ahead of traffic, unless the function has one; returns

@@ -20,7 +20,8 @@ NAME_COLOURS = ("\033[36m", "\033[35m", "\033[34m", "\033[32m", "\033[33m", "\03
 LEVEL_COLOURS = {"WARNING": "\033[33m", "WARN": "\033[33m", "ERROR": "\033[31m"}
 LEVEL_COLOURS["CRITICAL"] = LEVEL_COLOURS["ERROR"]
 MAX_PREFIX_WIDTH = 36
-LineObserver = Callable[[str, str], None]
+LineObserver = Callable[[str, str, str], None]
+"""Told of each line: the function's name, the line, the log stream it belongs to."""
 
 
 class LogSink:
@@ -66,15 +67,16 @@ class LogSink:
                 self._prefix_width = min(widest, MAX_PREFIX_WIDTH)
 
     def observe(self, observer: LineObserver) -> None:
-        """Also hands every line a function writes to `observer(function_name, line)`,
-        on the worker's log thread: it must return at once."""
+        """Also hands every line a function writes, and the START, END and REPORT lines
+        of its invocations, to `observer(function_name, line, log_stream)`, on the
+        worker's log thread: it must return at once."""
         self._observers.append(observer)
 
-    def emit(self, function_name: str, line: str) -> None:
-        """A line the function wrote to stdout or stderr."""
+    def emit(self, function_name: str, line: str, log_stream: str = "") -> None:
+        """A line the function wrote to stdout or stderr, in the log stream of the
+        execution environment that wrote it."""
         self._record(function_name, line)
-        for observer in self._observers:
-            observer(function_name, line)
+        self._notify(function_name, line, log_stream)
         if not self.quiet:
             self._print(function_name, line if self.raw_json else readable(line, self._colour))
 
@@ -83,6 +85,13 @@ class LogSink:
         self._record(function_name, message)
         if not self.quiet:
             self._print(function_name, self._dim(message))
+
+    def platform_report(self, function_name: str, log_stream: str, line: str) -> None:
+        """Lambda's START, END or REPORT line of one invocation: observed (so it reaches
+        CloudWatch Logs) but neither printed, as three lines per call would bury the
+        function's own output (`invocation` prints a one-line summary at debug), nor
+        kept in `lines()`, which holds what the function wrote."""
+        self._notify(function_name, line, log_stream)
 
     def invocation(self, function_name: str, result: InvocationResult) -> None:
         """One concise line per invocation, shown at debug level only."""
@@ -96,6 +105,10 @@ class LogSink:
     def lines(self, function_name: str) -> list[str]:
         with self._lock:
             return list(self._lines.get(function_name, ()))
+
+    def _notify(self, function_name: str, line: str, log_stream: str) -> None:
+        for observer in self._observers:
+            observer(function_name, line, log_stream)
 
     def _record(self, function_name: str, line: str) -> None:
         with self._lock:

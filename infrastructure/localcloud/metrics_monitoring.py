@@ -36,7 +36,8 @@ QUEUE_ATTRIBUTES = ["All"]
 LOG_EVENTS_PER_REQUEST = 1000
 STOP_TIMEOUT_S = 2.0
 MAX_LOG_EVENT_CHARS = 200_000
-LogLine = tuple[str, int, str]
+LogLine = tuple[str, str, int, str]
+"""Function name, log stream, timestamp (ms), line."""
 """(function name, milliseconds since the epoch, line)"""
 
 
@@ -115,8 +116,8 @@ class LocalMonitoring:
         self._evaluator.period_s = settings.alarm_period_s
         self._wake.set()
 
-    def function_log_line(self, function_name: str, line: str) -> None:
-        self._log_shipper.ship(function_name, line)
+    def function_log_line(self, function_name: str, line: str, log_stream: str = "") -> None:
+        self._log_shipper.ship(function_name, line, log_stream)
         if is_emf_line(line):
             self._publisher.record_emf(line)
 
@@ -221,29 +222,29 @@ class FunctionLogShipper:
     def flush(self, timeout_s: float = 10.0) -> bool:
         return self._batches.flush(timeout_s)
 
-    def ship(self, function_name: str, line: str) -> None:
+    def ship(self, function_name: str, line: str, log_stream: str = "") -> None:
+        """One line, into `log_stream` (the execution environment's, as
+        `context.log_stream_name` names it), or a stream of the local cloud's own."""
         if line:
-            self._batches.put((function_name, int(time.time() * 1000), line))
+            timestamp = int(time.time() * 1000)
+            self._batches.put((function_name, log_stream or self._stream, timestamp, line))
 
     def _ship(self, lines: list[LogLine]) -> None:
-        by_function: dict[str, list[dict[str, Any]]] = {}
-        for function_name, timestamp, line in lines:
+        by_stream: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for function_name, stream, timestamp, line in lines:
             event = {"timestamp": timestamp, "message": line[:MAX_LOG_EVENT_CHARS]}
-            by_function.setdefault(function_name, []).append(event)
-        for function_name, events in by_function.items():
-            self._put(f"/aws/lambda/{function_name}", sorted(events, key=lambda e: e["timestamp"]))
+            by_stream.setdefault((function_name, stream), []).append(event)
+        for (function_name, stream), events in by_stream.items():
+            group = f"/aws/lambda/{function_name}"
+            self._put(group, stream, sorted(events, key=lambda e: e["timestamp"]))
 
-    def _put(self, group: str, events: list[dict[str, Any]]) -> None:
+    def _put(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:
         try:
-            self._logs.put_log_events(
-                logGroupName=group, logStreamName=self._stream, logEvents=events
-            )
+            self._logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
         except self._logs.exceptions.ResourceNotFoundException:
             # First lines of the function, or the emulator was reset since.
             with suppress(self._logs.exceptions.ResourceAlreadyExistsException):
                 self._logs.create_log_group(logGroupName=group)
             with suppress(self._logs.exceptions.ResourceAlreadyExistsException):
-                self._logs.create_log_stream(logGroupName=group, logStreamName=self._stream)
-            self._logs.put_log_events(
-                logGroupName=group, logStreamName=self._stream, logEvents=events
-            )
+                self._logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            self._logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)

@@ -40,6 +40,19 @@ class CognitoAuthorizer:
     identity_header: str = "Authorization"
 
 
+SAM_LOCAL_API_ID = "1234567890"
+"""The apiId `sam local` puts in its events, for a route of no known REST API."""
+
+
+@dataclass(frozen=True)
+class RestApiSettings:
+    """What a route's REST API decides for every request it serves."""
+
+    api_id: str = SAM_LOCAL_API_ID
+    binary_media_types: tuple[str, ...] = ()
+    """Content types whose request bodies reach the function base64-encoded."""
+
+
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -50,6 +63,7 @@ class Route:
     """Logical id of the function that serves the route."""
     auth: AuthKind
     cognito: CognitoAuthorizer | None = None
+    api: RestApiSettings = RestApiSettings()
 
 
 @dataclass(frozen=True)

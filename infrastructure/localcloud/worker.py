@@ -11,9 +11,13 @@ Protocol, one JSON document per line on two dedicated pipes (stdout and stderr
 are the function's log):
   worker -> invoker  {"type": "ready", "ready_at": <epoch s>}
                      | {"type": "init_error", "errorType", "errorMessage", "stackTrace"}
-  invoker -> worker  {"request_id", "invoked_function_arn", "deadline_ms", "event"}
+  invoker -> worker  {"request_id", "invoked_function_arn", "deadline_ms", "event",
+                      "trace_id", "init_duration_ms" (on a cold start), "tenant_id"}
   worker -> invoker  {"ok": true, "payload": ...}
                      | {"ok": false, "errorType", "errorMessage", "stackTrace"}
+
+Each invocation's output is framed by Lambda's START, END and REPORT lines, written
+to stdout by the worker itself so that they keep their place among the handler's lines.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from __future__ import annotations
 import decimal
 import importlib
 import json
+import math
 import os
+import resource
 import sys
 import time
 import traceback
@@ -41,10 +47,24 @@ class InitError(Exception):
         self.stack_trace = stack_trace
 
 
-class LambdaContext:
-    """The `context` argument, with the fields and method of Lambda's Python runtime."""
+class CognitoIdentity:
+    """`context.identity`: set only for calls from the AWS Mobile SDK, so both ids are None."""
 
-    def __init__(self, request_id: str, invoked_function_arn: str, deadline_ms: int) -> None:
+    def __init__(self) -> None:
+        self.cognito_identity_id: str | None = None
+        self.cognito_identity_pool_id: str | None = None
+
+
+class LambdaContext:
+    """The `context` argument, with the fields and methods of Lambda's Python runtime."""
+
+    def __init__(
+        self,
+        request_id: str,
+        invoked_function_arn: str,
+        deadline_ms: int,
+        tenant_id: str | None = None,
+    ) -> None:
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "")
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "")
@@ -52,12 +72,19 @@ class LambdaContext:
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
         self.invoked_function_arn = invoked_function_arn
         self.aws_request_id = request_id
-        self.identity = None
+        self.identity = CognitoIdentity()
         self.client_context = None
+        """Set only for calls from the AWS Mobile SDK."""
+        self.tenant_id = tenant_id
+        """The tenant of a function with tenant isolation; None otherwise."""
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, self._deadline_ms - int(time.time() * 1000))
+
+    def log(self, msg: object) -> None:
+        """Writes to the function's log as-is, without a newline, as the runtime does."""
+        sys.stdout.write(str(msg))
 
 
 def function_sys_path(
@@ -137,10 +164,53 @@ def encode_json_extra(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def invoke(handler: Handler, request: dict[str, Any]) -> str:
+    """Runs one invocation between its START and END lines, with its trace id in the
+    environment where the X-Ray SDK and Powertools look for it; returns the response line."""
+    request_id = request["request_id"]
+    set_trace_id(request.get("trace_id"))
+    print(f"START RequestId: {request_id} Version: {os.environ.get('AWS_LAMBDA_FUNCTION_VERSION')}")
+    started = time.perf_counter()
+    line = run_handler(handler, request)
+    duration_ms = (time.perf_counter() - started) * 1000
+    print(f"END RequestId: {request_id}")
+    print(report_line(request_id, duration_ms, request.get("init_duration_ms")))
+    return line
+
+
+def set_trace_id(trace_id: str | None) -> None:
+    if trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+
+
+def report_line(request_id: str, duration_ms: float, init_duration_ms: float | None) -> str:
+    """Lambda's REPORT line: tab-separated fields, billed in whole milliseconds."""
+    fields = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {math.ceil(duration_ms)} ms",
+        f"Memory Size: {os.environ.get('AWS_LAMBDA_FUNCTION_MEMORY_SIZE')} MB",
+        f"Max Memory Used: {max_memory_used_mb()} MB",
+    ]
+    if init_duration_ms is not None:
+        fields.append(f"Init Duration: {init_duration_ms:.2f} ms")
+    return "\t".join(fields)
+
+
+def max_memory_used_mb() -> int:
+    """The worker's peak resident set (Linux reports it in KiB)."""
+    return math.ceil(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def run_handler(handler: Handler, request: dict[str, Any]) -> str:
-    """Runs one invocation; returns the response line."""
+    """Runs the handler on one request; returns the response line."""
     context = LambdaContext(
-        request["request_id"], request["invoked_function_arn"], request["deadline_ms"]
+        request["request_id"],
+        request["invoked_function_arn"],
+        request["deadline_ms"],
+        request.get("tenant_id"),
     )
     try:
         result = handler(request["event"], context)
@@ -193,7 +263,7 @@ def serve(requests: BinaryIO, responses: BinaryIO) -> int:
         return 1
     send(responses, json.dumps({"type": "ready", "ready_at": time.time()}))
     for line in requests:
-        send(responses, run_handler(handler, json.loads(line)))
+        send(responses, invoke(handler, json.loads(line)))
     return 0
 
 

@@ -12,12 +12,13 @@ import re
 from typing import Any
 
 from localcloud.intrinsics import cfn_string
-from localcloud.model import AuthKind, CognitoAuthorizer, Route, TemplateError
+from localcloud.model import AuthKind, CognitoAuthorizer, RestApiSettings, Route, TemplateError
 from localcloud.provisioning.context import ProvisionContext, Provisioned, Resource, ResourceKind
 
 ANY_METHOD = "x-amazon-apigateway-any-method"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", ANY_METHOD)
 _INTEGRATION = "x-amazon-apigateway-integration"
+_BINARY_MEDIA_TYPES = "x-amazon-apigateway-binary-media-types"
 _INVOCATION_URI = re.compile(
     r"/functions/arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:/]+)(?::[^/]+)?/invocations$"
 )
@@ -33,8 +34,9 @@ def stable_id(*parts: str) -> str:
 
 def create_rest_api(resource: Resource, context: ProvisionContext) -> Provisioned:
     body = resource.properties.get("Body") or {}
-    context.stack.routes.extend(routes_of(resource, context, body))
     rest_api_id = stable_id(context.stack.name, resource.logical_id)
+    settings = RestApiSettings(rest_api_id, binary_media_types(resource, body))
+    context.stack.routes.extend(routes_of(resource, context, body, settings))
     return Provisioned(
         ref=rest_api_id,
         attributes={
@@ -44,7 +46,19 @@ def create_rest_api(resource: Resource, context: ProvisionContext) -> Provisione
     )
 
 
-def routes_of(resource: Resource, context: ProvisionContext, body: dict[str, Any]) -> list[Route]:
+def binary_media_types(resource: Resource, body: dict[str, Any]) -> tuple[str, ...]:
+    """The API's BinaryMediaTypes, from the property or the swagger extension; a
+    template writes "/" as "~1" (a JSON pointer escape) in either."""
+    listed = resource.properties.get("BinaryMediaTypes") or body.get(_BINARY_MEDIA_TYPES) or []
+    return tuple(dict.fromkeys(cfn_string(kind).replace("~1", "/") for kind in listed))
+
+
+def routes_of(
+    resource: Resource,
+    context: ProvisionContext,
+    body: dict[str, Any],
+    settings: RestApiSettings,
+) -> list[Route]:
     """The Lambda proxy routes of a resolved swagger (or OpenAPI 3) body."""
     functions = {spec.name: logical_id for logical_id, spec in context.stack.functions.items()}
     definitions = body.get("securityDefinitions") or body.get("components", {}).get(
@@ -61,7 +75,7 @@ def routes_of(resource: Resource, context: ProvisionContext, body: dict[str, Any
             if function is not None:
                 security = operation.get("security", body.get("security"))
                 auth, cognito = _auth_of(subject, security, definitions)
-                routes.append(Route(verb, path, function, auth, cognito))
+                routes.append(Route(verb, path, function, auth, cognito, settings))
     return routes
 
 
@@ -141,12 +155,11 @@ def api_stage_of(context: ProvisionContext) -> str:
 KINDS = {
     "AWS::ApiGateway::RestApi": ResourceKind(
         create=create_rest_api,
-        properties=frozenset({"Body", "Name"}),
+        properties=frozenset({"Body", "Name", "BinaryMediaTypes"}),
         ignored_properties={
             "Description": _DESCRIPTION,
             "EndpointConfiguration": "the local API has one endpoint",
             "Parameters": "swagger import options have no local effect",
-            "BinaryMediaTypes": "request bodies are passed to handlers as text locally",
             "MinimumCompressionSize": "responses are not compressed locally",
             "Policy": "resource policies are not enforced locally",
             "DisableExecuteApiEndpoint": "the local API has one endpoint",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -131,7 +132,9 @@ def test_context_carries_lambda_fields_and_a_fresh_request_id(make_invoker: Make
     assert context["log_group_name"] == "/aws/lambda/stack-Describe"
     assert "[$LATEST]" in context["log_stream_name"]
     assert 3000 < context["remaining_ms"] <= 4000
-    assert context["identity"] is None and context["client_context"] is None
+    assert context["identity"] == {"cognito_identity_id": None, "cognito_identity_pool_id": None}
+    assert context["client_context"] is None
+    assert context["tenant_id"] is None
 
 
 def test_worker_environment_is_built_from_scratch_with_lambda_variables(
@@ -386,3 +389,89 @@ def test_a_function_whose_runtime_is_not_installed_here_is_refused_at_start(
 
     with pytest.raises(TemplateError, match=r"^Echo \(function stack-Echo\): runtime python3\.99"):
         Invoker({"Echo": spec}, base_env=BASE_ENV, log_sink=sink)
+
+
+# ---------------------------------------------------------------- trace id and log stream
+
+TRACE_ID = re.compile(r"^Root=(1-[0-9a-f]{8}-[0-9a-f]{24});Parent=[0-9a-f]{16};Sampled=0$")
+
+
+def observed_lines(sink: LogSink) -> list[tuple[str, str, str]]:
+    lines: list[tuple[str, str, str]] = []
+    sink.observe(lambda name, line, stream: lines.append((name, line, stream)))
+    return lines
+
+
+def test_each_invocation_has_a_well_formed_trace_id_of_its_own(make_invoker: MakeInvoker) -> None:
+    invoker = make_invoker(function("Log", "probe", "app.log_through_context"))
+
+    first, second = invoker.invoke("Log", {}), invoker.invoke("Log", {})
+
+    assert isinstance(first.payload, dict) and isinstance(second.payload, dict)
+    first_root = TRACE_ID.match(first.payload["trace_id"])
+    second_root = TRACE_ID.match(second.payload["trace_id"])
+    assert first_root and second_root and first_root.group(1) != second_root.group(1)
+
+
+def test_the_trace_id_keeps_the_callers_root(make_invoker: MakeInvoker) -> None:
+    invoker = make_invoker(function("Log", "probe", "app.log_through_context"))
+    root = "1-5759e988-bd862e3fe1be46a994272793"
+
+    result = invoker.invoke("Log", {}, f"Root={root}")
+
+    assert isinstance(result.payload, dict)
+    match = TRACE_ID.match(result.payload["trace_id"])
+    assert match and match.group(1) == root
+
+
+def test_context_log_writes_to_the_functions_log(make_invoker: MakeInvoker, sink: LogSink) -> None:
+    invoker = make_invoker(function("Log", "probe", "app.log_through_context"))
+
+    invoker.invoke("Log", {})
+
+    wait_for(lambda: "through context.log" in sink.lines("stack-Log"))
+
+
+def test_invocations_are_framed_by_start_end_and_report_in_the_context_log_stream(
+    make_invoker: MakeInvoker, sink: LogSink
+) -> None:
+    lines = observed_lines(sink)
+    invoker = make_invoker(function("Describe", "probe", "app.describe"))
+
+    cold, warm = invoker.invoke("Describe", {}), invoker.invoke("Describe", {})
+
+    wait_for(lambda: sum(line.startswith("REPORT ") for _, line, _ in lines) == 2)
+    assert isinstance(cold.payload, dict)
+    stream = cold.payload["context"]["log_stream_name"]
+    assert {(name, log_stream) for name, _, log_stream in lines} == {("stack-Describe", stream)}
+    platform = [line for _, line, _ in lines]
+    assert platform[:2] == [
+        f"START RequestId: {cold.request_id} Version: $LATEST",
+        f"END RequestId: {cold.request_id}",
+    ]
+    assert re.fullmatch(
+        rf"REPORT RequestId: {cold.request_id}\tDuration: \d+\.\d\d ms\t"
+        r"Billed Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\t"
+        r"Init Duration: \d+\.\d\d ms",
+        platform[2],
+    )
+    assert platform[3] == f"START RequestId: {warm.request_id} Version: $LATEST"
+    assert "Init Duration" not in platform[5]
+    assert not any(
+        line.startswith(("START", "END", "REPORT")) for line in sink.lines("stack-Describe")
+    )
+
+
+def test_a_timed_out_invocation_still_ends_with_end_and_report(
+    make_invoker: MakeInvoker, sink: LogSink
+) -> None:
+    lines = observed_lines(sink)
+    invoker = make_invoker(function("Sleep", "probe", "app.sleep", timeout_s=0.5))
+
+    result = invoker.invoke("Sleep", {"seconds": 5})
+
+    assert result.error_type == "Sandbox.Timedout"
+    wait_for(lambda: any(line.startswith("REPORT ") for _, line, _ in lines))
+    platform = [line for _, line, _ in lines]
+    assert platform[0].startswith(f"START RequestId: {result.request_id}")
+    assert f"END RequestId: {result.request_id}" in platform

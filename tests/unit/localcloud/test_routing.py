@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 import socket
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,9 +17,17 @@ import requests
 from localcloud.apigateway import ApiGateway, RouteTable
 from localcloud.auth import SigV4Verifier
 from localcloud.emulator import PortInUseError, free_port
-from localcloud.model import CognitoAuthorizer, InvocationResult, Route, TemplateError
+from localcloud.model import (
+    CognitoAuthorizer,
+    InvocationResult,
+    RestApiSettings,
+    Route,
+    TemplateError,
+)
 
 Behaviour = Callable[[dict[str, Any]], InvocationResult]
+UPLOADS_API = RestApiSettings("k3x9p2m7q1", ("image/png", "audio/*"))
+TRACE_HEADER = re.compile(r"^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$")
 
 ROUTES = [
     Route("GET", "/pets", "ListPets", "NONE"),
@@ -29,6 +38,7 @@ ROUTES = [
     Route("DELETE", "/things/{thingId}", "DeleteThing", "NONE"),
     Route("GET", "/files/{proxy+}", "Files", "NONE"),
     Route("GET", "/result", "Result", "NONE"),
+    Route("POST", "/uploads", "Upload", "NONE", api=UPLOADS_API),
 ]
 
 SAM_AWS_PROXY_KEYS = {
@@ -83,10 +93,12 @@ class FakeFunctions:
 
     def __init__(self) -> None:
         self.events: list[tuple[str, dict[str, Any]]] = []
+        self.traces: list[str] = []
         self.behaviour: dict[str, Behaviour] = {}
 
-    def __call__(self, function: str, event: dict[str, Any]) -> InvocationResult:
+    def __call__(self, function: str, event: dict[str, Any], trace: str) -> InvocationResult:
         self.events.append((function, event))
+        self.traces.append(trace)
         return self.behaviour.get(function, echo)(event)
 
     def returning(self, function: str, payload: object) -> None:
@@ -127,6 +139,7 @@ def gateway(functions: FakeFunctions) -> Iterator[ApiGateway]:
 @pytest.fixture(autouse=True)
 def fresh_functions(functions: FakeFunctions) -> None:
     functions.events.clear()
+    functions.traces.clear()
     functions.behaviour.clear()
 
 
@@ -276,16 +289,105 @@ def test_absent_query_string_and_body_arrive_as_none(
     assert event["body"] is None
 
 
-def test_a_binary_body_arrives_base64_encoded(
-    gateway: ApiGateway, functions: FakeFunctions
+@pytest.mark.parametrize("content_type", ["image/png", "IMAGE/PNG; q=1", "audio/ogg"])
+def test_a_body_of_a_binary_media_type_the_api_lists_arrives_base64_encoded(
+    gateway: ApiGateway, functions: FakeFunctions, content_type: str
 ) -> None:
-    payload = bytes(range(256))
+    payload = b"plain ascii, still binary by its type"
 
-    requests.post(gateway.url + "/pets", data=payload, timeout=5)
+    requests.post(
+        gateway.url + "/uploads", data=payload, headers={"Content-Type": content_type}, timeout=5
+    )
 
     _, event = functions.events[-1]
     assert event["isBase64Encoded"] is True
     assert base64.b64decode(event["body"]) == payload
+
+
+def test_a_body_of_a_type_the_api_does_not_list_arrives_as_text_even_if_not_utf8(
+    gateway: ApiGateway, functions: FakeFunctions
+) -> None:
+    payload = b"caf\xc3\xa9 \xff"
+
+    requests.post(
+        gateway.url + "/uploads", data=payload, headers={"Content-Type": "image/gif"}, timeout=5
+    )
+
+    _, event = functions.events[-1]
+    assert event["isBase64Encoded"] is False
+    assert event["body"] == "café \ufffd"
+
+
+def test_an_api_listing_any_type_base64_encodes_every_body(
+    gateway: ApiGateway, functions: FakeFunctions
+) -> None:
+    routes = [Route("POST", "/any", "Any", "NONE", api=RestApiSettings("id", ("*/*",)))]
+    any_type = make_gateway(functions, routes=routes)
+    any_type.start()
+    try:
+        requests.post(any_type.url + "/any", json={"a": 1}, timeout=5)
+    finally:
+        any_type.stop()
+
+    _, event = functions.events[-1]
+    assert event["isBase64Encoded"] is True
+    assert json.loads(base64.b64decode(event["body"])) == {"a": 1}
+
+
+def test_event_carries_the_headers_api_gateway_adds_in_both_header_views(
+    gateway: ApiGateway, functions: FakeFunctions
+) -> None:
+    port = gateway.url.rsplit(":", 1)[1]
+
+    requests.get(gateway.url + "/pets", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
+
+    _, event = functions.events[-1]
+    headers, multi = event["headers"], event["multiValueHeaders"]
+    assert headers["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+    assert headers["X-Forwarded-Port"] == port
+    assert headers["X-Forwarded-Proto"] == "http"
+    assert TRACE_HEADER.match(headers["X-Amzn-Trace-Id"])
+    for name in ("X-Forwarded-For", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Amzn-Trace-Id"):
+        assert multi[name] == [headers[name]]
+
+
+def test_the_function_is_invoked_with_the_trace_id_the_event_carries(
+    gateway: ApiGateway, functions: FakeFunctions
+) -> None:
+    requests.get(gateway.url + "/pets", timeout=5)
+    requests.get(gateway.url + "/pets", timeout=5)
+
+    traces = [event["headers"]["X-Amzn-Trace-Id"] for _, event in functions.events]
+    assert traces == functions.traces
+    assert traces[0] != traces[1]
+
+
+def test_a_callers_trace_root_is_kept(gateway: ApiGateway, functions: FakeFunctions) -> None:
+    root = "1-5759e988-bd862e3fe1be46a994272793"
+    sent = f"Root={root};Parent=53995c3f42cd8ad8;Sampled=1"
+
+    requests.get(gateway.url + "/pets", headers={"X-Amzn-Trace-Id": sent}, timeout=5)
+
+    _, event = functions.events[-1]
+    assert event["headers"]["X-Amzn-Trace-Id"] == f"Root={root}"
+    assert event["multiValueHeaders"]["X-Amzn-Trace-Id"] == [f"Root={root}"]
+
+
+def test_request_context_names_the_routes_api_and_the_domain_it_was_reached_on(
+    gateway: ApiGateway, functions: FakeFunctions
+) -> None:
+    requests.post(
+        gateway.url + "/uploads", data=b"x", headers={"Host": "pets.example.com:3000"}, timeout=5
+    )
+    requests.get(gateway.url + "/pets", timeout=5)
+
+    (_, upload), (_, pets) = functions.events
+    assert upload["requestContext"]["apiId"] == "k3x9p2m7q1"
+    assert upload["requestContext"]["domainName"] == "pets.example.com:3000"
+    assert upload["requestContext"]["domainPrefix"] == "pets"
+    assert pets["requestContext"]["apiId"] == "1234567890"
+    assert pets["requestContext"]["domainName"] == gateway.url.removeprefix("http://")
+    assert pets["requestContext"]["domainPrefix"] == "127"
 
 
 # ---------------------------------------------------------------- the response

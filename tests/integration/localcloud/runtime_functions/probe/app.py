@@ -33,10 +33,19 @@ def describe(event, context):
             "log_group_name": context.log_group_name,
             "log_stream_name": context.log_stream_name,
             "remaining_ms": context.get_remaining_time_in_millis(),
-            "identity": context.identity,
+            "identity": {
+                "cognito_identity_id": context.identity.cognito_identity_id,
+                "cognito_identity_pool_id": context.identity.cognito_identity_pool_id,
+            },
             "client_context": context.client_context,
+            "tenant_id": context.tenant_id,
         },
     }
+
+
+def log_through_context(event, context):
+    context.log("through context.log\n")
+    return {"trace_id": os.environ.get("_X_AMZN_TRACE_ID")}
 
 
 def _importable(name):
