@@ -29,13 +29,14 @@ from localcloud.auth import (
     sign_request,
 )
 from localcloud.emulator import Emulator, free_port
-from localcloud.model import CognitoAuthorizer, InvocationResult, Route, UserPool
+from localcloud.model import CognitoAuthorizer, InvocationResult, RestApiSettings, Route, UserPool
 
 pytestmark = pytest.mark.integration
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 PASSWORD = "Local-Passw0rd!"
+BINARY_API = RestApiSettings("q7w8e9r0t1", ("application/octet-stream",))
 JAVA_DATE = re.compile(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4}$")
 
 
@@ -94,7 +95,7 @@ class Setup:
         return self.gateway.url
 
 
-def echo(_function: str, event: dict[str, Any]) -> InvocationResult:
+def echo(_function: str, event: dict[str, Any], _trace: str) -> InvocationResult:
     return InvocationResult(ok=True, payload={"statusCode": 200, "body": json.dumps(event)})
 
 
@@ -106,7 +107,7 @@ def setup(emulator: Emulator) -> Iterator[Setup]:
     authorizer = CognitoAuthorizer("ShopAuthorizer", (shop.spec.arn,))
     routes = [
         Route("GET", "/me", "Me", "COGNITO", authorizer),
-        Route("ANY", "/internal/{itemId}", "Internal", "AWS_IAM"),
+        Route("ANY", "/internal/{itemId}", "Internal", "AWS_IAM", api=BINARY_API),
         Route("GET", "/public", "Public", "NONE"),
     ]
     pools = {"Shop": shop.spec, "Other": other.spec}

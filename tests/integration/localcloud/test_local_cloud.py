@@ -3,8 +3,10 @@ Lambda workers and both kinds of event source mapping working together."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -59,6 +61,45 @@ def test_handler_sees_environment_resolved_from_ref_getatt_and_sub(cloud: LocalC
     assert seen["GREETING"] == f"hi from {STACK} in us-east-1"
     assert seen["AWS_ENDPOINT_URL"] == cloud.endpoint_url
     assert seen["function_name"] == f"{STACK}-EnvironmentFunction"
+
+
+def test_an_api_call_runs_under_the_trace_id_its_event_carries_and_names_the_stacks_api(
+    cloud: LocalCloud,
+) -> None:
+    seen = requests.get(f"{cloud.api_url}/environment", timeout=30).json()
+
+    root = seen["event_trace_header"].removeprefix("Root=")
+    assert re.fullmatch(r"1-[0-9a-f]{8}-[0-9a-f]{24}", root)
+    assert re.fullmatch(rf"Root={root};Parent=[0-9a-f]{{16}};Sampled=0", seen["trace_id"])
+    assert seen["api_id"] == _physical(cloud, "Api")
+
+
+def test_each_invocation_logs_start_end_and_report_to_the_context_log_stream(
+    cloud: LocalCloud,
+) -> None:
+    seen = requests.get(f"{cloud.api_url}/environment", timeout=30).json()
+    logs = boto3.client("logs", endpoint_url=cloud.endpoint_url)
+    request_id = seen["request_id"]
+
+    def platform_lines() -> list[str]:
+        try:
+            events = shipped_events()
+        except logs.exceptions.ResourceNotFoundException:
+            return []  # the log group is created with its first shipped lines
+        lines = [event["message"] for event in events]
+        return lines if any(line.startswith("REPORT") for line in lines) else []
+
+    def shipped_events() -> list[dict[str, Any]]:
+        return logs.filter_log_events(
+            logGroupName=f"/aws/lambda/{STACK}-EnvironmentFunction",
+            logStreamNames=[seen["log_stream_name"]],
+            filterPattern=f'"{request_id}"',
+        )["events"]
+
+    lines = wait_until(platform_lines, timeout_s=10, what="the invocation's REPORT line")
+    assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
+    assert lines[1] == f"END RequestId: {request_id}"
+    assert lines[2].startswith(f"REPORT RequestId: {request_id}\tDuration: ")
 
 
 def test_cognito_route_refuses_a_missing_token_and_serves_a_signed_in_user(

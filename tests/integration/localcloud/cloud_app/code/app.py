@@ -11,6 +11,11 @@ def show_environment(event, context):
     names = ["TABLE_NAME", "QUEUE_URL", "QUEUE_ARN", "STREAM_ARN", "GREETING", "AWS_ENDPOINT_URL"]
     body = {name: os.environ.get(name) for name in names}
     body["function_name"] = context.function_name
+    body["request_id"] = context.aws_request_id
+    body["log_stream_name"] = context.log_stream_name
+    body["trace_id"] = os.environ.get("_X_AMZN_TRACE_ID")
+    body["event_trace_header"] = event["headers"]["X-Amzn-Trace-Id"]
+    body["api_id"] = event["requestContext"]["apiId"]
     return {"statusCode": 200, "body": json.dumps(body)}
 
 
