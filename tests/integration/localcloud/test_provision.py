@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from localcloud.emulator import Emulator
-from localcloud.model import Route, Stack, TemplateError
+from localcloud.model import RestApiSettings, Route, Stack, TemplateError
 from localcloud.provision import provision
 
 pytestmark = pytest.mark.integration
@@ -185,7 +185,9 @@ def test_api_routes_carry_their_auth_kind(stack: Stack) -> None:
         ("GET", "/health"),
         ("POST", "/orders/{orderId}/internal"),
     }
-    assert routes["GET", "/health"] == Route("GET", "/health", "OrdersFunction", "NONE")
+    api = RestApiSettings(stack.physical_ids["Api"], ("image/png", "application/octet-stream"))
+    assert routes["GET", "/health"] == Route("GET", "/health", "OrdersFunction", "NONE", api=api)
+    assert {route.api for route in routes.values()} == {api}
     internal = routes["POST", "/orders/{orderId}/internal"]
     assert (internal.auth, internal.cognito) == ("AWS_IAM", None)
     listing = routes["GET", "/orders"]
