@@ -336,10 +336,10 @@ def intercepted_invocations(
     assert invoker is not None
     original = invoker.invoke
 
-    def invoke(logical_id: str, event: dict[str, Any]) -> Any:
+    def invoke(logical_id: str, event: dict[str, Any], *more: Any, **named: Any) -> Any:
         if logical_id != function:
-            return original(logical_id, event)
-        return intercept(lambda: original(logical_id, event))
+            return original(logical_id, event, *more, **named)
+        return intercept(lambda: original(logical_id, event, *more, **named))
 
     invoker.invoke = invoke
     try:
