@@ -114,24 +114,29 @@ def run_petstore(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     return capsys.readouterr().out
 
 
+def send_a_refund_its_consumer_cannot_deliver(petstore: Shop, user_id: str) -> str:
+    """The fault: the topic the notifications consumer delivers to is gone; a refund event
+    for it then ends in the DLQ. Returns the deleted topic's ARN."""
+    notifications_topic = resource(petstore, "NotificationsTopic")
+    aws(petstore, "sns").delete_topic(TopicArn=notifications_topic)
+    aws(petstore, "sqs").send_message(
+        QueueUrl=resource(petstore, "NotificationsPaymentEventsQueue"),
+        MessageBody=json.dumps(refund_event(user_id)),
+        MessageAttributes={"type": {"DataType": "String", "StringValue": "payment.refunded"}},
+    )
+    return notifications_topic
+
+
 def test_a_poison_message_alarms_and_redrive_after_the_fix_clears_the_alarm(
     petstore: Shop,
     fast_alarms: LocalCloud,
     cli_state: None,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    sns, sqs = aws(petstore, "sns"), aws(petstore, "sqs")
+    sns = aws(petstore, "sns")
     inbox = AlarmInbox(petstore)
     alice = user_id_of(petstore.alice)
-    notifications_topic = resource(petstore, "NotificationsTopic")
-    # The fault: the topic the notifications consumer delivers to is gone.
-    sns.delete_topic(TopicArn=notifications_topic)
-
-    sqs.send_message(
-        QueueUrl=resource(petstore, "NotificationsPaymentEventsQueue"),
-        MessageBody=json.dumps(refund_event(alice)),
-        MessageAttributes={"type": {"DataType": "String", "StringValue": "payment.refunded"}},
-    )
+    notifications_topic = send_a_refund_its_consumer_cannot_deliver(petstore, alice)
 
     wait_until(lambda: alarm_state(petstore, DLQ_ALARM) == "ALARM", timeout_s=30, what="ALARM")
     wait_until(lambda: (DLQ_ALARM, "ALARM") in inbox.changes(), what="the ALARM notification")
@@ -168,16 +173,10 @@ def test_the_template_dlq_alarm_with_its_own_period_alarms_and_clears_after_redr
     (the samples of the full DLQ fall out of the window, as they would a minute later)."""
     monitoring = template_alarms.monitoring
     assert monitoring is not None
-    sns, sqs = aws(petstore, "sns"), aws(petstore, "sqs")
+    sns = aws(petstore, "sns")
     inbox = AlarmInbox(petstore)
     alice = user_id_of(petstore.alice)
-    notifications_topic = resource(petstore, "NotificationsTopic")
-    sns.delete_topic(TopicArn=notifications_topic)
-    sqs.send_message(
-        QueueUrl=resource(petstore, "NotificationsPaymentEventsQueue"),
-        MessageBody=json.dumps(refund_event(alice)),
-        MessageAttributes={"type": {"DataType": "String", "StringValue": "payment.refunded"}},
-    )
+    notifications_topic = send_a_refund_its_consumer_cannot_deliver(petstore, alice)
 
     wait_until(lambda: alarm_state(petstore, DLQ_ALARM) == "ALARM", timeout_s=30, what="ALARM")
     wait_until(lambda: (DLQ_ALARM, "ALARM") in inbox.changes(), what="the ALARM notification")
