@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from localcloud.emulator import LOCAL_CREDENTIALS, Emulator, free_port, start_emulator
+from localcloud.emulator.process import LOCAL_CREDENTIALS, Emulator, free_port, start_emulator
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud

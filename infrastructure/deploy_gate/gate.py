@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from localcloud.emulator import LOCAL_CREDENTIALS, Emulator, free_port, start_emulator
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
+from localcloud.emulator.process import LOCAL_CREDENTIALS, Emulator, free_port, start_emulator
 
 from .built_stack import FUNCTION, BuiltStack, built_stack
 from .invocations import InvocationCheck, check_invocations, provisioned

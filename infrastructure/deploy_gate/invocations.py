@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from localcloud.emulator import LOCAL_CREDENTIALS
-from localcloud.invoker import Invoker
-from localcloud.logs import LogSink
+from localcloud.cloudformation.provision import provision
+from localcloud.emulator.process import LOCAL_CREDENTIALS
+from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec, InvocationResult, Stack
-from localcloud.provision import provision
 
 from .built_stack import BuiltFunction, BuiltStack
 from .layer_probe import PROBE_HANDLER, declared_modules, write_probe

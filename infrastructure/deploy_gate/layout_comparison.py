@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from localcloud.lambda_build.builder import LambdaBuilder
-from localcloud.lambda_build.plan import artifact_specs
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
+from localcloud.lambda_.build.builder import LambdaBuilder
+from localcloud.lambda_.build.plan import artifact_specs
 
 from .built_stack import BuiltStack
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.kafka_model import KafkaMapping
-from localcloud.kafka_poller import KafkaRecord, msk_event
-from localcloud.kafka_provisioning import kafka_stack_of
+from localcloud.event_sources.kafka.mapping import KafkaMapping
+from localcloud.event_sources.kafka.poller import KafkaRecord, msk_event
+from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 from localcloud.model import Route, Stack
 
 from .runtimes import REPO_ROOT

@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PATH = REPO_ROOT / "template.yaml"

@@ -12,20 +12,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from localcloud.apigateway import ApiGateway
-from localcloud.auth import CognitoVerifier, SigV4Verifier
-from localcloud.emulator import LOCAL_CREDENTIALS, Emulator, ensure_port_free, start_emulator
-from localcloud.faults import StoreFaults
-from localcloud.hot_reload import HotReload
-from localcloud.invoker import Invoker
-from localcloud.kafka_poller import KafkaPoller
-from localcloud.kafka_runtime import LocalKafka
-from localcloud.lambda_build.builder import LambdaBuilder, default_build_dir
-from localcloud.logs import LogSink
-from localcloud.metrics_monitoring import LocalMonitoring, MonitoringSettings
+from localcloud.apigateway.authorizers.verifiers import CognitoVerifier, SigV4Verifier
+from localcloud.apigateway.gateway import ApiGateway
+from localcloud.cloudformation.provision import provision
+from localcloud.cloudwatch.monitoring import LocalMonitoring, MonitoringSettings
+from localcloud.emulator.process import (
+    LOCAL_CREDENTIALS,
+    Emulator,
+    ensure_port_free,
+    start_emulator,
+)
+from localcloud.event_sources.kafka.poller import KafkaPoller
+from localcloud.event_sources.kafka.runtime import LocalKafka
+from localcloud.event_sources.pollers import SqsPoller, StreamPoller
+from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
+from localcloud.lambda_.hot_reload import HotReload
+from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import InvocationResult, Route, Stack
-from localcloud.pollers import SqsPoller, StreamPoller
-from localcloud.provision import provision
+from localcloud.testing.faults import StoreFaults
 
 T = TypeVar("T")
 LocalPage = Callable[[], tuple[int, dict[str, str], bytes]]

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from localcloud.emulator import Emulator, PortInUseError, launch_emulator
-from localcloud.kafka_broker import KafkaBrokerFailed, KafkaBrokerUnreachable
+from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
+from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
 from localcloud.model import TemplateError
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
 from operations.inventory import inventory_of
 from operations.resources import operations_resources
 from operations.template_yaml import resources_yaml

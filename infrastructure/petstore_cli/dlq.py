@@ -280,7 +280,7 @@ DeadLettersFactory = Callable[[str, str], DeadLetters]
 def sqs_dead_letters(endpoint_url: str, region: str) -> DeadLetters:
     import boto3
 
-    from localcloud.emulator import LOCAL_CREDENTIALS
+    from localcloud.emulator.process import LOCAL_CREDENTIALS
 
     def client(service: str) -> Any:
         return boto3.client(  # type: ignore[call-overload]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from localcloud.kafka_poller import FAILURE_HEADER_PREFIX
+from localcloud.event_sources.kafka.poller import FAILURE_HEADER_PREFIX
 from petstore_cli import running_cloud
 from petstore_cli.dlq import DeadLetter, DeadLetterError, DeadLetterQueue, DeadLetters
 

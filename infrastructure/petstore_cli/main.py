@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, serve
-from localcloud.emulator import LOCAL_CREDENTIALS, free_port, launch_emulator
-from localcloud.kafka_broker import check_external_broker
+from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, launch_emulator
+from localcloud.event_sources.kafka.broker import check_external_broker
 from petstore_cli import running_cloud
 from petstore_cli.dashboard import dashboard_pages
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
@@ -169,7 +169,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
 
 def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:
     """What the other commands need of a cloud whose events travel over Kafka."""
-    from localcloud.kafka_provisioning import kafka_stack_of
+    from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 
     broker = cloud.kafka.broker
     if broker is None or cloud.stack is None:

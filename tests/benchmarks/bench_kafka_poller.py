@@ -22,12 +22,12 @@ from typing import Any
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from localcloud.emulator import free_port
-from localcloud.invoker import Invoker
-from localcloud.kafka_broker import start_local_broker
-from localcloud.kafka_model import KafkaMapping, KafkaTopic
-from localcloud.kafka_poller import CONSUMER_SETTINGS, KafkaPoller
-from localcloud.logs import LogSink
+from localcloud.emulator.process import free_port
+from localcloud.event_sources.kafka.broker import start_local_broker
+from localcloud.event_sources.kafka.mapping import KafkaMapping, KafkaTopic
+from localcloud.event_sources.kafka.poller import CONSUMER_SETTINGS, KafkaPoller
+from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec
 
 REGION = "us-east-1"

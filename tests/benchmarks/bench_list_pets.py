@@ -31,8 +31,8 @@ import boto3
 import requests
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import free_port
-from localcloud.logs import LogSink
+from localcloud.emulator.process import free_port
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import InvocationResult
 
 if TYPE_CHECKING:

@@ -29,12 +29,12 @@ from unittest import mock
 
 import requests
 
-from localcloud import invoker as invoker_module
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import LOCAL_CREDENTIALS, free_port
-from localcloud.invoker import Invoker
-from localcloud.lambda_build.runtime_sdk import LambdaRuntime
-from localcloud.logs import LogSink
+from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
+from localcloud.lambda_ import invoker as invoker_module
+from localcloud.lambda_.build.runtime_sdk import LambdaRuntime
+from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec
 
 PROJECT = Path(__file__).resolve().parents[2]

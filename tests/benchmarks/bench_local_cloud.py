@@ -23,7 +23,7 @@ import boto3
 import requests
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import free_port
+from localcloud.emulator.process import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 APP_TEMPLATE = PROJECT / "tests/integration/localcloud/cloud_app/template.yaml"

@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from localcloud.emulator import LOCAL_CREDENTIALS, free_port, start_emulator
+from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, start_emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_PATH = [REPO_ROOT / "functions" / "pets", REPO_ROOT / "layers" / "shared"]

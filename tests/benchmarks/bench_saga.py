@@ -31,7 +31,7 @@ import boto3
 import requests
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import LOCAL_CREDENTIALS, free_port
+from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
 from petstore_cli.demo_users import create_demo_users, id_token
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -303,7 +303,7 @@ def dead_letter_records(shop: Shop) -> int:
     the local broker's end offsets count them)."""
     from confluent_kafka import Consumer, TopicPartition
 
-    from localcloud.kafka_provisioning import kafka_stack_of
+    from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 
     assert shop.cloud.stack is not None and shop.cloud.kafka.broker is not None
     consumer = Consumer(

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from localcloud.emulator import LOCAL_CREDENTIALS, free_port, start_emulator
-from localcloud.invoker import Invoker
-from localcloud.logs import LogSink
+from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, start_emulator
+from localcloud.event_sources.pollers import SqsPoller
+from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec, SqsMapping
-from localcloud.pollers import SqsPoller
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

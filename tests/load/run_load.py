@@ -18,7 +18,7 @@ from load.load_traffic import format_report, run_traffic, warm_up
 from load.saga_invariants import saga_violations, wait_until_terminal
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import LOCAL_CREDENTIALS, free_port
+from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
 from support.saga_http import TERMINAL, add_pet, shop_for_module, shopper
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

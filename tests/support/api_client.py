@@ -8,8 +8,8 @@ from typing import Any
 
 import requests
 
-from localcloud.auth import sign_request
-from localcloud.emulator import LOCAL_CREDENTIALS
+from localcloud.apigateway.authorizers.verifiers import sign_request
+from localcloud.emulator.process import LOCAL_CREDENTIALS
 
 
 class ApiClient:

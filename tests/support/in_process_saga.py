@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
 from support.rest_api_invocation import LambdaContextStub
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"

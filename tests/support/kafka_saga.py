@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from localcloud.kafka_model import KafkaMapping
-from localcloud.kafka_provisioning import kafka_stack_of
+from localcloud.event_sources.kafka.mapping import KafkaMapping
+from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 from support.waiting import wait_until
 
 if TYPE_CHECKING:

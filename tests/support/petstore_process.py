@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from localcloud.emulator import free_port
+from localcloud.emulator.process import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 PETSTORE = [sys.executable, "-m", "petstore_cli.main"]

@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from localcloud.emulator import Emulator
-from localcloud.invoker import Invoker
-from localcloud.logs import LogSink
+from localcloud.emulator.process import Emulator
+from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec
 
 RUNTIME_FUNCTIONS = Path(__file__).resolve().parents[1] / "integration/localcloud/runtime_functions"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import free_port
+from localcloud.emulator.process import free_port
 from support.saga_http import Shop, shop_for_module
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]

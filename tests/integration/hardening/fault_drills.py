@@ -9,8 +9,8 @@ from typing import Any
 
 from load.saga_invariants import TrackedOrder
 
-from localcloud.faults import StoreFaults
 from localcloud.model import InvocationResult
+from localcloud.testing.faults import StoreFaults
 from support.api_client import ApiClient
 from support.saga_http import Shop, aws, intercepted_invocations, place_order, resource
 from support.waiting import wait_until

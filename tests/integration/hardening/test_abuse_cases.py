@@ -235,8 +235,8 @@ def saga_writes(shop: Shop, world: World) -> dict[str, Any]:
 
 
 def signed_raw(shop: Shop, path: str, body: str) -> requests.Response:
-    from localcloud.auth import sign_request
-    from localcloud.emulator import LOCAL_CREDENTIALS
+    from localcloud.apigateway.authorizers.verifiers import sign_request
+    from localcloud.emulator.process import LOCAL_CREDENTIALS
 
     url = f"{shop.cloud.api_url}{path}"
     headers = sign_request(

@@ -24,8 +24,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from localcloud.auth import sign_request
-from localcloud.emulator import LOCAL_CREDENTIALS
+from localcloud.apigateway.authorizers.verifiers import sign_request
+from localcloud.emulator.process import LOCAL_CREDENTIALS
 from support.saga_http import (
     Shop,
     add_pet,

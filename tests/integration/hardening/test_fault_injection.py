@@ -24,7 +24,7 @@ from fault_drills import (
 )
 from load.saga_invariants import saga_violations
 
-from localcloud.faults import kill_function_workers
+from localcloud.testing.faults import kill_function_workers
 from petstore_shared.http_errors import RETRY_AFTER_S
 from support.saga_http import (
     Shop,

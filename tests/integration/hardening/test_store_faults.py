@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from localcloud.faults import StoreFaults, StoreMode
+from localcloud.testing.faults import StoreFaults, StoreMode
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

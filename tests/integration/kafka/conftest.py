@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from localcloud.emulator import free_port
-from localcloud.kafka_broker import KafkaBroker, start_local_broker
-from localcloud.kafka_model import KafkaTopic
+from localcloud.emulator.process import free_port
+from localcloud.event_sources.kafka.broker import KafkaBroker, start_local_broker
+from localcloud.event_sources.kafka.mapping import KafkaTopic
 
 _names = itertools.count()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 
-from localcloud.kafka_broker import KafkaBroker
+from localcloud.event_sources.kafka.broker import KafkaBroker
 from localcloud.model import InvocationResult
 
 

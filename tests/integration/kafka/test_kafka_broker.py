@@ -13,9 +13,13 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from kafka_testing import produce
 
-from localcloud.emulator import free_port
-from localcloud.kafka_broker import KafkaBroker, KafkaBrokerUnreachable, start_kafka_broker
-from localcloud.kafka_model import KafkaTopic
+from localcloud.emulator.process import free_port
+from localcloud.event_sources.kafka.broker import (
+    KafkaBroker,
+    KafkaBrokerUnreachable,
+    start_kafka_broker,
+)
+from localcloud.event_sources.kafka.mapping import KafkaTopic
 from petstore_shared.events.catalog import OrderCancelled
 from petstore_shared.events.envelope import Topic, new_event
 from petstore_shared.events.kafka_bus import KafkaEventBus

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from kafka_testing import RecordingFunction, produce, read_all
 
-from localcloud.kafka_broker import KafkaBroker
-from localcloud.kafka_model import KafkaMapping, KafkaStack, KafkaTopic
-from localcloud.kafka_poller import KafkaPoller
-from localcloud.metrics import MetricPoint
-from localcloud.metrics_kafka import KafkaMetricsSampler
+from localcloud.cloudwatch.metrics import MetricPoint
+from localcloud.event_sources.kafka.broker import KafkaBroker
+from localcloud.event_sources.kafka.mapping import KafkaMapping, KafkaStack, KafkaTopic
+from localcloud.event_sources.kafka.metrics import KafkaMetricsSampler
+from localcloud.event_sources.kafka.poller import KafkaPoller
 from localcloud.model import InvocationResult
 from support.waiting import wait_until
 

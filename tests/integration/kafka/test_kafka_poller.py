@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from kafka_testing import RecordingFunction, committed, produce, read_all
 
-from localcloud.kafka_broker import KafkaBroker
-from localcloud.kafka_filters import parse_patterns
-from localcloud.kafka_model import KafkaMapping
-from localcloud.kafka_poller import KafkaPoller
+from localcloud.event_sources.filtering import parse_patterns
+from localcloud.event_sources.kafka.broker import KafkaBroker
+from localcloud.event_sources.kafka.mapping import KafkaMapping
+from localcloud.event_sources.kafka.poller import KafkaPoller
 from localcloud.model import InvocationResult
 from support.waiting import wait_until
 

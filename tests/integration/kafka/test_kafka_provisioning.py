@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from localcloud.emulator import Emulator
-from localcloud.kafka_model import KafkaMapping, KafkaTopic
-from localcloud.kafka_provisioning import kafka_stack_of
+from localcloud.cloudformation.provision import provision
+from localcloud.emulator.process import Emulator
+from localcloud.event_sources.kafka.mapping import KafkaMapping, KafkaTopic
+from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 from localcloud.model import Stack, TemplateError
-from localcloud.provision import provision
 
 pytestmark = pytest.mark.integration
 

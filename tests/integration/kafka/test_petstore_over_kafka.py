@@ -18,7 +18,7 @@ import boto3
 import pytest
 from confluent_kafka import Producer
 
-from localcloud.emulator import free_port
+from localcloud.emulator.process import free_port
 from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
 from support.waiting import wait_until
 

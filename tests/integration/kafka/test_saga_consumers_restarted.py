@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.kafka_provisioning import kafka_stack_of
+from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 from support.saga_http import (
     Shop,
     add_pet,

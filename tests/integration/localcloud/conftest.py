@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from localcloud.logs import LogSink
+from localcloud.lambda_.logs import LogSink
 
 
 @pytest.fixture

@@ -20,15 +20,15 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
-from localcloud.apigateway import ApiGateway
-from localcloud.auth import (
+from localcloud.apigateway.authorizers.verifiers import (
     AuthRejected,
     CognitoVerifier,
     SigV4Verifier,
     render_claims,
     sign_request,
 )
-from localcloud.emulator import Emulator, free_port
+from localcloud.apigateway.gateway import ApiGateway
+from localcloud.emulator.process import Emulator, free_port
 from localcloud.model import CognitoAuthorizer, InvocationResult, RestApiSettings, Route, UserPool
 
 pytestmark = pytest.mark.integration

@@ -21,8 +21,8 @@ from moto import mock_aws
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
-from localcloud import emulator_queries
-from localcloud.emulator import Emulator
+from localcloud.emulator.patches import queries as emulator_queries
+from localcloud.emulator.process import Emulator
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from localcloud.emulator import Emulator
+from localcloud.emulator.process import Emulator
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import free_port
+from localcloud.emulator.process import free_port
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import free_port
-from localcloud.lambda_build.runtime_sdk import RUNTIME_SDK
+from localcloud.emulator.process import free_port
+from localcloud.lambda_.build.runtime_sdk import RUNTIME_SDK
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator import PortInUseError, free_port
+from localcloud.emulator.process import PortInUseError, free_port
 from localcloud.model import TemplateError
 from support.waiting import wait_until
 

@@ -13,9 +13,9 @@ import boto3
 import pytest
 import yaml
 
-from localcloud.emulator import Emulator
+from localcloud.cloudformation.provision import provision
+from localcloud.emulator.process import Emulator
 from localcloud.model import RestApiSettings, Route, Stack, TemplateError
-from localcloud.provision import provision
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
 from petstore_cli.dashboard import dashboard_pages
 from petstore_cli.main import main as petstore_command
 from support.saga_http import Shop, add_pet, aws, place_order, wait_for_status

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from localcloud.cloud import LocalCloud
-from localcloud.metrics_monitoring import MonitoringSettings
+from localcloud.cloudwatch.monitoring import MonitoringSettings
 from petstore_cli.main import main as petstore_command
 from support.saga_http import Shop, aws, notifications_of, resource, user_id_of
 from support.waiting import wait_until

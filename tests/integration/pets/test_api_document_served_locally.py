@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from localcloud.emulator import free_port
+from localcloud.emulator.process import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import pytest
 import requests
 from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of, reservation_request
 
-from localcloud.auth import sign_request
-from localcloud.emulator import LOCAL_CREDENTIALS
+from localcloud.apigateway.authorizers.verifiers import sign_request
+from localcloud.emulator.process import LOCAL_CREDENTIALS
 from support.api_client import ApiClient
 
 pytestmark = pytest.mark.integration

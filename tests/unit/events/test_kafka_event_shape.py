@@ -10,9 +10,14 @@ from typing import Any
 
 import pytest
 
-from localcloud.kafka_filters import UnsupportedFilter, filterable, matches_any, parse_patterns
-from localcloud.kafka_model import KafkaMapping
-from localcloud.kafka_poller import KafkaRecord, failed_offsets, msk_event
+from localcloud.event_sources.filtering import (
+    UnsupportedFilter,
+    filterable,
+    matches_any,
+    parse_patterns,
+)
+from localcloud.event_sources.kafka.mapping import KafkaMapping
+from localcloud.event_sources.kafka.poller import KafkaRecord, failed_offsets, msk_event
 
 CLUSTER_ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/petstore/abc-1"
 MAPPING = KafkaMapping(

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 

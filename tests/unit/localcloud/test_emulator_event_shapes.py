@@ -22,12 +22,10 @@ from moto.sns.models import Subscription, sns_backends
 from moto.sqs.models import Queue
 from moto.sqs.responses import SQSResponse
 
-from localcloud import (
-    emulator_notifications,
-    emulator_queue_attributes,
-    emulator_responses,
-    emulator_stream_records,
-)
+from localcloud.emulator.patches import notifications as emulator_notifications
+from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
+from localcloud.emulator.patches import responses as emulator_responses
+from localcloud.emulator.patches import stream_records as emulator_stream_records
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

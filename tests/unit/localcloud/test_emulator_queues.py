@@ -12,7 +12,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sqs.models import Message, SQSBackend, sqs_backends
 
-from localcloud.emulator_queues import (
+from localcloud.emulator.patches.queues import (
     MOTO_RETENTION_CHECK,
     MOTO_UNIX_TIME,
     is_message_valid_based_on_retention_period,

@@ -13,7 +13,7 @@ from moto.core.utils import get_service_model
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.sqs.responses import SQSResponse
 
-from localcloud import emulator_responses
+from localcloud.emulator.patches import responses as emulator_responses
 
 REGION = "us-east-1"
 VOLATILE = {

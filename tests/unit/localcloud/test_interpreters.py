@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from localcloud.lambda_build.interpreters import (
+from localcloud.lambda_.build.interpreters import (
     InterpreterNotFoundError,
     find_interpreter,
     interpreter_for,

@@ -10,9 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from localcloud.intrinsics import IntrinsicResolver, referenced_names, resolve_parameters
+from localcloud.cloudformation.intrinsics import (
+    IntrinsicResolver,
+    referenced_names,
+    resolve_parameters,
+)
+from localcloud.cloudformation.template import parse_template
 from localcloud.model import TemplateError
-from localcloud.template import parse_template
 
 FUNCTION = "Api (AWS::Lambda::Function)"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.invoker import Invoker, InvokerClosedError
-from localcloud.logs import LogSink
+from localcloud.lambda_.invoker import Invoker, InvokerClosedError
+from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec, TemplateError
 
 FUNCTIONS = Path(__file__).parents[2] / "integration" / "localcloud" / "runtime_functions"

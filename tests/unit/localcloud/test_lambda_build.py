@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from localcloud.lambda_build import artifacts, dependencies
-from localcloud.lambda_build.builder import LambdaBuilder
-from localcloud.lambda_build.plan import artifact_specs
+from localcloud.lambda_.build import artifacts, dependencies
+from localcloud.lambda_.build.builder import LambdaBuilder
+from localcloud.lambda_.build.plan import artifact_specs
 from localcloud.model import TemplateError
 
 

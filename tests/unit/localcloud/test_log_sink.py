@@ -6,7 +6,7 @@ import io
 import json
 import threading
 
-from localcloud.logs import LogSink, readable
+from localcloud.lambda_.logs import LogSink, readable
 from localcloud.model import InvocationResult
 
 POWERTOOLS_LINE = json.dumps(

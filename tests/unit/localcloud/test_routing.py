@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import requests
 
-from localcloud.apigateway import ApiGateway, RouteTable
-from localcloud.auth import SigV4Verifier
-from localcloud.emulator import PortInUseError, free_port
+from localcloud.apigateway.authorizers.verifiers import SigV4Verifier
+from localcloud.apigateway.gateway import ApiGateway, RouteTable
+from localcloud.emulator.process import PortInUseError, free_port
 from localcloud.model import (
     CognitoAuthorizer,
     InvocationResult,

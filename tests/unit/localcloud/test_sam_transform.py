@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from localcloud.cloudformation.template import LoadedTemplate, transform_template
 from localcloud.model import TemplateError
-from localcloud.template import LoadedTemplate, transform_template
 
 SAM = "AWS::Serverless-2016-10-31"
 INVOKE_ORDERS = {

@@ -13,8 +13,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from localcloud import alarms
-from localcloud.alarms import ALARM, INSUFFICIENT_DATA, OK, AlarmEvaluator, judge
+from localcloud.cloudwatch import alarms
+from localcloud.cloudwatch.alarms import ALARM, INSUFFICIENT_DATA, OK, AlarmEvaluator, judge
 
 REGION = "us-east-1"
 DLQ = [{"Name": "QueueName", "Value": "orders-dlq"}]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 
-from localcloud.metrics import emf_metric_points
+from localcloud.cloudwatch.metrics import emf_metric_points
 from orders.handlers import handle_cancel_order, handle_place_order
 from petstore_shared import observability
 from support.in_process_saga import InProcessSaga

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from localcloud.metrics_monitoring import FunctionLogShipper
+from localcloud.cloudwatch.monitoring import FunctionLogShipper
 
 
 @pytest.fixture

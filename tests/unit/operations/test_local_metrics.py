@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from localcloud.metrics import (
+from localcloud.cloudwatch.metrics import (
     ApiRequest,
     MetricPoint,
     MetricPublisher,
@@ -257,7 +257,7 @@ def test_the_emulator_answers_the_age_of_a_queues_oldest_message(
 ) -> None:
     from moto.sqs.models import Queue
 
-    from localcloud import metrics_sqs_age
+    from localcloud.emulator.patches import sqs_age as metrics_sqs_age
 
     monkeypatch.setattr(Queue, "BASE_ATTRIBUTES", list(Queue.BASE_ATTRIBUTES))
     monkeypatch.setattr(Queue, "approximate_age_of_oldest_message", None, raising=False)

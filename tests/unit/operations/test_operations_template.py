@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
 from operations.generate import BEGIN, END, with_block, without_block
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

@@ -14,8 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from localcloud.alarms import ALARM, OK, AlarmEvaluator
-from localcloud.template import parse_template
+from localcloud.cloudformation.template import parse_template
+from localcloud.cloudwatch.alarms import ALARM, OK, AlarmEvaluator
 
 REGION = "us-east-1"
 STACK = "petstore"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.intrinsics import referenced_names
-from localcloud.template import parse_template
+from localcloud.cloudformation.intrinsics import referenced_names
+from localcloud.cloudformation.template import parse_template
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 RESOURCES: dict[str, Any] = parse_template((PROJECT_ROOT / "template.yaml").read_text())[

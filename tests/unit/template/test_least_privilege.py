@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from localcloud.intrinsics import referenced_names
-from localcloud.template import parse_template, transform_template
+from localcloud.cloudformation.intrinsics import referenced_names
+from localcloud.cloudformation.template import parse_template, transform_template
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ITEM_ACTIONS = frozenset(

@@ -1,0 +1,1 @@
+"""API Gateway (REST): routes, the Lambda proxy integration, the HTTP server and the authorizers."""

@@ -1,0 +1,1 @@
+"""The REST API's authorizers: Cognito user pools and IAM (SigV4)."""

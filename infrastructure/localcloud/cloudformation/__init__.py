@@ -1,0 +1,3 @@
+"""CloudFormation: the template, its SAM transform and intrinsics, and provisioning with one module
+per AWS service.
+"""

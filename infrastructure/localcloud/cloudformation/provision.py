@@ -1,0 +1,230 @@
+"""Provision a SAM template's resources into the AWS emulator and describe the stack.
+
+Resources are created in waves, each after the resources it refers to (Ref, GetAtt,
+Sub, DependsOn); the emulator calls of one wave run concurrently. Each type is made
+by the module of its service under `localcloud.cloudformation.provisioning`. Every resource type
+and property is either provisioned, or listed in `Stack.ignored` with the reason,
+or refused with a TemplateError: nothing is skipped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from localcloud.cloudformation.intrinsics import (
+    ACCOUNT_ID,
+    IntrinsicResolver,
+    cfn_string,
+    referenced_names,
+    resolve_parameters,
+)
+from localcloud.cloudformation.provisioning import (
+    api,
+    cognito,
+    dynamodb,
+    functions,
+    messaging,
+    monitoring,
+)
+from localcloud.cloudformation.provisioning.context import (
+    AwsClients,
+    ProvisionContext,
+    Provisioned,
+    Resource,
+    ResourceKind,
+)
+from localcloud.cloudformation.provisioning.ignored import IGNORED_KINDS
+from localcloud.cloudformation.template import parse_template, transform_template
+from localcloud.event_sources.kafka import provisioning as kafka_provisioning
+from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
+from localcloud.lambda_.build.plan import artifact_specs
+from localcloud.model import Stack, TemplateError, UserPool
+
+# Calls to the emulator mostly wait on it; a few in flight at once roughly halve the wall time.
+_CONCURRENT_CALLS = 8
+
+RESOURCE_KINDS: Mapping[str, ResourceKind] = {
+    **dynamodb.KINDS,
+    **messaging.KINDS,
+    **cognito.KINDS,
+    **functions.KINDS,
+    **api.KINDS,
+    **monitoring.KINDS,
+    **kafka_provisioning.KINDS,
+}
+
+
+def provision(
+    template_path: Path,
+    endpoint_url: str,
+    *,
+    stack_name: str = "petstore",
+    region: str = "us-east-1",
+    parameter_overrides: dict[str, str] | None = None,
+    builder: LambdaBuilder | None = None,
+) -> Stack:
+    """Create the template's resources in the emulator at `endpoint_url` (again, if they
+    exist already) and return what the local runtime needs to run the stack: its
+    functions run from what `builder` builds, as they would from `sam build`'s output."""
+    source = parse_template(template_path.read_text())
+    parameters = resolve_parameters(source.get("Parameters") or {}, parameter_overrides)
+    loaded = transform_template(
+        source, template_path.parent, region=region, parameter_values=parameters
+    )
+    builder = builder or LambdaBuilder(default_build_dir(template_path))
+    loaded = loaded.with_artifacts(builder.build(artifact_specs(source, template_path.parent)))
+    template = loaded.template
+    resolver = IntrinsicResolver(
+        template, stack_name=stack_name, region=region, parameter_overrides=parameter_overrides
+    )
+    stack = Stack(name=stack_name, region=region, account_id=ACCOUNT_ID, api_stage="")
+    context = ProvisionContext(
+        stack, resolver, AwsClients.for_emulator(endpoint_url, region), loaded
+    )
+    resources = template["Resources"]
+    with ThreadPoolExecutor(max_workers=_CONCURRENT_CALLS) as calls:
+        for wave in creation_waves(resources, resolver):
+            _provision_wave(wave, resources, context, calls)
+    _sort_for_stable_output(stack)
+    stack.api_stage = api.api_stage_of(context)
+    stack.user_pools = _user_pools(context)
+    stack.outputs = _outputs(template.get("Outputs") or {}, resolver)
+    return stack
+
+
+def creation_waves(resources: Mapping[str, Any], resolver: IntrinsicResolver) -> list[list[str]]:
+    """The logical ids of the resources whose Condition holds, in waves: each resource comes
+    in a later wave than every resource it refers to or depends on."""
+    active = {
+        logical_id
+        for logical_id, resource in resources.items()
+        if _is_active(logical_id, resource, resolver)
+    }
+    waiting = {
+        logical_id: _dependencies(resources[logical_id], active - {logical_id})
+        for logical_id in resources
+        if logical_id in active
+    }
+    waves: list[list[str]] = []
+    done: set[str] = set()
+    while waiting:
+        wave = [logical_id for logical_id, needs in waiting.items() if needs <= done]
+        if not wave:
+            cycle = ", ".join(sorted(waiting))
+            raise TemplateError(f"Resources {cycle} depend on each other in a cycle")
+        waves.append(wave)
+        done.update(wave)
+        for logical_id in wave:
+            del waiting[logical_id]
+    return waves
+
+
+def _is_active(logical_id: str, resource: Any, resolver: IntrinsicResolver) -> bool:
+    if not isinstance(resource, dict) or "Type" not in resource:
+        raise TemplateError(f"{logical_id}: a resource needs a Type")
+    condition = resource.get("Condition")
+    if condition is None:
+        return True
+    try:
+        return resolver.condition(str(condition))
+    except TemplateError as error:
+        raise TemplateError(f"{logical_id} ({resource['Type']}): {error}") from None
+
+
+def _dependencies(resource: Mapping[str, Any], candidates: set[str]) -> set[str]:
+    depends_on = resource.get("DependsOn") or []
+    named = {depends_on} if isinstance(depends_on, str) else set(depends_on)
+    return (named | referenced_names(resource.get("Properties") or {})) & candidates
+
+
+def _provision_wave(
+    wave: list[str],
+    resources: Mapping[str, Any],
+    context: ProvisionContext,
+    calls: ThreadPoolExecutor,
+) -> None:
+    """Resolve the wave's properties here, call the emulator for its resources concurrently
+    (they do not refer to each other), then register what each gives to `!Ref`/`!GetAtt`."""
+    prepared = [
+        (logical_id, _prepare(logical_id, resources[logical_id], context)) for logical_id in wave
+    ]
+    pending = [(logical_id, calls.submit(create)) for logical_id, create in prepared]
+    for logical_id, future in pending:
+        _register(logical_id, future.result(), context)
+
+
+def _prepare(
+    logical_id: str, definition: Mapping[str, Any], context: ProvisionContext
+) -> Callable[[], Provisioned]:
+    kind_name = str(definition["Type"])
+    properties = definition.get("Properties") or {}
+    label = f"{logical_id} ({kind_name})"
+    if kind_name in IGNORED_KINDS:
+        ignored = IGNORED_KINDS[kind_name]
+        context.ignore(label, ignored.reason)
+        return partial(
+            ignored.reference, Resource(logical_id, kind_name, dict(properties)), context
+        )
+    if kind_name not in RESOURCE_KINDS:
+        raise TemplateError(f"{label}: resource type is not supported locally")
+    kind = RESOURCE_KINDS[kind_name]
+    kept = _supported_properties(label, properties, kind, context)
+    resolved = context.resolver.resolve(kept, label)
+    return partial(kind.create, Resource(logical_id, kind_name, resolved), context)
+
+
+def _supported_properties(
+    label: str, properties: Mapping[str, Any], kind: ResourceKind, context: ProvisionContext
+) -> dict[str, Any]:
+    kept = {}
+    for name, value in properties.items():
+        if name in kind.ignored_properties:
+            context.ignore(f"{label}: property {name}", kind.ignored_properties[name])
+        elif name in kind.properties:
+            kept[name] = value
+        else:
+            raise TemplateError(f"{label}: property {name} is not supported locally")
+    return kept
+
+
+def _register(logical_id: str, provisioned: Provisioned, context: ProvisionContext) -> None:
+    context.resolver.register(logical_id, provisioned.ref, provisioned.attributes)
+    context.stack.physical_ids[logical_id] = provisioned.ref
+
+
+def _sort_for_stable_output(stack: Stack) -> None:
+    """Resources of one wave finish in any order; the stack should not depend on it."""
+    stack.ignored.sort()
+    stack.sqs_mappings.sort(key=lambda mapping: (mapping.function, mapping.queue_arn))
+    stack.stream_mappings.sort(key=lambda mapping: (mapping.function, mapping.stream_arn))
+    stack.functions = dict(sorted(stack.functions.items()))
+
+
+def _user_pools(context: ProvisionContext) -> dict[str, UserPool]:
+    return {
+        logical_id: UserPool(
+            logical_id=logical_id,
+            pool_id=pool_id,
+            arn=context.pool_arns[pool_id],
+            client_ids=tuple(sorted(context.pool_clients.get(pool_id, []))),
+            groups=tuple(sorted(context.pool_groups.get(pool_id, []))),
+        )
+        for pool_id, logical_id in context.pool_logical_ids.items()
+    }
+
+
+def _outputs(outputs: Mapping[str, Any], resolver: IntrinsicResolver) -> dict[str, str]:
+    resolved = {}
+    for name, output in outputs.items():
+        condition = output.get("Condition")
+        if condition is not None and not resolver.condition(str(condition)):
+            continue
+        value = resolver.resolve(output.get("Value"), f"Output {name}", "Value")
+        resolved[name] = (
+            ",".join(map(cfn_string, value)) if isinstance(value, list) else cfn_string(value)
+        )
+    return resolved

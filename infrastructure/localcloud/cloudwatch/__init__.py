@@ -1,0 +1,1 @@
+"""CloudWatch: metrics, alarms and the monitoring loop that feeds them."""

@@ -1,0 +1,109 @@
+"""The AWS emulator: moto's server in a child process, or any endpoint given
+by `AWS_ENDPOINT_URL`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import requests
+
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+class PortInUseError(Exception):
+    def __init__(self, host: str, port: int, what: str) -> None:
+        super().__init__(
+            f"{what} cannot listen on {host}:{port}: the port is already in use. "
+            f"Stop whatever holds it or choose another port."
+        )
+
+
+def ensure_port_free(host: str, port: int, what: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise PortInUseError(host, port, what) from error
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Emulator:
+    endpoint_url: str
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.process is not None
+
+    def wait_ready(self, timeout_s: float = 15) -> None:
+        try:
+            _wait_ready(self.endpoint_url, timeout_s, self.process)
+        except BaseException:
+            self.stop()
+            raise
+
+    def reset(self) -> None:
+        """Forget every resource and item (moto only)."""
+        if self.is_embedded:
+            requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_emulator(host: str = "127.0.0.1", port: int = 4566, timeout_s: float = 15) -> Emulator:
+    """Use `AWS_ENDPOINT_URL` when set; otherwise start moto's server on host:port.
+    Returns once the emulator answers."""
+    emulator = launch_emulator(host, port)
+    emulator.wait_ready(timeout_s)
+    return emulator
+
+
+def launch_emulator(host: str = "127.0.0.1", port: int = 4566) -> Emulator:
+    """Like `start_emulator`, but returns at once: the caller does other work while
+    the emulator boots and calls `wait_ready()` before using it."""
+    external = os.environ.get("AWS_ENDPOINT_URL")
+    if external:
+        return Emulator(endpoint_url=external.rstrip("/"))
+    ensure_port_free(host, port, "The AWS emulator")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localcloud.emulator.server", host, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Its own session: Ctrl-C reaches the local cloud, which stops the pollers
+        # before the emulator they talk to.
+        start_new_session=True,
+    )
+    return Emulator(endpoint_url=f"http://{host}:{port}", process=process)
+
+
+def _wait_ready(endpoint: str, timeout_s: float, process: subprocess.Popen[bytes] | None) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"The AWS emulator exited at start (code {process.returncode}).")
+        try:
+            requests.get(f"{endpoint}/moto-api/", timeout=2)
+            return
+        except requests.RequestException:  # not listening yet, or busy booting
+            time.sleep(0.05)
+    raise RuntimeError(f"The AWS emulator at {endpoint} did not answer within {timeout_s:.0f} s.")

@@ -1,0 +1,3 @@
+"""Lambda: the build of each function's artifact, worker processes that run it, their logs, hot
+reload.
+"""

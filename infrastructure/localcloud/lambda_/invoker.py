@@ -1,0 +1,520 @@
+"""Lambda's invoke: one pool of worker processes per function, each worker an
+execution environment of its own (environment variables, `sys.path`, module
+cache), spawned on demand, kept warm, killed on timeout."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import queue
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from localcloud.lambda_.build.runtime_sdk import LambdaRuntime, default_runtimes_dir, lambda_runtime
+from localcloud.lambda_.logs import LogSink
+from localcloud.model import FunctionSpec, InvocationResult
+
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+INIT_TIMEOUT_S = 10.0
+"""Lambda's limit on an on-demand function's init phase."""
+EXIT_WAIT_S = 2.0
+PLATFORM_LINE = re.compile(r"^(START|END|REPORT) RequestId: [0-9a-f-]{36}(\s|$)")
+"""The lines the worker writes around each invocation, as Lambda's platform does."""
+
+
+class InvokerClosedError(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("The invoker is closed: no more invocations.")
+
+
+def function_environment(
+    spec: FunctionSpec, base_env: dict[str, str], log_stream_name: str, runtime: LambdaRuntime
+) -> dict[str, str]:
+    """A worker's environment, built from scratch as Lambda builds it: never the
+    local cloud's own `os.environ`. The function's variables come last."""
+    region = spec.arn.split(":")[3] if spec.arn.count(":") >= 3 else ""
+    region = region or base_env.get("AWS_REGION") or base_env.get("AWS_DEFAULT_REGION", "")
+    return {
+        "PATH": f"{runtime.interpreter.parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        **base_env,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "LAMBDA_RUNTIME_DIR": str(runtime.sdk_dir),
+        "_HANDLER": spec.handler,
+        **spec.environment,
+    }
+
+
+def new_log_stream_name() -> str:
+    return f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+
+
+def lambda_trace_id(trace_header: str | None) -> str:
+    """The `_X_AMZN_TRACE_ID` of one invocation: the caller's trace root (a new one if
+    it sent none), a segment id of its own as parent, not sampled (no X-Ray locally)."""
+    match = re.search(r"Root=(1-[0-9a-f]{8}-[0-9a-f]{24})", trace_header or "")
+    root = match.group(1) if match else f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+    return f"Root={root};Parent={os.urandom(8).hex()};Sampled=0"
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error_type: str
+    error_message: str
+    stack_trace: tuple[str, ...] = ()
+
+
+class _Worker:
+    """One worker process: a request pipe in, a response pipe out, and its
+    stdout/stderr forwarded line by line to the log sink."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        base_env: dict[str, str],
+        log_sink: LogSink,
+        runtime: LambdaRuntime,
+        generation: int = 0,
+    ) -> None:
+        self.spec = spec
+        self.generation = generation
+        """The pool's code generation when spawned: a hot reload retires older workers."""
+        self._log_sink = log_sink
+        self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._init_done = threading.Event()
+        self._init_failure: _Failure | None = None
+        self._init_duration_ms: float | None = None
+        self.log_stream_name = new_log_stream_name()
+        request_read, self._request_fd = os.pipe()
+        response_read, response_write = os.pipe()
+        self._spawned_at = time.time()
+        try:
+            self.process = subprocess.Popen(
+                [
+                    str(runtime.interpreter),
+                    "-I",
+                    "-S",
+                    "-u",
+                    str(WORKER_SCRIPT),
+                    str(request_read),
+                    str(response_write),
+                    str(runtime.sdk_dir),
+                    *(str(layer) for layer in spec.layer_dirs),
+                ],
+                pass_fds=(request_read, response_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=function_environment(spec, base_env, self.log_stream_name, runtime),
+                cwd=spec.code_dir,
+                start_new_session=True,
+            )
+        except BaseException:
+            for fd in (request_read, self._request_fd, response_read, response_write):
+                os.close(fd)
+            raise
+        os.close(request_read)
+        os.close(response_write)
+        self._requests: BinaryIO = open(self._request_fd, "wb")  # noqa: SIM115
+        self._start_thread(self._forward_log, "log")
+        self._start_thread(lambda: self._read_responses(response_read), "responses")
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    @property
+    def ready(self) -> bool:
+        return self._init_done.is_set() and self._init_failure is None
+
+    def wait_ready(self) -> _Failure | None:
+        """Blocks until the handler is imported; the failure if it could not be."""
+        if not self._init_done.wait(INIT_TIMEOUT_S):
+            self.kill()
+            return _Failure(
+                "Sandbox.Timedout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds"
+            )
+        return self._init_failure
+
+    def take_init_duration(self) -> float | None:
+        """The init phase's duration (ms), once: only the first invocation reports it."""
+        duration, self._init_duration_ms = self._init_duration_ms, None
+        return duration
+
+    def platform_line(self, line: str) -> None:
+        self._log_sink.platform_report(self.spec.name, self.log_stream_name, line)
+
+    def run(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any] | _Failure:
+        """Sends one request; the worker's response, or why there is none."""
+        try:
+            self._requests.write(json.dumps(request).encode() + b"\n")
+            self._requests.flush()
+        except (OSError, ValueError):
+            return self._exit_failure()
+        try:
+            response = self._responses.get(timeout=timeout_s)
+        except queue.Empty:
+            self.kill()
+            return _Failure("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds")
+        if response is None:
+            return self._exit_failure()
+        return response
+
+    def kill(self) -> None:
+        """Ends the worker and whatever it started, and releases its pipe."""
+        if self.process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.kill()
+        self.process.wait()
+        self._close_requests()
+
+    def _exit_failure(self) -> _Failure:
+        try:
+            code = self.process.wait(EXIT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            code = self.process.returncode
+        self._close_requests()
+        return _Failure("Runtime.ExitError", f"Runtime exited with error: {_exit_status(code)}")
+
+    def _close_requests(self) -> None:
+        with contextlib.suppress(OSError):
+            self._requests.close()
+
+    def _start_thread(self, target: Any, role: str) -> None:
+        name = f"worker-{self.spec.logical_id}-{self.process.pid}-{role}"
+        threading.Thread(target=target, name=name, daemon=True).start()
+
+    def _forward_log(self) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout:
+            for raw in self.process.stdout:
+                line = raw.decode(errors="replace").rstrip("\r\n")
+                if PLATFORM_LINE.match(line):
+                    self.platform_line(line)
+                else:
+                    self._log_sink.emit(self.spec.name, line, self.log_stream_name)
+
+    def _read_responses(self, fd: int) -> None:
+        with open(fd, "rb") as responses:
+            for line in responses:
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    # Something other than the worker wrote to its response pipe:
+                    # the conversation can no longer be trusted.
+                    self.kill()
+                    continue
+                if self._init_done.is_set():
+                    self._responses.put(message)
+                else:
+                    self._on_init(message)
+        if not self._init_done.is_set():
+            self._init_failure = _Failure(
+                "Runtime.ExitError",
+                f"Runtime exited with error: {_exit_status(self.process.wait())}",
+            )
+            self._init_done.set()
+        self._responses.put(None)
+
+    def _on_init(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "ready":
+            elapsed_ms = (float(message["ready_at"]) - self._spawned_at) * 1000
+            self._init_duration_ms = elapsed_ms
+            self._log_sink.platform(self.spec.name, f"cold start: {elapsed_ms:.0f} ms")
+        else:
+            self._init_failure = _Failure(
+                str(message.get("errorType")),
+                str(message.get("errorMessage")),
+                tuple(message.get("stackTrace") or ()),
+            )
+        self._init_done.set()
+
+
+def _runtimes(specs: Iterable[FunctionSpec], runtimes_dir: Path) -> dict[str, LambdaRuntime]:
+    runtimes: dict[str, LambdaRuntime] = {}
+    for spec in specs:
+        if spec.runtime not in runtimes:
+            user = f"{spec.logical_id} (function {spec.name})"
+            runtimes[spec.runtime] = lambda_runtime(spec.runtime, user, runtimes_dir)
+    return runtimes
+
+
+def _exit_status(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"signal: {(signal.strsignal(-code) or str(-code)).lower()}"
+    return f"exit status {code}"
+
+
+class _FunctionPool:
+    """The execution environments of one function: idle ones are reused (most
+    recent first), more are spawned up to the concurrency limit."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        base_env: dict[str, str],
+        log_sink: LogSink,
+        max_workers: int,
+        runtime: LambdaRuntime,
+    ) -> None:
+        self.spec = spec
+        self._base_env = base_env
+        self._log_sink = log_sink
+        self._max_workers = max_workers
+        self._runtime = runtime
+        self._idle: list[_Worker] = []
+        self._workers: set[_Worker] = set()
+        self._reserved = 0
+        self._generation = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    def invoke(self, event: dict[str, Any], trace_header: str | None = None) -> InvocationResult:
+        request_id = str(uuid.uuid4())
+        worker, spawned = self._acquire()
+        try:
+            result = self._run(
+                worker,
+                request_id,
+                event,
+                lambda_trace_id(trace_header),
+                cold_start=spawned or not worker.ready,
+            )
+        finally:
+            self._release(worker)
+        self._log_sink.invocation(self.spec.name, result)
+        return result
+
+    def warm(self) -> None:
+        with self._changed:
+            current = [w for w in self._workers if w.generation == self._generation]
+            if self._closed or current or self._reserved:
+                return
+            self._reserved += 1
+        worker = self._spawn()
+        self._release(worker)
+
+    def recycle(self) -> bool:
+        """Retires every worker: idle ones now, busy ones when their invocation ends, so
+        the next invocation imports the code afresh. Whether the function had any."""
+        with self._changed:
+            self._generation += 1
+            had_workers = bool(self._workers)
+            retired, self._idle = self._idle, []
+            self._workers.difference_update(retired)
+            self._changed.notify_all()
+        for worker in retired:
+            worker.kill()
+        return had_workers
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            workers = list(self._workers)
+            self._idle.clear()
+            self._changed.notify_all()
+        for worker in workers:
+            worker.kill()
+
+    def _run(
+        self,
+        worker: _Worker,
+        request_id: str,
+        event: dict[str, Any],
+        trace_id: str,
+        *,
+        cold_start: bool,
+    ) -> InvocationResult:
+        failure = worker.wait_ready()
+        if failure is not None:
+            worker.kill()
+            return self._failed(request_id, failure, 0.0, cold_start)
+        deadline_ms = int((time.time() + self.spec.timeout_s) * 1000)
+        request = {
+            "request_id": request_id,
+            "invoked_function_arn": self.spec.arn,
+            "deadline_ms": deadline_ms,
+            "event": event,
+            "trace_id": trace_id,
+            "init_duration_ms": worker.take_init_duration(),
+        }
+        started = time.perf_counter()
+        response = worker.run(request, self.spec.timeout_s)
+        duration_ms = (time.perf_counter() - started) * 1000
+        if isinstance(response, _Failure):
+            self._log_sink.platform(self.spec.name, f"{request_id} {response.error_message}")
+            self._end_unfinished(worker, request_id, duration_ms)
+            return self._failed(request_id, response, duration_ms, cold_start)
+        if response.get("ok"):
+            return InvocationResult(
+                ok=True,
+                payload=response.get("payload"),
+                duration_ms=duration_ms,
+                cold_start=cold_start,
+                request_id=request_id,
+            )
+        handler_error = _Failure(
+            str(response.get("errorType")),
+            str(response.get("errorMessage")),
+            tuple(response.get("stackTrace") or ()),
+        )
+        return self._failed(request_id, handler_error, duration_ms, cold_start)
+
+    def _end_unfinished(self, worker: _Worker, request_id: str, duration_ms: float) -> None:
+        """The END and REPORT lines of an invocation its worker did not live to finish
+        (timed out or crashed), written for it as Lambda's platform does; the killed
+        worker's peak memory is not known, so it is reported as 0."""
+        worker.platform_line(f"END RequestId: {request_id}")
+        worker.platform_line(
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {math.ceil(duration_ms)} ms\t"
+            f"Memory Size: {self.spec.memory_mb} MB\tMax Memory Used: 0 MB"
+        )
+
+    @staticmethod
+    def _failed(
+        request_id: str, failure: _Failure, duration_ms: float, cold_start: bool
+    ) -> InvocationResult:
+        return InvocationResult(
+            ok=False,
+            payload={
+                "errorMessage": failure.error_message,
+                "errorType": failure.error_type,
+                "requestId": request_id,
+                "stackTrace": list(failure.stack_trace),
+            },
+            error_type=failure.error_type,
+            error_message=failure.error_message,
+            duration_ms=duration_ms,
+            cold_start=cold_start,
+            request_id=request_id,
+        )
+
+    def _acquire(self) -> tuple[_Worker, bool]:
+        """An idle worker, or a new one (True) if the function is below its limit."""
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise InvokerClosedError()
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.alive:
+                        return worker, False
+                    self._workers.discard(worker)
+                    worker.kill()
+                if len(self._workers) + self._reserved < self._max_workers:
+                    self._reserved += 1
+                    break
+                self._changed.wait()
+        return self._spawn(), True
+
+    def _spawn(self) -> _Worker:
+        """Turns a reserved slot into a worker; the caller reserved it under the lock."""
+        with self._changed:
+            generation = self._generation
+        try:
+            worker = _Worker(self.spec, self._base_env, self._log_sink, self._runtime, generation)
+        except BaseException:
+            with self._changed:
+                self._reserved -= 1
+                self._changed.notify()
+            raise
+        with self._changed:
+            self._reserved -= 1
+            self._workers.add(worker)
+            closed = self._closed
+        if closed:
+            worker.kill()
+            raise InvokerClosedError()
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        with self._changed:
+            keep = worker.alive and not self._closed and worker.generation == self._generation
+            if keep:
+                self._idle.append(worker)
+            else:
+                self._workers.discard(worker)
+            self._changed.notify()
+        if not keep:
+            worker.kill()
+
+
+class Invoker:
+    """Invokes the stack's functions by logical id; thread-safe."""
+
+    def __init__(
+        self,
+        functions: dict[str, FunctionSpec],
+        *,
+        base_env: dict[str, str],
+        log_sink: LogSink,
+        max_concurrency_per_function: int = 8,
+        runtimes_dir: Path | None = None,
+    ) -> None:
+        """Each function runs on the interpreter its runtime names, with that runtime's
+        SDK from `runtimes_dir` (installed there on first use): a TemplateError names
+        the function whose runtime is not installed on this machine."""
+        runtimes = _runtimes(functions.values(), runtimes_dir or default_runtimes_dir())
+        self._pools = {
+            logical_id: _FunctionPool(
+                spec, base_env, log_sink, max_concurrency_per_function, runtimes[spec.runtime]
+            )
+            for logical_id, spec in functions.items()
+        }
+        log_sink.register(spec.name for spec in functions.values())
+
+    def invoke(
+        self, logical_id: str, event: dict[str, Any], trace_header: str | None = None
+    ) -> InvocationResult:
+        """Runs the function's handler on `event`, as Lambda's synchronous Invoke
+        does; `duration_ms` is the handler's run time, without a cold start's init.
+        `trace_header` is the caller's X-Amzn-Trace-Id, whose root the invocation keeps."""
+        return self._pool(logical_id).invoke(event, trace_header)
+
+    def warm(self, logical_id: str) -> None:
+        """Starts a worker ahead of traffic, unless the function has one; returns
+        at once, the handler imports in the background."""
+        self._pool(logical_id).warm()
+
+    def recycle(self, logical_ids: Iterable[str]) -> None:
+        """New code for these functions: their warm workers are retired, and those that
+        had any get a fresh one ahead of traffic, which imports the new code."""
+        for logical_id in logical_ids:
+            pool = self._pool(logical_id)
+            if pool.recycle():
+                pool.warm()
+
+    def close(self) -> None:
+        """Stops every worker; invocations in flight end with Runtime.ExitError."""
+        for pool in self._pools.values():
+            pool.close()
+
+    def _pool(self, logical_id: str) -> _FunctionPool:
+        try:
+            return self._pools[logical_id]
+        except KeyError:
+            raise KeyError(f"No function with logical id {logical_id!r} in the stack.") from None

@@ -1,0 +1,1 @@
+"""Tools for tests of systems run on the local cloud (fault injection)."""
