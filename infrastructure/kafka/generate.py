@@ -131,7 +131,8 @@ def kafka_template(source: Mapping[str, Any]) -> dict[str, Any]:
     consumers = {consumer.name: consumer for consumer in _consumers(resources)}
     template["Description"] = _description(template.get("Description", ""))
     template["Parameters"] = _parameters(template.get("Parameters") or {})
-    template = _insert_after(template, "Parameters", "Rules", _rules())
+    rules = {**template.pop("Rules", {}), **_rules()}
+    template = _insert_after(template, "Parameters", "Rules", rules)
     template = _insert_after(template, "Rules", "Conditions", {NETWORK_GIVEN: _network_given()})
     _use_kafka_everywhere(template["Globals"]["Function"])
     runtime = template["Globals"]["Function"]["Runtime"]
@@ -445,7 +446,9 @@ def _kafka_function(resource: Mapping[str, Any], consumers: Mapping[str, Consume
     for name, event in list(events.items()):
         if event["Type"] == "SQS":
             queue = event["Properties"]["Queue"]["Fn::GetAtt"][0]
-            consumer = consumers[queue.removesuffix("Queue")]
+            consumer = consumers.get(queue.removesuffix("Queue"))
+            if consumer is None:
+                continue  # a queue of the function's own (not the saga's): it stays SQS
             del events[name]
             events["Kafka"] = _kafka_event(event["Properties"], consumer)
             _allow(properties, _consumer_statements(consumer))

@@ -119,8 +119,9 @@ def test_a_declined_payment_releases_the_stock_and_a_retry_with_another_card_con
     attempts = payments_of(shop.alice, placed["orderId"])
     assert [(p["attempt"], p["status"]) for p in attempts] == [(1, "FAILED"), (2, "SUCCEEDED")]
     again = shop.alice.post("/payments", retry)
-    assert again.status_code == 200
-    assert again.json()["paymentId"] == attempts[1]["paymentId"]
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "OrderNotPayable"
+    assert "CONFIRMED" in again.json()["error"]["message"]
 
 
 def test_an_order_cancelled_before_payment_gives_its_stock_back_and_keeps_no_money(

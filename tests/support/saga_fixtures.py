@@ -35,6 +35,7 @@ def forget_cold_start_state() -> None:
     from notifications.dal.notifications_table import notifications_table_from_environment
     from orders.dal.orders_table import orders_table_from_environment
     from orders.dal.pet_offers_table import pet_offers_table_from_environment
+    from payments.dal.charge_retry_queue import charge_retry_queue_from_environment
     from payments.dal.payments_table import payments_table_from_environment
     from payments.providers import payment_provider_from_environment
     from pets.dal.pets_table import pets_table_from_environment
@@ -49,6 +50,7 @@ def forget_cold_start_state() -> None:
         pet_offers_table_from_environment,
         payments_table_from_environment,
         payment_provider_from_environment,
+        charge_retry_queue_from_environment,
         notifications_table_from_environment,
         topic_channel_from_environment,
         pets_table_from_environment,
@@ -61,11 +63,14 @@ def forget_cold_start_state() -> None:
 def saga(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessSaga]:
     """Every resource of template.yaml in moto, the functions' environment set, and the
     pumps that run the real handlers between them."""
-    monkeypatch.setattr("payments.logic.charge_order.BACKOFF_S", 0.0)
+    monkeypatch.setattr("payments.logic.charge_order.RETRY_DELAYS_S", (0, 0, 0, 0, 0))
     with mock_aws():
         created = create_in_process_saga()
         for name, value in created.environment.items():
             monkeypatch.setenv(name, value)
+        monkeypatch.setenv(
+            "CHARGE_RETRIES_QUEUE_URL", created.queue_urls["PaymentChargeRetriesQueue"]
+        )
         forget_cold_start_state()
         yield created
         forget_cold_start_state()

@@ -7,7 +7,7 @@ backwards; it just finds the order elsewhere and changes nothing.
     PENDING -> REJECTED                      reservation's event: it implies the
     PENDING | RESERVED -> PAYMENT_FAILED     reservation, so PENDING is allowed too)
     PAYMENT_FAILED -> PENDING (next attempt, when the shopper retries the payment)
-    PENDING | RESERVED | CONFIRMED -> CANCELLED (the shopper's request)
+    PENDING | RESERVED | CONFIRMED | PAYMENT_FAILED -> CANCELLED (the shopper's request)
 
 `attempt` numbers the order's payment attempts. An event of attempt n applies to an
 order at attempt n in the "same attempt" statuses, or to an order whose earlier attempt
@@ -55,4 +55,6 @@ TRANSITION_BY_EVENT: dict[type[OrderRef], Transition] = {
     PaymentRetryRequested: Transition(S.PENDING, frozenset(), frozenset({S.PAYMENT_FAILED})),
 }
 
-CANCELLABLE = frozenset({S.PENDING, S.RESERVED, S.CONFIRMED})
+CANCELLABLE = frozenset({S.PENDING, S.RESERVED, S.CONFIRMED, S.PAYMENT_FAILED})
+"""A PAYMENT_FAILED order's stock was released and nothing was charged: cancelling it
+closes it for a shopper who does not want to pay again."""

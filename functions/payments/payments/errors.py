@@ -27,11 +27,24 @@ class OrderPaymentsNotFound(NotFound):
         )
 
 
-class OrderCancelled(Conflict):
-    default_code = "OrderCancelled"
+class OrderNotPayable(Conflict):
+    """The order is final: CONFIRMED (paid), REJECTED or CANCELLED."""
 
-    def __init__(self, order_id: str):
-        super().__init__(f"Order '{order_id}' was cancelled; there is nothing to pay.")
+    default_code = "OrderNotPayable"
+
+    def __init__(self, order_id: str, status: str):
+        super().__init__(f"Order '{order_id}' is {status}; there is nothing to pay.")
+        self.status = status
+
+
+class ChargeInProgress(Conflict):
+    default_code = "ChargeInProgress"
+
+    def __init__(self, order_id: str, payment_id: str):
+        super().__init__(
+            f"A charge is in progress for order '{order_id}' (payment '{payment_id}'); "
+            "the payment token was not used. Pay again only if that charge fails."
+        )
 
 
 class PaymentFailureNotFinal(Conflict):

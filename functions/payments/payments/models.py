@@ -22,7 +22,8 @@ class PaymentStatus(StrEnum):
     """Declined, or the provider stayed unavailable; `reason` says which."""
     REFUNDED = "REFUNDED"
     CANCELLED = "CANCELLED"
-    """The order was cancelled before this attempt was charged."""
+    """The order was cancelled (or rejected: its stock was gone) before this attempt was
+    charged; `reason` says `order_rejected` for the latter."""
 
 
 class Payment(ApiModel):
@@ -62,7 +63,7 @@ class ChargeState(StrEnum):
     FAILED = "FAILED"
     RETRY_REQUESTED = "RETRY_REQUESTED"
     RETRY_DROPPED = "RETRY_DROPPED"
-    """The order was cancelled before the requested retry was charged."""
+    """The order was cancelled, or rejected, before the requested retry was charged."""
 
 
 @dataclass(frozen=True)
@@ -83,3 +84,5 @@ class OrderLedger:
     succeeded_payment_id: str | None
     cancelled: bool
     refunded: bool
+    rejected: bool = False
+    """The order ended REJECTED (inventory.rejected): its stock could not be reserved."""

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
 
 CONNECT_TIMEOUT_S = 1.0
 READ_TIMEOUT_S = 2.0
@@ -32,6 +33,11 @@ def dynamodb_client() -> DynamoDBClient:
 @cache
 def sns_client() -> SNSClient:
     return cast("SNSClient", _create_client("sns"))
+
+
+@cache
+def sqs_client() -> SQSClient:
+    return cast("SQSClient", _create_client("sqs"))
 
 
 @cache

@@ -146,7 +146,7 @@ def owner_route_cases(w: World) -> list[tuple[str, str, str, Any, int]]:
         ("admin", "GET", f"/orders/{a}", None, 200),
         ("admin", "PUT", f"/orders/{w.order_for_the_admin}/cancel", None, 200),
         ("admin", "GET", f"/orders/user/{w.alice}", None, 200),
-        ("admin", "POST", "/payments", pay, 200),
+        ("admin", "POST", "/payments", pay, 409),
         ("admin", "GET", f"/payments/{w.payment}", None, 200),
         ("admin", "GET", f"/payments/order/{a}", None, 200),
         ("admin", "GET", f"/notifications/user/{w.alice}", None, 200),

@@ -1,6 +1,6 @@
 """infrastructure/kafka/template.yaml is generated from template.yaml and must not drift
 from it: the same functions, each SQS consumer an MSK consumer of its topic with the same
-event types, and nothing of SNS or SQS left."""
+event types, and nothing of SNS or SQS left but the charge-retry queue."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from typing import Any
 from localcloud.cloudformation.template import parse_template
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+OWN_QUEUES_PREFIX = "PaymentChargeRetries"
+"""The payments consumer's charge-retry queue stays SQS: Kafka has no delayed delivery."""
+OWN_QUEUES = ("PaymentChargeRetriesQueue",)
 
 
 def _load_generator() -> ModuleType:
@@ -60,7 +63,10 @@ def test_every_queue_consumer_reads_its_topic_with_the_same_event_types() -> Non
         kafka_function = kafka[logical_id]["Properties"]
         assert kafka_function["Handler"] == function["Properties"]["Handler"]
         for event in (function["Properties"].get("Events") or {}).values():
-            if event["Type"] != "SQS":
+            if (
+                event["Type"] != "SQS"
+                or event["Properties"]["Queue"]["Fn::GetAtt"][0] in OWN_QUEUES
+            ):
                 continue
             consumed += 1
             topic, types = filters[event["Properties"]["Queue"]["Fn::GetAtt"][0]]
@@ -76,7 +82,11 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
     kafka = resources(generate.TEMPLATE_PATH)
     text = generate.TEMPLATE_PATH.read_text()
 
-    assert not [r for r in kafka.values() if r["Type"].startswith("AWS::SQS::")]
+    assert not [
+        logical_id
+        for logical_id, r in kafka.items()
+        if r["Type"].startswith("AWS::SQS::") and not logical_id.startswith(OWN_QUEUES_PREFIX)
+    ]
     assert not [
         logical_id
         for logical_id, r in kafka.items()
@@ -84,7 +94,14 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
     ]
     assert not [r for r in kafka.values() if r["Type"] == "AWS::SNS::Subscription"]
     assert "TOPIC_ARN" not in text and "SNSPublishMessagePolicy" not in text
-    assert "AWS/SQS" not in text
+    sqs_alarms = [
+        r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for r in kafka.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("Namespace") == "AWS/SQS"
+    ]
+    assert sqs_alarms == ["PaymentChargeRetriesDeadLetterQueue"]
+    dashboard_lines = [line for line in text.splitlines() if '["AWS/SQS"' in line]
+    assert all("PaymentChargeRetries" in line for line in dashboard_lines)
     topics = {
         r["Properties"]["TopicName"]: r["Properties"]["PartitionCount"]
         for r in kafka.values()

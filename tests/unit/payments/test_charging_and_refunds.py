@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from orders.handlers import handle_cancel_order
+from payments.dal.charge_retry_queue import charge_retry_queue_from_environment
 from payments.dal.payments_table import payments_table_from_environment
 from payments.logic.charge_order import ChargeOutcome, charge_reserved_order
 from payments.logic.payment_provider import ChargeApproved, ChargeDeclined, ChargeRequest
@@ -77,7 +78,7 @@ def test_a_declined_payment_fails_the_order_and_gives_the_stock_back(
     assert stock_of(pet_id) == 3
 
 
-def test_a_provider_outage_shorter_than_the_retries_of_one_delivery_is_ridden_out(
+def test_a_provider_outage_is_ridden_out_by_retries_of_the_charge_alone(
     saga: InProcessSaga, place_order: Callable[..., str], payments_of: Any
 ) -> None:
     order_id = place_order(token="tok_transient_2")
@@ -87,9 +88,10 @@ def test_a_provider_outage_shorter_than_the_retries_of_one_delivery_is_ridden_ou
     [payment] = payments_of(order_id)
     assert payment.status is PaymentStatus.SUCCEEDED
     assert provider_attempts(payment.payment_id) == 3
+    assert saga.dead_letters("PaymentChargeRetriesQueue") == []
 
 
-def test_a_longer_outage_is_retried_on_the_events_redelivery(
+def test_a_longer_outage_is_retried_through_the_charge_retry_queue(
     saga: InProcessSaga, place_order: Callable[..., str], order_of: Any, payments_of: Any
 ) -> None:
     order_id = place_order(token="tok_transient_4")
@@ -126,7 +128,10 @@ def test_a_repeated_reservation_event_charges_nothing_more(
     attempts = provider_attempts(payment.payment_id)
 
     outcome = charge_reserved_order(
-        reserved, payments=payments_table_from_environment(), provider=PaymentSimulator()
+        reserved,
+        payments=payments_table_from_environment(),
+        provider=PaymentSimulator(),
+        retries=charge_retry_queue_from_environment(),
     )
 
     assert outcome is ChargeOutcome.SKIPPED
@@ -211,6 +216,7 @@ def test_a_charge_that_races_a_cancellation_is_refunded_at_once(saga: InProcessS
         reserved,
         payments=payments_table_from_environment(),
         provider=CancellingWhileCharging(cancelled),
+        retries=charge_retry_queue_from_environment(),
     )
 
     assert outcome is ChargeOutcome.REFUNDED

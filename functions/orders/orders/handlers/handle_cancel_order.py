@@ -1,5 +1,5 @@
 """PUT /orders/{orderId}/cancel (the order's shopper or an admin): cancel an order that
-is not final yet; its stock is released and a charge refunded."""
+is not final yet, or whose payment failed; its stock is released and a charge refunded."""
 
 from __future__ import annotations
 
@@ -28,15 +28,21 @@ app = create_rest_resolver()
     operation_id="cancelOrder",
     summary="Cancel an order",
     description=(
-        "Allowed while the order is PENDING, RESERVED or CONFIRMED; the stock goes back "
-        "to the pet and a payment already taken is refunded (once). REJECTED, "
-        "PAYMENT_FAILED and CANCELLED orders answer 409."
+        "Allowed while the order is PENDING, RESERVED, CONFIRMED or PAYMENT_FAILED; the "
+        "stock goes back to the pet and a payment already taken is refunded (once). A "
+        "PAYMENT_FAILED order was never charged: the cancellation's history entry says "
+        "so (reason `the payment had failed: nothing was charged`). REJECTED and "
+        "CANCELLED orders answer 409."
     ),
     tags=["orders"],
     security=SIGNED_IN_USER,
     responses={
         200: {"description": "The cancelled order"},
-        **documented_errors(401, 404, 409, 422),
+        **documented_errors(401, 404, 422),
+        409: {
+            **documented_errors(409)[409],
+            "description": "OrderNotCancellable: the order is REJECTED or CANCELLED",
+        },
     },
 )
 def put_cancel_order(

@@ -14,13 +14,16 @@ from petstore_shared.events.catalog import OrderCancelled
 from petstore_shared.events.envelope import new_event
 
 CANCEL_ATTEMPTS = 5
+NOTHING_CHARGED = "the payment had failed: nothing was charged"
 
 
 def cancel_order(caller: CallerIdentity, order_id: str, *, orders: OrdersTable) -> OrderWithHistory:
     """Cancel the caller's order (an admin may cancel any) unless it is already final, and
     announce it (order.cancelled): inventory then releases the stock, payments refunds a
-    charge. The write is conditional on the order as read, so it cannot overwrite a
-    status the saga set meanwhile; it reads again and retries instead."""
+    charge. A PAYMENT_FAILED order can be cancelled too: nothing was charged, and the
+    cancellation's history entry says so. The write is conditional on the order as read,
+    so it cannot overwrite a status the saga set meanwhile; it reads again and retries
+    instead."""
     for _ in range(CANCEL_ATTEMPTS):
         order = orders.find_order(order_id)
         if order is None or not may_see(caller, order):
@@ -47,8 +50,9 @@ def _cancellation(order: Order, caller: CallerIdentity) -> StatusChange:
         attempt=order.attempt,
         previous_status=order.status.value,
     )
+    reason = NOTHING_CHARGED if order.status is OrderStatus.PAYMENT_FAILED else None
     return StatusChange(
-        entry=HistoryEntry(status=OrderStatus.CANCELLED, at=now, cause=cause),
+        entry=HistoryEntry(status=OrderStatus.CANCELLED, at=now, cause=cause, reason=reason),
         attempt=order.attempt,
         event=new_event(event, source=EVENT_SOURCE, time=now),
     )

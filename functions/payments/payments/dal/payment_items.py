@@ -120,6 +120,7 @@ def ledger_from_item(item: RawItem) -> OrderLedger:
         succeeded_payment_id=_text(item, "succeededPaymentId"),
         cancelled="cancelledAt" in item,
         refunded="refundedAt" in item,
+        rejected="rejectedAt" in item,
     )
 
 

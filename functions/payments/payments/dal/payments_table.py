@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 ORDER_INDEX = "byOrder"
 NOT_CANCELLED = "attribute_not_exists(cancelledAt)"
+NOT_REJECTED = "attribute_not_exists(rejectedAt)"
 
 
 class PaymentsTable:
@@ -148,17 +149,25 @@ class PaymentsTable:
     def mark_cancelled(self, order: OrderRef, at: datetime) -> OrderLedger:
         """Note the order's cancellation on its ledger (creating it if no charge ever
         started, so that none will); the ledger as it is now."""
+        return self._mark_final(order, "cancelledAt", at)
+
+    def mark_rejected(self, order: OrderRef, at: datetime) -> OrderLedger:
+        """Note that the order ended REJECTED (its stock could not be reserved), creating
+        the ledger if no charge ever started; the ledger as it is now."""
+        return self._mark_final(order, "rejectedAt", at)
+
+    def _mark_final(self, order: OrderRef, marker: str, at: datetime) -> OrderLedger:
         try:
             response = self._client.update_item(
                 TableName=self._table_name,
                 Key=ledger_key(order.order_id),
                 UpdateExpression=(
-                    "SET cancelledAt = :at, orderId = :order, "
+                    f"SET {marker} = :at, orderId = :order, "
                     "userId = if_not_exists(userId, :user), petId = if_not_exists(petId, :pet), "
                     "quantity = if_not_exists(quantity, :quantity), entity = :entity, "
                     "createdAt = if_not_exists(createdAt, :at), updatedAt = :at"
                 ),
-                ConditionExpression=NOT_CANCELLED,
+                ConditionExpression=f"attribute_not_exists({marker})",
                 ExpressionAttributeValues=_values(
                     {
                         ":at": at,
@@ -172,15 +181,16 @@ class PaymentsTable:
                 ReturnValues="ALL_NEW",
             )
         except self._client.exceptions.ConditionalCheckFailedException:
-            cancelled_before = self.find_ledger(order.order_id)
-            assert cancelled_before is not None
-            return cancelled_before
+            marked_before = self.find_ledger(order.order_id)
+            assert marked_before is not None
+            return marked_before
         return ledger_from_item(response["Attributes"])
 
     def drop_requested_retry(
-        self, order_id: str, attempt: int, payment_id: str, now: datetime
+        self, order_id: str, attempt: int, payment_id: str, now: datetime, reason: str | None = None
     ) -> bool:
-        """A retry requested but not charged before the order was cancelled never is."""
+        """A retry requested but not charged before the order was cancelled (or rejected)
+        never is."""
         return self._transact_if(
             self._ledger_update(
                 order_id,
@@ -195,8 +205,9 @@ class PaymentsTable:
             ),
             self._payment_update(
                 payment_id,
-                "SET #status = :status, updatedAt = :at",
-                {":status": PaymentStatus.CANCELLED, ":at": now},
+                "SET #status = :status, updatedAt = :at" + (", reason = :reason" if reason else ""),
+                {":status": PaymentStatus.CANCELLED, ":at": now}
+                | ({":reason": reason} if reason else {}),
             ),
         )
 
@@ -240,7 +251,7 @@ class PaymentsTable:
                 failed.order_id,
                 "SET attempt = :next, chargeState = :requested, updatedAt = :at",
                 "attempt = :failed_attempt AND chargeState = :failed "
-                f"AND retryableAttempt = :failed_attempt AND {NOT_CANCELLED}",
+                f"AND retryableAttempt = :failed_attempt AND {NOT_CANCELLED} AND {NOT_REJECTED}",
                 {
                     ":next": payment.attempt,
                     ":requested": ChargeState.RETRY_REQUESTED,

@@ -1,6 +1,8 @@
-"""Consumer of the payments service's orders-topic queue: inventory.reserved charges the
-order, order.cancelled refunds (or prevents) its charge, order.payment_failed opens the
-failed payment to a retry."""
+"""Consumer of the payments service's orders-topic queue (and of its charge-retry queue):
+inventory.reserved charges the order, inventory.rejected closes its payments,
+order.cancelled refunds (or prevents) its charge, order.payment_failed opens the failed
+payment to a retry. Different orders' records are handled side by side, so one order's
+slow provider call never holds back another's."""
 
 from __future__ import annotations
 
@@ -10,12 +12,19 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from payments.dal.charge_retry_queue import charge_retry_queue_from_environment
 from payments.dal.payments_table import payments_table_from_environment
 from payments.logic.charge_order import ChargeOutcome, charge_reserved_order
 from payments.logic.refund_order import CancellationOutcome, cancel_order_payments
+from payments.logic.reject_order import close_rejected_order
 from payments.logic.request_payment import open_payment_retry
 from payments.providers import payment_provider_from_environment
-from petstore_shared.events.catalog import InventoryReserved, OrderCancelled, OrderPaymentFailed
+from petstore_shared.events.catalog import (
+    InventoryRejected,
+    InventoryReserved,
+    OrderCancelled,
+    OrderPaymentFailed,
+)
 from petstore_shared.events.consumer import EventConsumer
 from petstore_shared.events.envelope import Event
 from petstore_shared.observability import logger, metrics
@@ -32,6 +41,7 @@ def charge(event: Event[InventoryReserved]) -> None:
         event,
         payments=payments_table_from_environment(),
         provider=payment_provider_from_environment(),
+        retries=charge_retry_queue_from_environment(),
     )
     logger.info("Charge handled", extra={"outcome": outcome.value})
     for metric in CHARGE_METRICS.get(outcome, ()):
@@ -54,9 +64,20 @@ def allow_retry(event: Event[OrderPaymentFailed]) -> None:
         logger.info("The failed payment may be retried")
 
 
+def close_payments(event: Event[InventoryRejected]) -> None:
+    if close_rejected_order(event, payments=payments_table_from_environment()):
+        logger.info("The requested retry of the rejected order was cancelled")
+
+
 consumer = EventConsumer(
     "payments-order-events",
-    {InventoryReserved: charge, OrderCancelled: undo_payments, OrderPaymentFailed: allow_retry},
+    {
+        InventoryReserved: charge,
+        InventoryRejected: close_payments,
+        OrderCancelled: undo_payments,
+        OrderPaymentFailed: allow_retry,
+    },
+    orders_side_by_side=True,
 )
 
 

@@ -1,13 +1,20 @@
+"""Charging an order once its stock is reserved (inventory.reserved).
+
+One provider call per delivery, bounded by the provider's timeout. A provider that is
+unavailable or does not answer in time leaves the charge CHARGING and the charge is
+handed to the charge-retry queue with a growing delay (its own event, under an id of its
+own): the consumer moves on at once, so a slow provider delays only the orders it is
+slow for. After MAX_PROVIDER_ATTEMPTS calls the payment fails (provider_unavailable)."""
+
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from payments.dal.payment_items import payment_id_for
 from payments.dal.payments_table import PaymentsTable
-from payments.logic.payment_events import announce
+from payments.logic.charge_retries import ChargeRetries
+from payments.logic.payment_events import EVENT_SOURCE, announce
 from payments.logic.payment_provider import (
     ChargeApproved,
     ChargeDeclined,
@@ -22,14 +29,14 @@ from petstore_shared.events.catalog import (
     PaymentFailed,
     PaymentSucceeded,
 )
-from petstore_shared.events.envelope import Event
+from petstore_shared.events.envelope import Event, derived_event_id, new_event
 from petstore_shared.observability import logger
 
-TRIES_PER_DELIVERY = 3
-"""Provider calls per delivery of the event; the event's redelivery brings more."""
 MAX_PROVIDER_ATTEMPTS = 6
 """After this many unavailable answers, the payment fails (provider_unavailable)."""
-BACKOFF_S = 0.05
+RETRY_DELAYS_S = (1, 2, 4, 8, 16)
+"""Seconds before provider call 2, 3, ...: about half a minute from the first call to
+provider_unavailable."""
 PROVIDER_UNAVAILABLE = "provider_unavailable"
 
 
@@ -38,12 +45,10 @@ class ChargeOutcome(StrEnum):
     REFUNDED = "REFUNDED"
     """Charged, then refunded at once: the order was cancelled while it was charged."""
     FAILED = "FAILED"
+    RETRY_SCHEDULED = "RETRY_SCHEDULED"
+    """The provider did not answer: the charge is tried again later."""
     SKIPPED = "SKIPPED"
     """Charged before, superseded, or the order was cancelled first: nothing done."""
-
-
-class ChargeDeferred(Exception):
-    """The provider is unavailable; the event's redelivery will try again."""
 
 
 def charge_reserved_order(
@@ -51,7 +56,7 @@ def charge_reserved_order(
     *,
     payments: PaymentsTable,
     provider: PaymentProvider,
-    sleep: Callable[[float], None] = time.sleep,
+    retries: ChargeRetries,
 ) -> ChargeOutcome:
     """Charge the order's payment attempt now that its stock is reserved: at most once
     per order and attempt, never after the order was cancelled, and refunded at once
@@ -60,7 +65,11 @@ def charge_reserved_order(
     payment_id = payment_id_for(data.order_id, data.attempt)
     if not _start_or_resume(data, payment_id, payments):
         return ChargeOutcome.SKIPPED
-    result = _charge(data, payment_id, payments, provider, sleep)
+    result = _charge_once(data, payment_id, payments, provider)
+    if isinstance(result, int):
+        retries.send_later(_retry_of(event, result), RETRY_DELAYS_S[result - 1])
+        logger.info("Charge to be tried again", extra={"provider_attempt": result})
+        return ChargeOutcome.RETRY_SCHEDULED
     ref = data.order_fields()
     if isinstance(result, ChargeApproved):
         succeeded = PaymentSucceeded(**ref, payment_id=payment_id, amount=data.amount)
@@ -121,27 +130,29 @@ def _start_or_resume(data: InventoryReserved, payment_id: str, payments: Payment
     return resumable
 
 
-def _charge(
-    data: InventoryReserved,
-    payment_id: str,
-    payments: PaymentsTable,
-    provider: PaymentProvider,
-    sleep: Callable[[float], None],
-) -> ChargeApproved | ChargeDeclined:
-    for try_index in range(TRIES_PER_DELIVERY):
-        attempt_number = payments.count_charge_attempt(payment_id)
-        request = ChargeRequest(
-            idempotency_key=payment_id,
-            payment_token=data.payment_token,
-            amount=data.amount,
-            attempt_number=attempt_number,
-        )
-        try:
-            return provider.charge(request)
-        except ProviderUnavailable:
-            logger.warning("Payment provider unavailable", extra={"attempt": attempt_number})
-            if attempt_number >= MAX_PROVIDER_ATTEMPTS:
-                return ChargeDeclined(reason=PROVIDER_UNAVAILABLE)
-            if try_index + 1 < TRIES_PER_DELIVERY:
-                sleep(BACKOFF_S * 2**try_index)
-    raise ChargeDeferred(f"Payment provider unavailable for payment {payment_id}")
+def _charge_once(
+    data: InventoryReserved, payment_id: str, payments: PaymentsTable, provider: PaymentProvider
+) -> ChargeApproved | ChargeDeclined | int:
+    """The provider's answer; or, when it is unavailable and attempts are left, the number
+    of the call that went unanswered."""
+    attempt_number = payments.count_charge_attempt(payment_id)
+    request = ChargeRequest(
+        idempotency_key=payment_id,
+        payment_token=data.payment_token,
+        amount=data.amount,
+        attempt_number=attempt_number,
+    )
+    try:
+        return provider.charge(request)
+    except ProviderUnavailable:
+        logger.warning("Payment provider unavailable", extra={"attempt": attempt_number})
+        if attempt_number >= MAX_PROVIDER_ATTEMPTS:
+            return ChargeDeclined(reason=PROVIDER_UNAVAILABLE)
+        return attempt_number
+
+
+def _retry_of(event: Event[InventoryReserved], provider_attempt: int) -> Event[InventoryReserved]:
+    """The same reservation under an id of its own, so that it is handled once more."""
+    data = event.data
+    retry_id = derived_event_id(data.order_id, "charge-retry", data.attempt, provider_attempt)
+    return new_event(data, source=EVENT_SOURCE, event_id=retry_id)

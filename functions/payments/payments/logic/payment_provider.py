@@ -1,6 +1,11 @@
 """The payment-provider port: what the payments service needs from whoever moves the
 money. Both calls take an idempotency key, as real providers do, so repeating a call
-after a crash never charges or refunds twice."""
+after a crash never charges or refunds twice.
+
+An adapter answers or raises ProviderUnavailable within the timeout it is built with
+(PAYMENT_PROVIDER_TIMEOUT_S, a small share of the consumer's budget): a provider that
+does not answer in time is unavailable for this call, and the charge is tried again
+later on its own schedule (payments.logic.charge_order)."""
 
 from __future__ import annotations
 
@@ -42,7 +47,8 @@ class ProviderUnavailable(Exception):
 
 class PaymentProvider(Protocol):
     def charge(self, request: ChargeRequest) -> ChargeApproved | ChargeDeclined:
-        """Raises ProviderUnavailable on a transient failure."""
+        """Raises ProviderUnavailable on a transient failure or once the adapter's
+        timeout has passed without an answer."""
 
     def refund(self, request: RefundRequest) -> str:
         """The refund id. Raises ProviderUnavailable on a transient failure."""

@@ -14,5 +14,5 @@ def payment_provider_from_environment() -> PaymentProvider:
     """The adapter PAYMENT_PROVIDER names; the simulator is the only one so far."""
     from payments.providers.payment_simulator import PaymentSimulator
 
-    load_settings(PaymentProviderSettings)
-    return PaymentSimulator()
+    settings = load_settings(PaymentProviderSettings)
+    return PaymentSimulator(timeout_s=settings.payment_provider_timeout_s)

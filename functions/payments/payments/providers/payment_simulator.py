@@ -5,8 +5,9 @@ saga can be driven on purpose with a test card token.
     tok_decline                          declined (card_declined)
     tok_insufficient_funds               declined (insufficient_funds)
     tok_transient_<N>                    unavailable for the first N attempts, then approved
-    tok_timeout_<N>                      times out (answers nothing for TIMEOUT_S) for the
-                                         first N attempts, then approved
+    tok_timeout_<N>                      answers nothing for the first N attempts (the call
+                                         fails once the simulator's timeout has passed),
+                                         then approved
     anything else                        declined (invalid_token)
 
 Ids derive from the idempotency key: the same request gives the same charge or refund.
@@ -35,12 +36,16 @@ DECLINE_REASON_BY_TOKEN = {
 _TRANSIENT = re.compile(r"^tok_transient_(\d{1,3})$")
 _TIMEOUT = re.compile(r"^tok_timeout_(\d{1,3})$")
 TIMEOUT_S = 1.0
-"""How long a call that times out keeps its caller waiting, as a provider client's read
-timeout would."""
+"""The timeout a simulator is built with unless told otherwise."""
 
 
 class PaymentSimulator:
-    def __init__(self, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Not a provider for real money: the template refuses it on the prod stage."""
+
+    def __init__(
+        self, timeout_s: float = TIMEOUT_S, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._timeout_s = timeout_s
         self._sleep = sleep
 
     def charge(self, request: ChargeRequest) -> ChargeApproved | ChargeDeclined:
@@ -52,7 +57,7 @@ class PaymentSimulator:
                 f"Simulated outage, attempt {request.attempt_number} of {token}"
             )
         if timeout and request.attempt_number <= int(timeout.group(1)):
-            self._sleep(TIMEOUT_S)
+            self._sleep(self._timeout_s)
             raise ProviderUnavailable(
                 f"Simulated timeout, attempt {request.attempt_number} of {token}"
             )

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pets.handlers.inventory_outbox import record_inventory_event
-from pets.logic.stock_for_orders import release_for_order, reserve_for_order
+from pets.logic.stock_for_orders import release_for_cancelled_order, reserve_for_order
 from petstore_shared.events.catalog import OrderCancelled, OrderPlaced
 from petstore_shared.events.consumer import EventConsumer
 from petstore_shared.events.envelope import Event
@@ -22,7 +22,8 @@ def reserve(event: Event[OrderPlaced]) -> None:
 
 
 def release(event: Event[OrderCancelled]) -> None:
-    logger.info("Stock release handled", extra={"outcome": release_for_order(event).value})
+    outcome = release_for_cancelled_order(event)
+    logger.info("Stock release handled", extra={"outcome": outcome.value})
 
 
 consumer = EventConsumer("inventory-order-events", {OrderPlaced: reserve, OrderCancelled: release})

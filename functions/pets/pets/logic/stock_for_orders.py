@@ -25,6 +25,7 @@ from pets.models import ReleaseOutcome
 from petstore_shared.events.catalog import (
     InventoryRejected,
     InventoryReserved,
+    OrderCancelled,
     OrderPlaced,
     OrderRef,
     PaymentRetryRequested,
@@ -32,6 +33,7 @@ from petstore_shared.events.catalog import (
 from petstore_shared.events.envelope import Event, EventData, derived_event_id, new_event
 
 EVENT_SOURCE = "petstore.inventory"
+PAYMENT_FAILED = "PAYMENT_FAILED"
 RecordEvent = Callable[[Event[Any]], object]
 
 
@@ -80,6 +82,16 @@ def release_for_order(event: Event[Any]) -> ReleaseOutcome:
     payment.failed); if the reservation has not happened yet, it never will."""
     data: OrderRef = event.data
     return release_stock(data.pet_id, reservation_id_for(data.order_id, data.attempt))
+
+
+def release_for_cancelled_order(event: Event[OrderCancelled]) -> ReleaseOutcome:
+    """Release the cancelled order's attempt. An order cancelled while PAYMENT_FAILED may
+    have a retry asked for at the same moment (payment.retry_requested, attempt n+1, on
+    another queue): its reservation is closed too, so that it never holds stock."""
+    data = event.data
+    if data.previous_status == PAYMENT_FAILED:
+        release_stock(data.pet_id, reservation_id_for(data.order_id, data.attempt + 1))
+    return release_for_order(event)
 
 
 def _announce(outcome: EventData, cause: OrderRef) -> Event[Any]:
