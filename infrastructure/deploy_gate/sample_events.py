@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from localcloud.event_sources.dynamodb_streams.mapping import stream_mappings
+from localcloud.event_sources.kafka.events import KafkaRecord, msk_event
 from localcloud.event_sources.kafka.mapping import KafkaMapping
-from localcloud.event_sources.kafka.poller import KafkaRecord, msk_event
 from localcloud.event_sources.kafka.provisioning import kafka_stack_of
+from localcloud.event_sources.sqs.mapping import sqs_mappings
 from localcloud.model import Route, Stack
 
 from .runtimes import REPO_ROOT
@@ -45,11 +47,11 @@ def sample_event(stack: Stack, function: str, events_dir: Path = EVENTS_DIR) -> 
     for route in stack.routes:
         if route.function == function:
             return SampleEvent(f"{route.method} {route.path}", _api_event(route, events_dir))
-    for queue in stack.sqs_mappings:
+    for queue in sqs_mappings(stack):
         if queue.function == function:
             sample = _load(events_dir / SQS_SAMPLE)
             return SampleEvent("SQS", _with_source_arn(sample, queue.queue_arn))
-    for stream in stack.stream_mappings:
+    for stream in stream_mappings(stack):
         if stream.function == function:
             sample = _load(events_dir / STREAM_SAMPLE)
             return SampleEvent("DynamoDB stream", _with_source_arn(sample, stream.stream_arn))

@@ -22,9 +22,8 @@ from localcloud.emulator.process import (
     ensure_port_free,
     start_emulator,
 )
-from localcloud.event_sources.kafka.poller import KafkaPoller
-from localcloud.event_sources.kafka.runtime import LocalKafka
-from localcloud.event_sources.pollers import SqsPoller, StreamPoller
+from localcloud.event_sources.base import Poller, PollerContext, SourceRuntime, SourceSettings
+from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
 from localcloud.lambda_.hot_reload import HotReload
 from localcloud.lambda_.invoker import Invoker
@@ -33,6 +32,7 @@ from localcloud.model import InvocationResult, Route, Stack
 from localcloud.testing.faults import StoreFaults
 
 T = TypeVar("T")
+R = TypeVar("R")
 LocalPage = Callable[[], tuple[int, dict[str, str], bytes]]
 
 
@@ -79,8 +79,9 @@ class LocalCloud:
         self.api: ApiGateway | None = None
         self.monitoring: LocalMonitoring | None = None
         self.log_sink.observe(self._observe_log_line)
-        self._pollers: list[SqsPoller | StreamPoller | KafkaPoller] = []
-        self.kafka = LocalKafka(config.host, config.kafka_port)
+        self._pollers: list[Poller] = []
+        settings = SourceSettings(config.host, {"kafka": config.kafka_port})
+        self.event_sources: list[SourceRuntime] = [kind.runtime(settings) for kind in EVENT_SOURCES]
         self.faults: StoreFaults | None = None
         self.builder = LambdaBuilder(
             config.build_dir or default_build_dir(config.template), report=self._report
@@ -94,6 +95,14 @@ class LocalCloud:
     @property
     def endpoint_url(self) -> str:
         return self._require(self.emulator, "emulator").endpoint_url
+
+    def runtime_of(self, kind: type[R]) -> R | None:
+        """The running part of one kind of event source (e.g. the Kafka broker's)."""
+        return next((r for r in self.event_sources if isinstance(r, kind)), None)
+
+    def endpoints(self) -> dict[str, str]:
+        """Servers the event sources run, by what they are."""
+        return {name: url for r in self.event_sources for name, url in r.endpoints().items()}
 
     def start(self, emulator: Emulator | None = None) -> float:
         """Start everything; returns the seconds it took. `emulator` is one the
@@ -178,7 +187,8 @@ class LocalCloud:
         if self.invoker is not None:
             self.invoker.close()
             self.invoker = None
-        self.kafka.stop()
+        for source in self.event_sources:
+            source.stop()
         if self.faults is not None:
             self.faults.stop()
             self.faults = None
@@ -198,7 +208,8 @@ class LocalCloud:
         if self.stack is None and not self.config.quiet:
             print_ignored_summary(stack.ignored, self.config.log_stream or sys.stdout)
         self.stack = stack
-        self.kafka.prepare(stack)
+        for source in self.event_sources:
+            source.prepare(stack)
         if self.invoker is None:
             self.invoker = Invoker(
                 stack.functions,
@@ -251,7 +262,7 @@ class LocalCloud:
             "AWS_REGION": self.config.region,
             "AWS_DEFAULT_REGION": self.config.region,
             "AWS_SAM_LOCAL": "true",
-            **self.kafka.environment(),
+            **{k: v for source in self.event_sources for k, v in source.environment().items()},
         }
 
     def _start_api(self) -> None:
@@ -286,13 +297,11 @@ class LocalCloud:
     def _start_pollers(self, function: str | None = None) -> None:
         """The pollers of every enabled mapping, or of those that feed `function`."""
         stack = self._require(self.stack, "stack")
-        where = {"endpoint_url": self.endpoint_url, "region": stack.region}
-        sqs = [m for m in stack.sqs_mappings if m.enabled and function in (None, m.function)]
-        streams = [m for m in stack.stream_mappings if m.enabled and function in (None, m.function)]
-        started: list[SqsPoller | StreamPoller | KafkaPoller] = [
-            *(SqsPoller(m, self.invoke, **where) for m in sqs),
-            *(StreamPoller(m, self.invoke, **where) for m in streams),
-            *self.kafka.pollers(stack, self.invoke, function),
+        context = PollerContext(self.invoke, self.endpoint_url, stack.region)
+        started = [
+            poller
+            for source in self.event_sources
+            for poller in source.pollers(stack, context, function)
         ]
         for poller in started:
             poller.start()

@@ -121,8 +121,8 @@ def _up(args: argparse.Namespace) -> int:
 def _print_ready(cloud: LocalCloud) -> None:
     print(f"  API           {cloud.api_url}")
     print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
-    if cloud.kafka.broker is not None:
-        print(f"  Kafka broker  {cloud.kafka.broker.bootstrap_servers}")
+    for name, address in cloud.endpoints().items():
+        print(f"  {name:<13} {address}")
     seconds = time.monotonic() - STARTED
     print(f"Local cloud ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
 

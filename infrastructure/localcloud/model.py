@@ -3,14 +3,10 @@ provisioning (which builds it) and the runtime pieces (which run it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-LOCAL_SQS_CONCURRENCY = 2
-"""Batches of one SQS mapping in flight at once when the template sets no
-ScalingConfig. Lambda starts at five and scales out; two keep a consumer's
-concurrency visible locally without flooding a two-core machine with workers."""
+from typing import Any, Literal
 
 AuthKind = Literal["NONE", "COGNITO", "AWS_IAM"]
 
@@ -67,34 +63,6 @@ class Route:
 
 
 @dataclass(frozen=True)
-class SqsMapping:
-    function: str
-    queue_url: str
-    queue_arn: str
-    batch_size: int = 10
-    batching_window_s: float = 0.0
-    report_batch_item_failures: bool = False
-    enabled: bool = True
-    maximum_concurrency: int = LOCAL_SQS_CONCURRENCY
-    """Batches in flight at once: the template's ScalingConfig.MaximumConcurrency."""
-
-
-@dataclass(frozen=True)
-class StreamMapping:
-    function: str
-    stream_arn: str
-    table_name: str
-    batch_size: int = 100
-    batching_window_s: float = 0.0
-    starting_position: Literal["TRIM_HORIZON", "LATEST"] = "LATEST"
-    maximum_retry_attempts: int = -1
-    """-1 retries until the record expires, as Lambda does."""
-    bisect_batch_on_error: bool = False
-    report_batch_item_failures: bool = False
-    enabled: bool = True
-
-
-@dataclass(frozen=True)
 class UserPool:
     logical_id: str
     pool_id: str
@@ -111,14 +79,22 @@ class Stack:
     api_stage: str
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
-    sqs_mappings: list[SqsMapping] = field(default_factory=list)
-    stream_mappings: list[StreamMapping] = field(default_factory=list)
+    event_sources: dict[str, Any] = field(default_factory=dict)
+    """Each kind of event source's own part of the stack (its mappings, and what they
+    read from), under the kind's name: see `part_of`."""
     user_pools: dict[str, UserPool] = field(default_factory=dict)
     physical_ids: dict[str, str] = field(default_factory=dict)
     """Logical id -> what `!Ref` resolves to."""
     outputs: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
     """One line per resource or property deliberately ignored locally, with the reason."""
+
+    def part_of[P](self, source: str, make: Callable[[], P]) -> P:
+        """The event source `source`'s part of the stack, made by `make` on first use."""
+        if source not in self.event_sources:
+            self.event_sources[source] = make()
+        part: P = self.event_sources[source]
+        return part
 
 
 @dataclass(frozen=True)

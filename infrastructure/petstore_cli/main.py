@@ -170,8 +170,10 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
 def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:
     """What the other commands need of a cloud whose events travel over Kafka."""
     from localcloud.event_sources.kafka.provisioning import kafka_stack_of
+    from localcloud.event_sources.kafka.runtime import LocalKafka
 
-    broker = cloud.kafka.broker
+    kafka = cloud.runtime_of(LocalKafka)
+    broker = kafka.broker if kafka is not None else None
     if broker is None or cloud.stack is None:
         return {"transport": "sns"}
     dead_letter_topics: dict[str, list[str]] = {}
@@ -191,8 +193,8 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  Dashboard     {cloud.api_url}/_dashboard   (alarms, metrics: petstore dashboard)")
     print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
     print(f"  User pool     {outputs.get('UserPoolId', '?')}")
-    if cloud.kafka.broker is not None:
-        print(f"  Kafka broker  {cloud.kafka.broker.bootstrap_servers}   (events over Kafka)")
+    for name, address in cloud.endpoints().items():
+        print(f"  {name:<13} {address}   (events over Kafka)")
     print(f"  Try:          curl {cloud.api_url}/pets")
 
 

@@ -32,6 +32,7 @@ import requests
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
+from localcloud.event_sources.kafka.runtime import LocalKafka
 from petstore_cli.demo_users import create_demo_users, id_token
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -285,7 +286,7 @@ def dead_letters(shop: Shop) -> int:
     """Messages in the dead-letter queues (or topics): where a stuck order has its event."""
     stack = shop.cloud.stack
     assert stack is not None
-    if shop.cloud.kafka.broker is not None:
+    if _kafka_broker(shop) is not None:
         return dead_letter_records(shop)
     sqs = boto3.client("sqs", endpoint_url=shop.cloud.endpoint_url)
     total = 0
@@ -298,6 +299,11 @@ def dead_letters(shop: Shop) -> int:
     return total
 
 
+def _kafka_broker(shop: Shop) -> str | None:
+    kafka = shop.cloud.runtime_of(LocalKafka)
+    return kafka.broker.bootstrap_servers if kafka and kafka.broker else None
+
+
 def dead_letter_records(shop: Shop) -> int:
     """Records in the Kafka consumers' on-failure topics (each is written on its own, so
     the local broker's end offsets count them)."""
@@ -305,10 +311,8 @@ def dead_letter_records(shop: Shop) -> int:
 
     from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 
-    assert shop.cloud.stack is not None and shop.cloud.kafka.broker is not None
-    consumer = Consumer(
-        {"bootstrap.servers": shop.cloud.kafka.broker.bootstrap_servers, "group.id": "bench"}
-    )
+    assert shop.cloud.stack is not None
+    consumer = Consumer({"bootstrap.servers": _kafka_broker(shop), "group.id": "bench"})
     try:
         topics = {m.on_failure_topic for m in kafka_stack_of(shop.cloud.stack).mappings}
         return sum(

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 import boto3
 
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, start_emulator
-from localcloud.event_sources.pollers import SqsPoller
+from localcloud.event_sources.sqs.mapping import SqsMapping
+from localcloud.event_sources.sqs.poller import SqsPoller
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
-from localcloud.model import FunctionSpec, SqsMapping
+from localcloud.model import FunctionSpec
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -13,6 +13,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from localcloud.event_sources.kafka.mapping import KafkaMapping
 from localcloud.event_sources.kafka.provisioning import kafka_stack_of
+from localcloud.event_sources.kafka.runtime import LocalKafka
 from support.waiting import wait_until
 
 if TYPE_CHECKING:
@@ -29,7 +30,8 @@ def uses_kafka(cloud: LocalCloud) -> bool:
 
 
 def bootstrap_servers(cloud: LocalCloud) -> str:
-    broker = cloud.kafka.broker
+    kafka = cloud.runtime_of(LocalKafka)
+    broker = kafka.broker if kafka is not None else None
     assert broker is not None, "the local cloud has no Kafka broker"
     return broker.bootstrap_servers
 

@@ -31,7 +31,6 @@ from localcloud.cloudformation.provisioning import (
     monitoring,
 )
 from localcloud.cloudformation.provisioning.context import (
-    AwsClients,
     ProvisionContext,
     Provisioned,
     Resource,
@@ -39,7 +38,8 @@ from localcloud.cloudformation.provisioning.context import (
 )
 from localcloud.cloudformation.provisioning.ignored import IGNORED_KINDS
 from localcloud.cloudformation.template import parse_template, transform_template
-from localcloud.event_sources.kafka import provisioning as kafka_provisioning
+from localcloud.emulator.clients import EmulatorClients
+from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
 from localcloud.lambda_.build.plan import artifact_specs
 from localcloud.model import Stack, TemplateError, UserPool
@@ -54,7 +54,7 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
     **functions.KINDS,
     **api.KINDS,
     **monitoring.KINDS,
-    **kafka_provisioning.KINDS,
+    **{name: kind for source in EVENT_SOURCES for name, kind in source.resource_kinds.items()},
 }
 
 
@@ -83,7 +83,7 @@ def provision(
     )
     stack = Stack(name=stack_name, region=region, account_id=ACCOUNT_ID, api_stage="")
     context = ProvisionContext(
-        stack, resolver, AwsClients.for_emulator(endpoint_url, region), loaded
+        stack, resolver, EmulatorClients.for_emulator(endpoint_url, region), loaded
     )
     resources = template["Resources"]
     with ThreadPoolExecutor(max_workers=_CONCURRENT_CALLS) as calls:
@@ -199,8 +199,9 @@ def _register(logical_id: str, provisioned: Provisioned, context: ProvisionConte
 def _sort_for_stable_output(stack: Stack) -> None:
     """Resources of one wave finish in any order; the stack should not depend on it."""
     stack.ignored.sort()
-    stack.sqs_mappings.sort(key=lambda mapping: (mapping.function, mapping.queue_arn))
-    stack.stream_mappings.sort(key=lambda mapping: (mapping.function, mapping.stream_arn))
+    for part in stack.event_sources.values():
+        if isinstance(part, list):
+            part.sort(key=lambda mapping: (mapping.function, repr(mapping)))
     stack.functions = dict(sorted(stack.functions.items()))
 
 

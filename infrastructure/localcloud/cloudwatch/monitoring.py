@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-
 from localcloud.cloudwatch.alarms import AlarmEvaluator, StateChange
 from localcloud.cloudwatch.metrics import (
     ApiRequest,
@@ -26,8 +24,9 @@ from localcloud.cloudwatch.metrics import (
     lambda_invocation_points,
     queue_points,
 )
-from localcloud.event_sources.kafka.metrics import KafkaMetricsSampler
-from localcloud.event_sources.kafka.provisioning import kafka_stack_of
+from localcloud.emulator.clients import EmulatorClients
+from localcloud.event_sources.base import MetricsSampler
+from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.model import InvocationResult, Route, Stack
 
 logger = logging.getLogger(__name__)
@@ -79,7 +78,7 @@ class LocalMonitoring:
         )
         self._sqs = self._client("sqs")
         self._stack: Stack | None = None
-        self._kafka_sampler: KafkaMetricsSampler | None = None
+        self._source_samplers: dict[str, MetricsSampler] = {}
         self._cycle_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -87,10 +86,14 @@ class LocalMonitoring:
 
     def start(self, stack: Stack) -> None:
         self._function_names = {key: spec.name for key, spec in stack.functions.items()}
-        # Held for its Kafka side, which lives as long as the stack does; a reset keeps
+        # Held for its event sources' parts, which live as long as the stack does; a reset keeps
         # the stack's topics, groups and broker.
         self._stack = stack
-        self._kafka_sampler = KafkaMetricsSampler(kafka_stack_of(stack))
+        self._source_samplers = {
+            kind.name: sampler
+            for kind in EVENT_SOURCES
+            if (sampler := kind.metrics(stack)) is not None
+        }
         # API Gateway names a SAM API after its stack unless the template names it.
         self._api = (stack.name, stack.api_stage)
         self._publisher.start()
@@ -142,7 +145,7 @@ class LocalMonitoring:
     def run_cycle(self) -> list[StateChange]:
         """Samples the queues and evaluates the alarms now; the alarms' changes of state."""
         with self._cycle_lock:
-            self._publisher.record(self._queue_samples() + self._kafka_samples())
+            self._publisher.record(self._queue_samples() + self._source_samples())
             self._publisher.flush()
             return self._evaluator.evaluate()
 
@@ -183,23 +186,23 @@ class LocalMonitoring:
             points += queue_points(url.rsplit("/", 1)[-1], attributes, now)
         return points
 
-    def _kafka_samples(self) -> list[MetricPoint]:
-        if self._kafka_sampler is None:
-            return []
-        try:
-            return self._kafka_sampler.sample(self._now())
-        except Exception as failure:
-            # The broker may be mid-reset: the queues and alarms still get their cycle.
-            logger.warning("Kafka metrics not sampled: %s: %s", type(failure).__name__, failure)
-            return []
+    def _source_samples(self) -> list[MetricPoint]:
+        points: list[MetricPoint] = []
+        for name, sampler in self._source_samplers.items():
+            try:
+                points += sampler.sample(self._now())
+            except Exception as failure:
+                # A broker may be mid-reset: the queues and alarms still get their cycle.
+                logger.warning(
+                    "%s metrics not sampled: %s: %s", name, type(failure).__name__, failure
+                )
+        return points
 
     def _put_metric_data(self, namespace: str, data: list[dict[str, Any]]) -> None:
         self._cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
 
     def _client(self, service: str) -> Any:
-        return boto3.client(  # type: ignore[call-overload]
-            service, endpoint_url=self._endpoint_url, region_name=self._region
-        )
+        return EmulatorClients.for_emulator(self._endpoint_url, self._region).client(service)
 
 
 class FunctionLogShipper:

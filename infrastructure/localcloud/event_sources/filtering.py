@@ -1,10 +1,10 @@
-"""Lambda event filtering for Kafka records (an event source mapping's FilterCriteria):
-a record reaches the function when any pattern matches it; the others are skipped and
-their offsets committed, as Lambda does.
+"""Lambda event filtering (an event source mapping's FilterCriteria): a record reaches the
+function when any pattern matches it; the others are dropped as handled (an SQS message
+deleted, a stream or Kafka position moved past), as Lambda does.
 
-A pattern matches a record's metadata (`topic`, `partition`, `offset`, `timestamp`,
-`timestampType`) and its `value`, read as JSON when it is JSON. Supported here: lists
-of exact values, and the `prefix`, `suffix`, `anything-but` and `exists` operators.
+A pattern matches the record as the event carries it, its data (an SQS `body`, a Kafka
+`value`) read as JSON when it is JSON. Supported here: lists of exact values, and the
+`prefix`, `suffix`, `anything-but` and `exists` operators.
 """
 
 from __future__ import annotations
@@ -58,8 +58,22 @@ def _check_pattern(pattern: Mapping[str, Any]) -> None:
             raise UnsupportedFilter(f"{key}: a rule is an object or a list of conditions")
 
 
+def with_data(record: Mapping[str, Any], key: str, data: bytes | str | None) -> dict[str, Any]:
+    """The document patterns are matched against: the event record, its `key` holding the
+    record's data read as JSON when it is JSON (and as text when it is not)."""
+    document = dict(record)
+    if data is None:
+        document.pop(key, None)
+        return document
+    try:
+        document[key] = json.loads(data)
+    except ValueError:
+        document[key] = data.decode(errors="replace") if isinstance(data, bytes) else data
+    return document
+
+
 def filterable(record: Mapping[str, Any], value: bytes | None) -> dict[str, Any]:
-    """The document patterns are matched against: the record's metadata and its value."""
+    """A Kafka record as patterns see it: its metadata and its value."""
     document = {
         key: record[key]
         for key in ("topic", "partition", "offset", "timestamp", "timestampType")

@@ -6,7 +6,7 @@ unicode and injection-looking text stored and returned verbatim, never interpret
 
 Covered elsewhere, not repeated here: the pets routes' bad input and authorization
 (tests/integration/pets), Bob against Alice's order (tests/integration/saga), the
-authorizers' token checks in isolation (tests/integration/localcloud/test_api_auth.py),
+authorizers' token checks in isolation (tests/integration/localcloud/apigateway/test_api_auth.py),
 and replayed and reordered events (test_saga_delivery_guarantees.py)."""
 
 from __future__ import annotations

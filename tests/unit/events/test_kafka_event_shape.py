@@ -16,8 +16,8 @@ from localcloud.event_sources.filtering import (
     matches_any,
     parse_patterns,
 )
+from localcloud.event_sources.kafka.events import KafkaRecord, failed_offsets, msk_event
 from localcloud.event_sources.kafka.mapping import KafkaMapping
-from localcloud.event_sources.kafka.poller import KafkaRecord, failed_offsets, msk_event
 
 CLUSTER_ARN = "arn:aws:kafka:us-east-1:123456789012:cluster/petstore/abc-1"
 MAPPING = KafkaMapping(

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from localcloud.event_sources.kafka.events import KafkaRecord, msk_event
 from localcloud.event_sources.kafka.mapping import KafkaMapping
-from localcloud.event_sources.kafka.poller import KafkaRecord, msk_event
 from petstore_shared.events import kafka_bus
 from petstore_shared.events.bus import TopicNotConfigured, event_bus_from_environment
 from petstore_shared.events.catalog import Money, NotificationSent, OrderCancelled, PaymentRefunded

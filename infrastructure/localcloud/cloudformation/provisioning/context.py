@@ -6,22 +6,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from threading import Lock
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import ClientError, ParamValidationError
 
 from localcloud.cloudformation.intrinsics import IntrinsicResolver, cfn_string
 from localcloud.cloudformation.template import LoadedTemplate
+from localcloud.emulator.clients import EmulatorClients
 from localcloud.model import Stack, TemplateError
 
 if TYPE_CHECKING:
-    from mypy_boto3_cloudwatch import CloudWatchClient
-    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_sns import SNSClient
-    from mypy_boto3_sqs import SQSClient
+    pass
 
 
 @dataclass(frozen=True)
@@ -74,61 +69,11 @@ class Provisioned:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
-class AwsClients:
-    """boto3 clients for the emulator, created on first use (creating one costs ~10-100 ms)."""
-
-    _shared: ClassVar[dict[tuple[str, str], AwsClients]] = {}
-    _sharing = Lock()
-
-    def __init__(self, endpoint_url: str, region: str) -> None:
-        self.endpoint_url = endpoint_url
-        self._session = boto3.session.Session(region_name=region)
-        self._clients: dict[str, Any] = {}
-        self._creating = Lock()
-
-    @classmethod
-    def for_emulator(cls, endpoint_url: str, region: str) -> AwsClients:
-        """The same clients for every provisioning of one emulator: the local cloud provisions
-        again on every reset, and new clients would cost more than the calls they make."""
-        with cls._sharing:
-            key = (endpoint_url, region)
-            if key not in cls._shared:
-                cls._shared[key] = cls(endpoint_url, region)
-            return cls._shared[key]
-
-    def _client(self, service: str) -> Any:
-        """Clients are thread-safe once made, but the session that makes them is not."""
-        with self._creating:
-            if service not in self._clients:
-                self._clients[service] = self._session.client(  # type: ignore[call-overload]
-                    service, endpoint_url=self.endpoint_url
-                )
-            return self._clients[service]
-
-    def dynamodb(self) -> DynamoDBClient:
-        return self._client("dynamodb")
-
-    def sqs(self) -> SQSClient:
-        return self._client("sqs")
-
-    def sns(self) -> SNSClient:
-        return self._client("sns")
-
-    def cognito(self) -> CognitoIdentityProviderClient:
-        return self._client("cognito-idp")
-
-    def cloudwatch(self) -> CloudWatchClient:
-        return self._client("cloudwatch")
-
-    def logs(self) -> Any:
-        return self._client("logs")
-
-
 @dataclass
 class ProvisionContext:
     stack: Stack
     resolver: IntrinsicResolver
-    clients: AwsClients
+    clients: EmulatorClients
     template: LoadedTemplate
     queue_urls: dict[str, str] = field(default_factory=dict)
     """Queue ARN -> queue URL."""

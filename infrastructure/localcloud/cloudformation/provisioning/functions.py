@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
-from typing import Any
 
 from localcloud.cloudformation.intrinsics import ACCOUNT_ID, cfn_string
 from localcloud.cloudformation.provisioning.context import (
@@ -18,19 +17,14 @@ from localcloud.cloudformation.provisioning.context import (
     Resource,
     ResourceKind,
 )
-from localcloud.event_sources.kafka.provisioning import (
-    KAFKA_ONLY_PROPERTIES,
-    add_kafka_mapping,
-    is_kafka_event_source,
-)
-from localcloud.model import LOCAL_SQS_CONCURRENCY, FunctionSpec, SqsMapping, StreamMapping
+from localcloud.event_sources.base import NewMapping
+from localcloud.event_sources.registry import EVENT_SOURCES
+from localcloud.model import FunctionSpec
 
 DEFAULT_TIMEOUT_S = 3
 DEFAULT_MEMORY_MB = 128
 
 _FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$")
-_STREAM_ONLY = ("StartingPosition", "MaximumRetryAttempts", "BisectBatchOnFunctionError")
-_STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST")
 _TAGS = "tags have no local effect"
 
 
@@ -108,21 +102,20 @@ def create_layer_version(resource: Resource, context: ProvisionContext) -> Provi
 
 
 def create_event_source_mapping(resource: Resource, context: ProvisionContext) -> Provisioned:
+    """The mapping, described in the stack by the kind of event source it reads."""
     function = _function_logical_id(resource, context)
     source = cfn_string(resource.properties.get("EventSourceArn", ""))
-    service = source.split(":")[2] if source.count(":") >= 5 else ""
-    mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{context.stack.name}/{resource.logical_id}"))
-    if is_kafka_event_source(resource.properties):
-        add_kafka_mapping(resource, context, function, mapping_id)
-    elif service == "sqs":
-        context.stack.sqs_mappings.append(_sqs_mapping(resource, context, function, source))
-    elif service == "dynamodb" and "/stream/" in source:
-        context.stack.stream_mappings.append(_stream_mapping(resource, context, function, source))
-    else:
+    kind = next((k for k in EVENT_SOURCES if k.claims(source, resource.properties)), None)
+    if kind is None:
+        kinds = ", ".join(k.name for k in EVENT_SOURCES)
         raise resource.error(
-            f"property EventSourceArn: {source!r}: only SQS queues, DynamoDB streams and Kafka "
-            "topics are polled locally"
+            f"property EventSourceArn: {source!r}: the local cloud polls these sources: {kinds}"
         )
+    for name in resource.properties:
+        if name not in _MAPPING_PROPERTIES and name not in kind.mapping_properties:
+            raise resource.error(f"property {name} does not apply to {kind.name} sources")
+    mapping_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{context.stack.name}/{resource.logical_id}"))
+    kind.add_mapping(resource, context, NewMapping(function, source, mapping_id))
     return Provisioned(
         ref=mapping_id,
         attributes={
@@ -142,98 +135,16 @@ def _function_logical_id(resource: Resource, context: ProvisionContext) -> str:
     raise resource.error(f"property FunctionName: {given!r} is not a function of this template")
 
 
-def _sqs_mapping(
-    resource: Resource, context: ProvisionContext, function: str, queue_arn: str
-) -> SqsMapping:
-    for name in _STREAM_ONLY:
-        if name in resource.properties:
-            raise resource.error(f"property {name} applies to stream sources only")
-    _refuse_kafka_only(resource)
-    _ignore_destination(resource, context)
-    return SqsMapping(
-        function=function,
-        queue_url=context.queue_urls.get(queue_arn) or _queue_url(context, queue_arn),
-        queue_arn=queue_arn,
-        batch_size=resource.integer("BatchSize", 10) or 10,
-        batching_window_s=float(resource.integer("MaximumBatchingWindowInSeconds", 0) or 0),
-        report_batch_item_failures=_reports_item_failures(resource),
-        enabled=resource.flag("Enabled", True),
-        maximum_concurrency=_maximum_concurrency(resource),
-    )
-
-
-def _maximum_concurrency(resource: Resource) -> int:
-    scaling = resource.properties.get("ScalingConfig") or {}
-    if not isinstance(scaling, dict) or "MaximumConcurrency" not in scaling:
-        return LOCAL_SQS_CONCURRENCY
-    value = scaling["MaximumConcurrency"]
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise resource.error(
-            f"property ScalingConfig.MaximumConcurrency: {value!r} is not a number"
-        )
-    if not 2 <= int(value) <= 1000:
-        raise resource.error(
-            f"property ScalingConfig.MaximumConcurrency: {value} is outside 2..1000"
-        )
-    return int(value)
-
-
-def _queue_url(context: ProvisionContext, queue_arn: str) -> str:
-    """A queue outside the template: its URL as the emulator forms it from account and name."""
-    _, _, _, _, account, name = queue_arn.split(":", 5)
-    return f"{context.clients.endpoint_url}/{account}/{name}"
-
-
-def _stream_mapping(
-    resource: Resource, context: ProvisionContext, function: str, stream_arn: str
-) -> StreamMapping:
-    _refuse_kafka_only(resource)
-    _ignore_destination(resource, context)
-    position = resource.properties.get("StartingPosition", "LATEST")
-    if position not in _STARTING_POSITIONS:
-        raise resource.error(
-            f"property StartingPosition: {position!r} is not supported locally "
-            f"(use {' or '.join(_STARTING_POSITIONS)})"
-        )
-    return StreamMapping(
-        function=function,
-        stream_arn=stream_arn,
-        table_name=stream_arn.split(":", 5)[5].split("/")[1],
-        batch_size=resource.integer("BatchSize", 100) or 100,
-        batching_window_s=float(resource.integer("MaximumBatchingWindowInSeconds", 0) or 0),
-        starting_position=position,
-        maximum_retry_attempts=_integer_or(resource, "MaximumRetryAttempts", -1),
-        bisect_batch_on_error=resource.flag("BisectBatchOnFunctionError"),
-        report_batch_item_failures=_reports_item_failures(resource),
-        enabled=resource.flag("Enabled", True),
-    )
-
-
-def _refuse_kafka_only(resource: Resource) -> None:
-    for name in KAFKA_ONLY_PROPERTIES:
-        if name in resource.properties:
-            raise resource.error(f"property {name} is supported locally for Kafka sources only")
-
-
-def _ignore_destination(resource: Resource, context: ProvisionContext) -> None:
-    if "DestinationConfig" in resource.properties:
-        context.ignore(
-            f"{resource.label}: property DestinationConfig",
-            "on-failure destinations are not delivered locally",
-        )
-
-
-def _integer_or(resource: Resource, name: str, default: int) -> int:
-    value = resource.integer(name, default)
-    return default if value is None else value
-
-
-def _reports_item_failures(resource: Resource) -> bool:
-    types: Any = resource.properties.get("FunctionResponseTypes") or []
-    unknown = [kind for kind in types if kind != "ReportBatchItemFailures"]
-    if unknown:
-        raise resource.error(f"property FunctionResponseTypes: {unknown} not supported locally")
-    return bool(types)
+_MAPPING_PROPERTIES = frozenset({"FunctionName", "EventSourceArn"})
+"""What every event source mapping reads; each kind reads its own besides."""
+_MAPPING_IGNORED = {
+    "ParallelizationFactor": "one poller per stream locally",
+    "ProvisionedPollerConfig": "Kafka pollers are not scaled locally",
+    "MaximumRecordAgeInSeconds": "records are not aged out locally",
+    "Tags": _TAGS,
+    "KmsKeyArn": "filter criteria are not encrypted locally",
+    "MetricsConfig": "no event source mapping metrics locally",
+}
 
 
 KINDS = {
@@ -282,27 +193,7 @@ KINDS = {
     ),
     "AWS::Lambda::EventSourceMapping": ResourceKind(
         create=create_event_source_mapping,
-        properties=frozenset(
-            {
-                "FunctionName",
-                "EventSourceArn",
-                "BatchSize",
-                "MaximumBatchingWindowInSeconds",
-                "FunctionResponseTypes",
-                "Enabled",
-                "ScalingConfig",
-                "DestinationConfig",
-                *_STREAM_ONLY,
-                *KAFKA_ONLY_PROPERTIES,
-            }
-        ),
-        ignored_properties={
-            "ParallelizationFactor": "one poller per stream locally",
-            "ProvisionedPollerConfig": "Kafka pollers are not scaled locally",
-            "MaximumRecordAgeInSeconds": "records are not aged out locally",
-            "Tags": _TAGS,
-            "KmsKeyArn": "filter criteria are not encrypted locally",
-            "MetricsConfig": "no event source mapping metrics locally",
-        },
+        properties=_MAPPING_PROPERTIES.union(*(k.mapping_properties for k in EVENT_SOURCES)),
+        ignored_properties=_MAPPING_IGNORED,
     ),
 }

@@ -1,3 +1,24 @@
-"""Kafka (Amazon MSK and self-managed) event source mappings and the local broker that stands in
-for the cluster.
-"""
+"""Kafka (Amazon MSK and self-managed) event source mappings, and the local broker that
+stands in for the cluster."""
+
+from localcloud.event_sources.base import EventSourceKind
+from localcloud.event_sources.kafka.metrics import KafkaMetricsSampler
+from localcloud.event_sources.kafka.provisioning import (
+    KINDS,
+    MAPPING_PROPERTIES,
+    SOURCE,
+    add_mapping,
+    claims,
+    kafka_stack_of,
+)
+from localcloud.event_sources.kafka.runtime import LocalKafka
+
+KIND = EventSourceKind(
+    name=SOURCE,
+    claims=claims,
+    add_mapping=add_mapping,
+    mapping_properties=MAPPING_PROPERTIES,
+    runtime=lambda settings: LocalKafka(settings.host, settings.ports[SOURCE]),
+    resource_kinds=KINDS,
+    metrics=lambda stack: KafkaMetricsSampler(kafka_stack_of(stack)),
+)

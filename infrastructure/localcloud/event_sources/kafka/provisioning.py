@@ -2,16 +2,13 @@
 local cloud's broker stands in for the cluster), AWS::MSK::Topic, and event source
 mappings on Amazon MSK or self-managed Kafka.
 
-Provisioning only describes them (a `KafkaStack` beside the Stack, see
-`kafka_stack_of`); the local cloud then makes the topics on its broker and runs a
-poller per mapping.
+Provisioning only describes them (the stack's Kafka part, see `kafka_stack_of`); the
+local cloud then makes the topics on its broker and runs a poller per mapping.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,53 +19,49 @@ from localcloud.cloudformation.provisioning.context import (
     Resource,
     ResourceKind,
 )
-from localcloud.event_sources.filtering import UnsupportedFilter, parse_patterns
+from localcloud.event_sources import properties
+from localcloud.event_sources.base import NewMapping
 from localcloud.event_sources.kafka.mapping import (
     KAFKA_DESTINATION_PREFIX,
     KafkaMapping,
     KafkaStack,
     KafkaTopic,
-    StartingPosition,
 )
 from localcloud.model import Stack
 
-KAFKA_ONLY_PROPERTIES = (
-    "Topics",
-    "AmazonManagedKafkaEventSourceConfig",
-    "SelfManagedEventSource",
-    "SelfManagedKafkaEventSourceConfig",
-    "SourceAccessConfigurations",
-    "FilterCriteria",
+SOURCE = "kafka"
+MAPPING_PROPERTIES = frozenset(
+    {
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "FunctionResponseTypes",
+        "Enabled",
+        "ScalingConfig",
+        "DestinationConfig",
+        "FilterCriteria",
+        "StartingPosition",
+        "MaximumRetryAttempts",
+        "BisectBatchOnFunctionError",
+        "Topics",
+        "AmazonManagedKafkaEventSourceConfig",
+        "SelfManagedEventSource",
+        "SelfManagedKafkaEventSourceConfig",
+        "SourceAccessConfigurations",
+    }
 )
-"""Event source mapping properties the local cloud reads for Kafka sources only."""
-_STARTING_POSITIONS: tuple[StartingPosition, ...] = ("TRIM_HORIZON", "LATEST")
+"""The event source mapping properties a Kafka mapping reads."""
 _CLUSTER_STANDS_IN = "the local cloud's Kafka broker stands in for the cluster"
 _TAGS = "tags have no local effect"
 
-_stacks: dict[int, KafkaStack] = {}
-_stacks_lock = threading.Lock()
-
 
 def kafka_stack_of(stack: Stack) -> KafkaStack:
-    """The Kafka resources provisioned with `stack` (none if the template has none). Kept
-    beside the Stack, for as long as it lives, rather than in the shared stack model."""
-    key = id(stack)
-    with _stacks_lock:
-        if key not in _stacks:
-            _stacks[key] = KafkaStack()
-            weakref.finalize(stack, _forget, key)
-        return _stacks[key]
+    """The Kafka resources provisioned with `stack` (none if the template has none)."""
+    return stack.part_of(SOURCE, KafkaStack)
 
 
-def _forget(key: int) -> None:
-    with _stacks_lock:
-        _stacks.pop(key, None)
-
-
-def is_kafka_event_source(properties: Mapping[str, Any]) -> bool:
-    source = cfn_string(properties.get("EventSourceArn", ""))
-    service = source.split(":")[2] if source.count(":") >= 5 else ""
-    return service == "kafka" or "SelfManagedEventSource" in properties
+def claims(source_arn: str, mapping_properties: Mapping[str, Any]) -> bool:
+    service = source_arn.split(":")[2] if source_arn.count(":") >= 5 else ""
+    return service == "kafka" or "SelfManagedEventSource" in mapping_properties
 
 
 def create_cluster(resource: Resource, context: ProvisionContext) -> Provisioned:
@@ -100,35 +93,31 @@ def _kafka_arn_prefix(context: ProvisionContext) -> str:
     return f"arn:{partition}:kafka:{context.stack.region}:{ACCOUNT_ID}"
 
 
-def add_kafka_mapping(
-    resource: Resource, context: ProvisionContext, function: str, mapping_id: str
-) -> None:
+def add_mapping(resource: Resource, context: ProvisionContext, new: NewMapping) -> None:
     """An event source mapping on Kafka, read from the local broker; Lambda's defaults
     for what the template leaves out (the consumer group is the mapping's id)."""
-    properties = resource.properties
-    self_managed = "SelfManagedEventSource" in properties
+    self_managed = "SelfManagedEventSource" in resource.properties
     for ignored, reason in (
         ("SelfManagedEventSource", "its records are read from the local cloud's broker"),
         ("SourceAccessConfigurations", "the local broker needs no authentication"),
         ("ScalingConfig", "Kafka pollers are not scaled locally"),
     ):
-        if ignored in properties:
+        if ignored in resource.properties:
             context.ignore(f"{resource.label}: property {ignored}", reason)
-    kafka_source = cfn_string(properties.get("EventSourceArn", "")) if not self_managed else ""
     mapping = KafkaMapping(
-        function=function,
+        function=new.function,
         topic=_single_topic(resource),
-        consumer_group=_consumer_group(resource, self_managed) or mapping_id,
+        consumer_group=_consumer_group(resource, self_managed) or new.mapping_id,
         event_source="SelfManagedKafka" if self_managed else "aws:kafka",
-        event_source_arn=kafka_source,
+        event_source_arn="" if self_managed else new.source_arn,
         batch_size=resource.integer("BatchSize", 100) or 100,
-        batching_window_s=float(_integer_or(resource, "MaximumBatchingWindowInSeconds", 0.5)),
-        starting_position=_starting_position(resource),
-        maximum_retry_attempts=int(_integer_or(resource, "MaximumRetryAttempts", -1)),
+        batching_window_s=properties.batching_window_s(resource, default=0.5),
+        starting_position=properties.starting_position(resource),
+        maximum_retry_attempts=properties.integer_or(resource, "MaximumRetryAttempts", -1),
         bisect_batch_on_error=resource.flag("BisectBatchOnFunctionError"),
-        report_batch_item_failures=_reports_item_failures(resource),
+        report_batch_item_failures=properties.reports_item_failures(resource),
         on_failure_topic=_on_failure_topic(resource, context),
-        filters=_filters(resource),
+        filters=properties.filters(resource),
         enabled=resource.flag("Enabled", True),
     )
     if mapping.on_failure_topic == mapping.topic:
@@ -153,32 +142,6 @@ def _consumer_group(resource: Resource, self_managed: bool) -> str:
     return cfn_string(config.get("ConsumerGroupId", ""))
 
 
-def _integer_or(resource: Resource, name: str, default: float) -> float:
-    if name not in resource.properties:
-        return default
-    value = resource.integer(name)
-    return default if value is None else value
-
-
-def _starting_position(resource: Resource) -> StartingPosition:
-    position = resource.properties.get("StartingPosition", "LATEST")
-    for known in _STARTING_POSITIONS:
-        if position == known:
-            return known
-    raise resource.error(
-        f"property StartingPosition: {position!r} is not supported locally "
-        f"(use {' or '.join(_STARTING_POSITIONS)})"
-    )
-
-
-def _reports_item_failures(resource: Resource) -> bool:
-    types: Any = resource.properties.get("FunctionResponseTypes") or []
-    unknown = [kind for kind in types if kind != "ReportBatchItemFailures"]
-    if unknown:
-        raise resource.error(f"property FunctionResponseTypes: {unknown} not supported locally")
-    return bool(types)
-
-
 def _on_failure_topic(resource: Resource, context: ProvisionContext) -> str | None:
     config = resource.properties.get("DestinationConfig") or {}
     destination = cfn_string((config.get("OnFailure") or {}).get("Destination", ""))
@@ -191,13 +154,6 @@ def _on_failure_topic(resource: Resource, context: ProvisionContext) -> str | No
         "only Kafka topics (kafka://) receive a Kafka mapping's failed records locally",
     )
     return None
-
-
-def _filters(resource: Resource) -> tuple[dict[str, Any], ...]:
-    try:
-        return parse_patterns(resource.properties.get("FilterCriteria"))
-    except UnsupportedFilter as error:
-        raise resource.error(f"property FilterCriteria: {error}") from None
 
 
 _CLUSTER_IGNORED = {

@@ -4,8 +4,9 @@ every reset; and a poller per Kafka event source mapping."""
 
 from __future__ import annotations
 
+from localcloud.event_sources.base import Poller, PollerContext
 from localcloud.event_sources.kafka.broker import KafkaBroker, start_kafka_broker
-from localcloud.event_sources.kafka.poller import Invoke, KafkaPoller
+from localcloud.event_sources.kafka.poller import KafkaPoller
 from localcloud.event_sources.kafka.provisioning import kafka_stack_of
 from localcloud.model import Stack
 
@@ -41,15 +42,21 @@ class LocalKafka:
             return {}
         return {"KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap_servers}
 
-    def pollers(self, stack: Stack, invoke: Invoke, function: str | None) -> list[KafkaPoller]:
+    def pollers(self, stack: Stack, context: PollerContext, function: str | None) -> list[Poller]:
         """A poller for every enabled mapping, or for those that feed `function`."""
         if self.broker is None:
             return []
         return [
-            KafkaPoller(mapping, invoke, bootstrap_servers=self.broker.bootstrap_servers)
+            KafkaPoller(mapping, context.invoke, bootstrap_servers=self.broker.bootstrap_servers)
             for mapping in kafka_stack_of(stack).mappings
             if mapping.enabled and function in (None, mapping.function)
         ]
+
+    def endpoints(self) -> dict[str, str]:
+        """What the console shows: the broker's address, once it runs."""
+        if self.broker is None:
+            return {}
+        return {"Kafka broker": self.broker.bootstrap_servers}
 
     def stop(self) -> None:
         if self.broker is not None:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from localcloud.event_sources.pollers import dynamodb_stream_event, reported_failures, sqs_event
+from localcloud.event_sources.batch_failures import reported_failures
+from localcloud.event_sources.dynamodb_streams.events import dynamodb_stream_event
+from localcloud.event_sources.sqs.events import sqs_event
 
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:orders"
 STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/Orders/stream/2026-11-24T00:00:00"

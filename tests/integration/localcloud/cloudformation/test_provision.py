@@ -15,11 +15,13 @@ import yaml
 
 from localcloud.cloudformation.provision import provision
 from localcloud.emulator.process import Emulator
+from localcloud.event_sources.dynamodb_streams.mapping import stream_mappings
+from localcloud.event_sources.sqs.mapping import sqs_mappings
 from localcloud.model import RestApiSettings, Route, Stack, TemplateError
 
 pytestmark = pytest.mark.integration
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parents[1] / "templates"
 STACK_TEMPLATE = TEMPLATES / "provision_stack.yaml"
 STACK_NAME = "provtest"
 PASSWORD = "Local-Passw0rd!"
@@ -201,8 +203,8 @@ def test_api_routes_carry_their_auth_kind(stack: Stack) -> None:
 
 
 def test_event_sources_become_sqs_and_stream_mappings(stack: Stack) -> None:
-    [queue] = stack.sqs_mappings
-    [stream] = stack.stream_mappings
+    [queue] = sqs_mappings(stack)
+    [stream] = stream_mappings(stack)
 
     assert (queue.function, queue.queue_url) == (
         "EventsConsumerFunction",

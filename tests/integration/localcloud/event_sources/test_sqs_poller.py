@@ -16,10 +16,10 @@ import boto3
 import pytest
 
 from localcloud.emulator.process import Emulator, free_port
-from localcloud.event_sources.pollers import SqsPoller
+from localcloud.event_sources.sqs.mapping import SqsMapping
+from localcloud.event_sources.sqs.poller import SqsPoller
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
-from localcloud.model import SqsMapping
 from support.runtime_invoker import REGION, runtime_invoker, wait_for
 
 if TYPE_CHECKING:
@@ -341,7 +341,7 @@ def test_the_poller_survives_its_queue_disappearing_and_resumes_when_it_returns(
     start_poller: Callable[..., SqsPoller],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="localcloud.event_sources.pollers")
+    caplog.set_level(logging.WARNING, logger="localcloud.event_sources")
     queue = make_queue()
     poller = start_poller(queue, "AllOrNothing")
     sqs.delete_queue(QueueUrl=queue.url)
@@ -361,7 +361,7 @@ def test_an_unreachable_endpoint_is_reported_and_stop_stays_prompt(
     start_poller: Callable[..., SqsPoller],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="localcloud.event_sources.pollers")
+    caplog.set_level(logging.WARNING, logger="localcloud.event_sources")
     nowhere = f"http://127.0.0.1:{free_port()}"
     poller = start_poller(make_queue(), "AllOrNothing", endpoint_url=nowhere)
 

@@ -18,7 +18,7 @@ from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-APP = Path(__file__).with_name("reload_app")
+APP = Path(__file__).parents[1] / "reload_app"
 RELOAD_TIMEOUT_S = 10.0
 
 

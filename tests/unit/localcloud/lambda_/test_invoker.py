@@ -18,7 +18,7 @@ from localcloud.lambda_.invoker import Invoker, InvokerClosedError
 from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec, TemplateError
 
-FUNCTIONS = Path(__file__).parents[2] / "integration" / "localcloud" / "runtime_functions"
+FUNCTIONS = Path(__file__).parents[3] / "integration" / "localcloud" / "runtime_functions"
 LAYER = FUNCTIONS / "shared_layer"
 ACCOUNT_ARN = "arn:aws:lambda:eu-west-1:123456789012:function"
 BASE_ENV = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_SAM_LOCAL": "true"}

@@ -16,7 +16,7 @@ from localcloud.lambda_.build.runtime_sdk import RUNTIME_SDK
 
 pytestmark = pytest.mark.integration
 
-APP = Path(__file__).with_name("artifact_app")
+APP = Path(__file__).parents[1] / "artifact_app"
 BUILD = APP / ".local" / "build"
 
 

@@ -13,10 +13,10 @@ import boto3
 import pytest
 
 from localcloud.emulator.process import Emulator
-from localcloud.event_sources.pollers import StreamPoller
+from localcloud.event_sources.dynamodb_streams.mapping import StreamMapping
+from localcloud.event_sources.dynamodb_streams.poller import StreamPoller
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
-from localcloud.model import StreamMapping
 from support.runtime_invoker import REGION, runtime_invoker, wait_for
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def test_a_batch_that_exhausts_its_retries_is_discarded_and_later_records_still_
     start_poller: Callable[..., StreamPoller],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="localcloud.event_sources.pollers")
+    caplog.set_level(logging.ERROR, logger="localcloud.event_sources")
     put(dynamodb, table, "bad", poison=True)
     put(dynamodb, table, "good")
 

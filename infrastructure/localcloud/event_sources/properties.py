@@ -1,0 +1,58 @@
+"""Reading an AWS::Lambda::EventSourceMapping's properties the same way for every kind of
+source: Lambda's defaults for what the template leaves out, and a TemplateError naming the
+property for what the local cloud cannot honour."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from localcloud.cloudformation.provisioning.context import ProvisionContext, Resource
+from localcloud.event_sources.filtering import UnsupportedFilter, parse_patterns
+
+StartingPosition = Literal["TRIM_HORIZON", "LATEST"]
+STARTING_POSITIONS: tuple[StartingPosition, ...] = ("TRIM_HORIZON", "LATEST")
+
+
+def integer_or(resource: Resource, name: str, default: int) -> int:
+    value = resource.integer(name, default)
+    return default if value is None else value
+
+
+def batching_window_s(resource: Resource, default: float = 0.0) -> float:
+    if "MaximumBatchingWindowInSeconds" not in resource.properties:
+        return default
+    return float(integer_or(resource, "MaximumBatchingWindowInSeconds", 0))
+
+
+def starting_position(resource: Resource) -> StartingPosition:
+    position = resource.properties.get("StartingPosition", "LATEST")
+    for known in STARTING_POSITIONS:
+        if position == known:
+            return known
+    raise resource.error(
+        f"property StartingPosition: {position!r} is not supported locally "
+        f"(use {' or '.join(STARTING_POSITIONS)})"
+    )
+
+
+def reports_item_failures(resource: Resource) -> bool:
+    types: Any = resource.properties.get("FunctionResponseTypes") or []
+    unknown = [kind for kind in types if kind != "ReportBatchItemFailures"]
+    if unknown:
+        raise resource.error(f"property FunctionResponseTypes: {unknown} not supported locally")
+    return bool(types)
+
+
+def filters(resource: Resource) -> tuple[dict[str, Any], ...]:
+    try:
+        return parse_patterns(resource.properties.get("FilterCriteria"))
+    except UnsupportedFilter as error:
+        raise resource.error(f"property FilterCriteria: {error}") from None
+
+
+def ignore_destination(resource: Resource, context: ProvisionContext) -> None:
+    if "DestinationConfig" in resource.properties:
+        context.ignore(
+            f"{resource.label}: property DestinationConfig",
+            "on-failure destinations are not delivered locally",
+        )
