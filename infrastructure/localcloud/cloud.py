@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from localcloud.apigateway.authorizers.verifiers import CognitoVerifier, SigV4Verifier
+from localcloud.apigateway.authorizers.cognito import CognitoVerifier
+from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.gateway import ApiGateway
 from localcloud.cloudformation.provision import provision
 from localcloud.cloudwatch.monitoring import LocalMonitoring, MonitoringSettings

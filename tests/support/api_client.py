@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from localcloud.apigateway.authorizers.verifiers import sign_request
+from localcloud.apigateway.authorizers.sigv4 import sign_request
 from localcloud.emulator.process import LOCAL_CREDENTIALS
 
 

@@ -7,36 +7,41 @@ aws-proxy` shows, and the function's result becomes the HTTP response.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import errno
-import hashlib
 import io
-import json
 import logging
-import os
-import re
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
-from localcloud.apigateway.authorizers.verifiers import (
-    AuthRejected,
-    CognitoVerifier,
-    SigV4Verifier,
-    missing_authentication_token,
+from localcloud.apigateway.authorizers.cognito import CognitoVerifier
+from localcloud.apigateway.authorizers.rejections import AuthRejected, missing_authentication_token
+from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
+from localcloud.apigateway.messages import (
+    BadRequest,
+    GatewayResponse,
+    ReceivedRequest,
+    internal_error,
+    json_error,
 )
+from localcloud.apigateway.proxy import (
+    MalformedProxyResponse,
+    StageContext,
+    http_response,
+    proxy_event,
+    trace_header,
+)
+from localcloud.apigateway.routes import RouteTable
 from localcloud.emulator.process import PortInUseError
-from localcloud.model import InvocationResult, RestApiSettings, Route, TemplateError
+from localcloud.model import InvocationResult, Route, TemplateError
 
 logger = logging.getLogger(__name__)
 
@@ -51,373 +56,6 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 """API Gateway's payload quota."""
 DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
 DRAIN_DEADLINE_S = 5.0
-PROXY_RESPONSE_KEYS = frozenset(
-    {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
-)
-HOP_BY_HOP_HEADERS = frozenset({"connection", "content-length", "transfer-encoding", "keep-alive"})
-_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_TRACE_ROOT = re.compile(r"(?:^|;)\s*Root=(1-[0-9a-f]{8}-[0-9a-f]{24})(?:;|$)")
-
-
-@dataclass(frozen=True)
-class GatewayResponse:
-    status: int
-    headers: Headers
-    body: bytes
-    request_id: str = ""
-
-    def with_gateway_headers(self) -> GatewayResponse:
-        """The headers API Gateway adds to every answer: its request id, and a JSON
-        Content-Type unless the function chose one."""
-        request_id = self.request_id or str(uuid.uuid4())
-        headers = [(n, v) for n, v in self.headers if n.lower() != "x-amzn-requestid"]
-        if not any(name.lower() == "content-type" for name, _ in headers):
-            headers.append(("Content-Type", "application/json"))
-        headers.append(("x-amzn-RequestId", request_id))
-        return GatewayResponse(self.status, headers, self.body, request_id)
-
-
-def json_error(status: int, message: str | None, error_type: str) -> GatewayResponse:
-    body = json.dumps({"message": message}).encode()
-    return GatewayResponse(status, [("x-amzn-ErrorType", error_type)], body)
-
-
-def _internal_error() -> GatewayResponse:
-    return json_error(502, "Internal server error", "InternalServerErrorException")
-
-
-class BadRequest(ValueError):
-    """The request line cannot be read as API Gateway would."""
-
-
-# ---------------------------------------------------------------- the request
-
-
-@dataclass
-class ReceivedRequest:
-    method: str
-    target: str
-    """The request target as received: percent-encoded path and query."""
-    headers: Headers
-    body: bytes
-    source_ip: str
-    protocol: str = "HTTP/1.1"
-    server_port: int = 0
-    """The local port the request came in on: API Gateway's X-Forwarded-Port."""
-    path: str = field(init=False)
-    segments: list[str] = field(init=False)
-    query: list[tuple[str, str]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        raw_path, _, raw_query = self.target.partition("?")
-        if not raw_path.startswith("/"):
-            raise BadRequest(self.target)
-        self.path = strict_unquote(raw_path)
-        self.segments = [strict_unquote(part) for part in raw_path.split("/") if part]
-        self.query = parse_query(raw_query)
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
-
-
-def strict_unquote(text: str, plus_is_space: bool = False) -> str:
-    """Percent-decode as UTF-8; a malformed escape or invalid UTF-8 raises BadRequest."""
-    if plus_is_space:
-        text = text.replace("+", " ")
-    if "%" not in text:
-        return text
-    if _BAD_PERCENT.search(text):
-        raise BadRequest(text)
-    try:
-        return unquote_to_bytes(text).decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BadRequest(text) from error
-
-
-def parse_query(raw_query: str) -> list[tuple[str, str]]:
-    pairs = []
-    for part in raw_query.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            pairs.append((strict_unquote(name, True), strict_unquote(value, True)))
-    return pairs
-
-
-# ---------------------------------------------------------------- routing
-
-
-LITERAL, PARAM, GREEDY = 0, 1, 2
-
-
-@dataclass(frozen=True)
-class CompiledRoute:
-    route: Route
-    pattern: tuple[tuple[int, str], ...]
-    resource_id: str
-
-    @classmethod
-    def of(cls, route: Route) -> CompiledRoute:
-        pattern = tuple(_segment_kind(part) for part in route.path.split("/") if part)
-        if any(kind == GREEDY for kind, _ in pattern[:-1]):
-            raise TemplateError(f"Route {route.method} {route.path}: a {{proxy+}} must be last.")
-        resource_id = hashlib.sha1(route.path.encode()).hexdigest()[:6]
-        return cls(route, pattern, resource_id)
-
-    @property
-    def precedence(self) -> tuple[tuple[int, ...], bool]:
-        """Sorts before every other route that matches the same request: literal segments
-        beat `{param}` beats `{proxy+}`, then an exact method beats ANY."""
-        return tuple(kind for kind, _ in self.pattern), self.route.method == "ANY"
-
-    def bind(self, segments: list[str]) -> dict[str, str] | None:
-        """The path parameters when the segments match, else None."""
-        params: dict[str, str] = {}
-        for index, (kind, name) in enumerate(self.pattern):
-            if kind == GREEDY:
-                if index >= len(segments):
-                    return None
-                params[name] = "/".join(segments[index:])
-                return params
-            if index >= len(segments) or (kind == LITERAL and segments[index] != name):
-                return None
-            if kind == PARAM:
-                params[name] = segments[index]
-        return params if len(segments) == len(self.pattern) else None
-
-
-def _segment_kind(part: str) -> tuple[int, str]:
-    if part.startswith("{") and part.endswith("+}"):
-        return GREEDY, part[1:-2]
-    if part.startswith("{") and part.endswith("}"):
-        return PARAM, part[1:-1]
-    return LITERAL, part
-
-
-class RouteTable:
-    def __init__(self, routes: list[Route]) -> None:
-        compiled = [CompiledRoute.of(route) for route in routes]
-        self._routes = sorted(compiled, key=lambda entry: entry.precedence)
-
-    def match(
-        self, method: str, segments: list[str]
-    ) -> tuple[CompiledRoute, dict[str, str]] | None:
-        for entry in self._routes:
-            if entry.route.method not in (method, "ANY"):
-                continue
-            params = entry.bind(segments)
-            if params is not None:
-                return entry, params
-        return None
-
-
-# ---------------------------------------------------------------- events and results
-
-
-@dataclass(frozen=True)
-class StageContext:
-    stage: str
-    account_id: str
-
-
-def trace_header(request: ReceivedRequest) -> str:
-    """The request's X-Amzn-Trace-Id as API Gateway passes it on: the caller's trace
-    root when it sent a well-formed one, else a new root."""
-    match = _TRACE_ROOT.search(request.header("X-Amzn-Trace-Id") or "")
-    return f"Root={match.group(1) if match else new_trace_root()}"
-
-
-def new_trace_root() -> str:
-    """An X-Ray trace id: version 1, the epoch second in hex, 96 random bits."""
-    return f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
-
-
-def proxy_event(
-    request: ReceivedRequest,
-    matched: CompiledRoute,
-    path_parameters: dict[str, str],
-    stage: StageContext,
-    request_id: str,
-    identity: dict[str, str] | None,
-    claims: dict[str, str] | None,
-    trace: str | None = None,
-) -> dict[str, Any]:
-    """The REST API (v1) Lambda proxy event for one request; `trace` is its
-    X-Amzn-Trace-Id (a new one if not given)."""
-    api = matched.route.api
-    body, is_base64 = _event_body(request, api)
-    domain_name = request.header("Host") or "localhost"
-    headers = gateway_headers(request, trace or trace_header(request))
-    context: dict[str, Any] = {
-        "accountId": stage.account_id,
-        "apiId": api.api_id,
-        "resourceId": matched.resource_id,
-        "resourcePath": matched.route.path,
-        "httpMethod": request.method,
-        "path": f"/{stage.stage}{request.path}",
-        "stage": stage.stage,
-        "requestId": request_id,
-        "extendedRequestId": base64.b64encode(os.urandom(11)).decode(),
-        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-        "requestTimeEpoch": int(time.time() * 1000),
-        "protocol": request.protocol,
-        "domainName": domain_name,
-        "domainPrefix": domain_prefix(domain_name),
-        "identity": _identity(request, identity),
-    }
-    if claims is not None:
-        context["authorizer"] = {"claims": claims}
-    return {
-        "resource": matched.route.path,
-        "path": request.path,
-        "httpMethod": request.method,
-        **_single_and_multi("headers", "multiValueHeaders", headers),
-        **_single_and_multi(
-            "queryStringParameters", "multiValueQueryStringParameters", request.query
-        ),
-        "pathParameters": path_parameters or None,
-        "stageVariables": None,
-        "requestContext": context,
-        "body": body,
-        "isBase64Encoded": is_base64,
-    }
-
-
-def _single_and_multi(single: str, multi: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """API Gateway's two views of repeatable names: the last value, and all of them."""
-    if not pairs:
-        return {single: None, multi: None}
-    all_values: dict[str, list[str]] = {}
-    for name, value in pairs:
-        all_values.setdefault(name, []).append(value)
-    return {single: {name: values[-1] for name, values in all_values.items()}, multi: all_values}
-
-
-def gateway_headers(request: ReceivedRequest, trace: str) -> Headers:
-    """The request's headers with those API Gateway sets on the way to the function:
-    the client's address appended to X-Forwarded-For, the port and scheme it was
-    reached on, and the trace id."""
-    added = {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "x-amzn-trace-id"}
-    forwarded_for = ", ".join([*_header_values(request, "X-Forwarded-For"), request.source_ip])
-    return [
-        *((name, value) for name, value in request.headers if name.lower() not in added),
-        ("X-Forwarded-For", forwarded_for),
-        ("X-Forwarded-Port", str(request.server_port)),
-        ("X-Forwarded-Proto", "http"),
-        ("X-Amzn-Trace-Id", trace),
-    ]
-
-
-def _header_values(request: ReceivedRequest, name: str) -> list[str]:
-    return [value for key, value in request.headers if key.lower() == name.lower()]
-
-
-def domain_prefix(domain_name: str) -> str:
-    """The first label of the host name, as API Gateway derives it from the domain
-    the request was sent to (the API id on an execute-api domain)."""
-    host = domain_name.rsplit(":", 1)[0] if domain_name.count(":") == 1 else domain_name
-    return host.split(".", 1)[0]
-
-
-def _event_body(request: ReceivedRequest, api: RestApiSettings) -> tuple[str | None, bool]:
-    """API Gateway base64-encodes a body only when the API lists its content type as
-    binary; any other body reaches the function as text, bytes that are not UTF-8
-    replaced."""
-    if not request.body:
-        return None, False
-    if is_binary_media_type(request.header("Content-Type"), api.binary_media_types):
-        return base64.b64encode(request.body).decode("ascii"), True
-    return request.body.decode("utf-8", errors="replace"), False
-
-
-def is_binary_media_type(content_type: str | None, binary_media_types: tuple[str, ...]) -> bool:
-    """Whether the request's Content-Type is listed: exactly, by a `type/*` entry, or
-    because the API lists `*/*`."""
-    listed = {entry.lower() for entry in binary_media_types}
-    if "*/*" in listed:
-        return True
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    kind = media_type.split("/", 1)[0]
-    return bool(media_type) and bool({media_type, f"{kind}/*"} & listed)
-
-
-def _identity(request: ReceivedRequest, signer: dict[str, str] | None) -> dict[str, Any]:
-    identity: dict[str, Any] = {
-        "cognitoIdentityPoolId": None,
-        "accountId": None,
-        "cognitoIdentityId": None,
-        "caller": None,
-        "sourceIp": request.source_ip,
-        "principalOrgId": None,
-        "accessKey": None,
-        "cognitoAuthenticationType": None,
-        "cognitoAuthenticationProvider": None,
-        "userArn": None,
-        "userAgent": request.header("User-Agent"),
-        "user": None,
-    }
-    identity.update(signer or {})
-    return identity
-
-
-class MalformedProxyResponse(ValueError):
-    """The function returned something API Gateway cannot turn into an HTTP response."""
-
-
-def http_response(payload: object) -> GatewayResponse:
-    """The HTTP response for a proxy integration result, as API Gateway builds it."""
-    if not isinstance(payload, dict) or not set(payload) <= PROXY_RESPONSE_KEYS:
-        raise MalformedProxyResponse("the result must be an object with proxy response keys only")
-    status = payload.get("statusCode")
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise MalformedProxyResponse(f"statusCode {status!r} is not an HTTP status")
-    headers = _response_headers(payload.get("headers"), payload.get("multiValueHeaders"))
-    return GatewayResponse(status, headers, _response_body(payload))
-
-
-def _response_headers(single: object, multi: object) -> Headers:
-    if not isinstance(single, dict | None) or not isinstance(multi, dict | None):
-        raise MalformedProxyResponse("headers and multiValueHeaders must be objects")
-    multi = multi or {}
-    merged: Headers = []
-    for name, values in multi.items():
-        if not isinstance(values, list):
-            raise MalformedProxyResponse(f"multiValueHeaders[{name!r}] must be a list")
-        merged.extend((name, _header_text(name, value)) for value in values)
-    for name, value in (single or {}).items():
-        if name not in multi:
-            merged.append((name, _header_text(name, value)))
-    return [(name, value) for name, value in merged if name.lower() not in HOP_BY_HOP_HEADERS]
-
-
-def _header_text(name: object, value: object) -> str:
-    if not isinstance(name, str) or not _HEADER_NAME.match(name):
-        raise MalformedProxyResponse(f"{name!r} is not a header name")
-    if isinstance(value, dict | list) or value is None:
-        raise MalformedProxyResponse(f"header {name} must have a scalar value")
-    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    if "\r" in text or "\n" in text or not text.isprintable():
-        raise MalformedProxyResponse(f"header {name} has control characters")
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError as error:
-        raise MalformedProxyResponse(f"header {name} is not Latin-1 text") from error
-    return text
-
-
-def _response_body(payload: dict[str, Any]) -> bytes:
-    body = payload.get("body")
-    if body is None:
-        return b""
-    if not isinstance(body, str):
-        raise MalformedProxyResponse("body must be a string")
-    if not payload.get("isBase64Encoded"):
-        return body.encode("utf-8")
-    try:
-        return base64.b64decode(body, validate=True)
-    except binascii.Error as error:
-        raise MalformedProxyResponse("body is not valid base64") from error
 
 
 # ---------------------------------------------------------------- the gateway
@@ -547,7 +185,7 @@ class ApiGateway:
             result = self._invoke(route.function, event, trace)
         except Exception:
             logger.exception("Invoking %s for %s failed", route.function, request_id)
-            return _internal_error()
+            return internal_error()
         if not result.ok:
             logger.warning(
                 "%s %s: %s failed: %s: %s",
@@ -557,7 +195,7 @@ class ApiGateway:
                 result.error_type,
                 result.error_message,
             )
-            return _internal_error()
+            return internal_error()
         try:
             return http_response(result.payload)
         except MalformedProxyResponse as error:
@@ -568,7 +206,7 @@ class ApiGateway:
                 route.function,
                 error,
             )
-            return _internal_error()
+            return internal_error()
 
 
 def _check_authorizers(routes: list[Route], cognito: CognitoVerifier | None) -> None:
@@ -692,7 +330,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             return json_error(400, "Bad Request", "BadRequestException")
         except Exception:
             logger.exception("The API Gateway emulator failed on %s %s", self.command, self.path)
-            return _internal_error()
+            return internal_error()
 
     def _declared_length(self) -> int:
         value = self.headers.get("Content-Length")

@@ -235,7 +235,7 @@ def saga_writes(shop: Shop, world: World) -> dict[str, Any]:
 
 
 def signed_raw(shop: Shop, path: str, body: str) -> requests.Response:
-    from localcloud.apigateway.authorizers.verifiers import sign_request
+    from localcloud.apigateway.authorizers.sigv4 import sign_request
     from localcloud.emulator.process import LOCAL_CREDENTIALS
 
     url = f"{shop.cloud.api_url}{path}"

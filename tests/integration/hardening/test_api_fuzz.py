@@ -24,7 +24,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from localcloud.apigateway.authorizers.verifiers import sign_request
+from localcloud.apigateway.authorizers.sigv4 import sign_request
 from localcloud.emulator.process import LOCAL_CREDENTIALS
 from support.saga_http import (
     Shop,

@@ -9,7 +9,7 @@ import pytest
 import requests
 from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of, reservation_request
 
-from localcloud.apigateway.authorizers.verifiers import sign_request
+from localcloud.apigateway.authorizers.sigv4 import sign_request
 from localcloud.emulator.process import LOCAL_CREDENTIALS
 from support.api_client import ApiClient
 

@@ -20,13 +20,9 @@ import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
-from localcloud.apigateway.authorizers.verifiers import (
-    AuthRejected,
-    CognitoVerifier,
-    SigV4Verifier,
-    render_claims,
-    sign_request,
-)
+from localcloud.apigateway.authorizers.cognito import CognitoVerifier, render_claims
+from localcloud.apigateway.authorizers.rejections import AuthRejected
+from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier, sign_request
 from localcloud.apigateway.gateway import ApiGateway
 from localcloud.emulator.process import Emulator, free_port
 from localcloud.model import CognitoAuthorizer, InvocationResult, RestApiSettings, Route, UserPool

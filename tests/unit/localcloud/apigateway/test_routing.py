@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import requests
 
-from localcloud.apigateway.authorizers.verifiers import SigV4Verifier
-from localcloud.apigateway.gateway import ApiGateway, RouteTable
+from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
+from localcloud.apigateway.gateway import ApiGateway
+from localcloud.apigateway.routes import RouteTable
 from localcloud.emulator.process import PortInUseError, free_port
 from localcloud.model import (
     CognitoAuthorizer,

@@ -1,188 +1,29 @@
-"""The API Gateway emulator's authorizers: Cognito user pool ID tokens (COGNITO routes)
-and AWS Signature Version 4 for service `execute-api` (AWS_IAM routes)."""
+"""The AWS_IAM authorizer: AWS Signature Version 4 for service `execute-api`."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
-import threading
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import jwt
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
-from localcloud.model import CognitoAuthorizer, UserPool
+from localcloud.apigateway.authorizers.rejections import (
+    AuthRejected,
+    Headers,
+    header_value,
+    missing_authentication_token,
+)
 
 SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
 SIGV4_SERVICE = "execute-api"
 SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
 ALLOWED_CLOCK_SKEW = timedelta(minutes=15)
-JWKS_REFETCH_INTERVAL_S = 30.0
-"""An unknown `kid` triggers a new JWKS fetch at most this often, so forged tokens cannot
-turn the verifier into a request flood against the emulator."""
-
-Headers = Iterable[tuple[str, str]]
-
-
-class AuthRejected(Exception):
-    """The request does not pass the route's authorizer; API Gateway answers with
-    `status`, `{"message": message}` and the `x-amzn-ErrorType` header `error_type`."""
-
-    def __init__(self, status: int, message: str, error_type: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.error_type = error_type
-
-
-def _unauthorized() -> AuthRejected:
-    return AuthRejected(401, "Unauthorized", "UnauthorizedException")
-
-
-def missing_authentication_token() -> AuthRejected:
-    return AuthRejected(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
-
-
-def _header(headers: Headers, name: str) -> str | None:
-    wanted = name.lower()
-    return next((value for key, value in headers if key.lower() == wanted), None)
-
-
-# ---------------------------------------------------------------- Cognito
-
-
-class CognitoVerifier:
-    """Verifies Cognito ID tokens as API Gateway's COGNITO_USER_POOLS authorizer does.
-
-    moto signs the tokens of every user pool with one RSA key (kid "dummy") and serves
-    it at `<endpoint>/<pool_id>/.well-known/jwks.json`; so a token is tied to its pool
-    by `iss` (`https://cognito-idp.<region>.amazonaws.com/<pool_id>`) and `aud` (one of
-    the pool's app client ids), both of which are checked after the signature.
-    """
-
-    def __init__(self, endpoint_url: str, region: str, user_pools: dict[str, UserPool]) -> None:
-        self._endpoint_url = endpoint_url.rstrip("/")
-        self._region = region
-        self._pools_by_arn = {pool.arn: pool for pool in user_pools.values()}
-        self._keys: dict[str, dict[str, Any]] = {}
-        self._fetched_at: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def knows_pool(self, arn: str) -> bool:
-        return arn in self._pools_by_arn
-
-    def issuer(self, pool: UserPool) -> str:
-        """The `iss` moto (and Cognito) writes into the pool's tokens."""
-        region = pool.arn.split(":")[3] if pool.arn.count(":") >= 5 else self._region
-        return f"https://cognito-idp.{region}.amazonaws.com/{pool.pool_id}"
-
-    def verify(self, authorizer: CognitoAuthorizer, header_value: str | None) -> dict[str, str]:
-        """The token's claims as `requestContext.authorizer.claims`, or AuthRejected 401."""
-        token = _bearer_token(header_value)
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-            unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.PyJWTError as error:
-            raise _unauthorized() from error
-        pool = self._pool_of(authorizer, unverified.get("iss"))
-        key = self._signing_key(pool.pool_id, kid)
-        if key is None:
-            raise _unauthorized()
-        try:
-            claims = jwt.decode(
-                token,
-                key,
-                algorithms=["RS256"],
-                audience=list(pool.client_ids),
-                issuer=self.issuer(pool),
-                options={"require": ["exp", "iss", "aud", "token_use"]},
-            )
-        except jwt.PyJWTError as error:
-            raise _unauthorized() from error
-        if claims.get("token_use") != "id":
-            raise _unauthorized()
-        return render_claims(claims)
-
-    def _pool_of(self, authorizer: CognitoAuthorizer, issuer: object) -> UserPool:
-        for arn in authorizer.user_pool_arns:
-            pool = self._pools_by_arn.get(arn)
-            if pool is not None and self.issuer(pool) == issuer:
-                return pool
-        raise _unauthorized()
-
-    def _signing_key(self, pool_id: str, kid: object) -> Any:
-        if not isinstance(kid, str):
-            return None
-        with self._lock:
-            keys = self._keys.get(pool_id)
-            stale = time.monotonic() - self._fetched_at.get(pool_id, -1e9) > JWKS_REFETCH_INTERVAL_S
-            if keys is None or (kid not in keys and stale):
-                keys = self._fetch_keys(pool_id)
-                self._keys[pool_id] = keys
-                self._fetched_at[pool_id] = time.monotonic()
-            return keys.get(kid)
-
-    def _fetch_keys(self, pool_id: str) -> dict[str, Any]:
-        url = f"{self._endpoint_url}/{pool_id}/.well-known/jwks.json"
-        response = requests.get(url, timeout=10)
-        response.raise_for_status()
-        key_set = jwt.PyJWKSet.from_dict(response.json())
-        return {key.key_id: key.key for key in key_set.keys if key.key_id}
-
-
-def _bearer_token(header_value: str | None) -> str:
-    token = (header_value or "").strip()
-    scheme, _, rest = token.partition(" ")
-    if scheme.lower() == "bearer":
-        token = rest.strip()
-    if not token:
-        raise _unauthorized()
-    return token
-
-
-JAVA_DATE_CLAIMS = frozenset({"exp", "iat"})
-
-
-def render_claims(claims: Mapping[str, Any]) -> dict[str, str]:
-    """Claims as API Gateway REST (v1) hands them to the function: every value a string.
-
-    - a list (`cognito:groups`) becomes its items joined by "," with no spaces:
-      ["admin", "users"] -> "admin,users" (the REST API rendering; HTTP APIs write
-      "[admin users]" instead);
-    - `exp` and `iat` become Java `Date.toString()` text in UTC,
-      e.g. "Tue Apr 04 18:39:39 UTC 2023"; other numbers (`auth_time`) stay digits;
-    - booleans become "true"/"false"; objects become compact JSON.
-    """
-    return {name: _render_claim(name, value) for name, value in claims.items()}
-
-
-def _render_claim(name: str, value: Any) -> str:
-    if name in JAVA_DATE_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool):
-        return time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(value))
-    if isinstance(value, list):
-        return ",".join(_render_claim("", item) for item in value)
-    return _render_scalar(value)
-
-
-def _render_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
-
-
-# ---------------------------------------------------------------- SigV4
 
 
 @dataclass(frozen=True)
@@ -230,10 +71,10 @@ class SigV4Verifier:
         `target` is the request target exactly as received (percent-encoded path and query).
         """
         headers = list(headers)
-        authorization = _header(headers, "Authorization")
+        authorization = header_value(headers, "Authorization")
         if authorization is None:
             raise missing_authentication_token()
-        signed = _parse_authorization(authorization, _header(headers, "X-Amz-Date"))
+        signed = _parse_authorization(authorization, header_value(headers, "X-Amz-Date"))
         secret = self._credentials.get(signed.access_key)
         if secret is None:
             raise AuthRejected(
