@@ -1,8 +1,8 @@
 """How Lambda retries a batch from an ordered source (a stream shard, a Kafka partition):
 the source waits while the batch is retried, split in two first when
-BisectBatchOnFunctionError is set (splitting does not count as a retry), resumed from the
-first failed record when the function reports batch item failures, and given up on once
-MaximumRetryAttempts retries are spent (never, at -1)."""
+BisectBatchOnFunctionError is set and the whole batch failed (splitting does not count as
+a retry), resumed from the first failed record when the function reports batch item
+failures, and given up on once MaximumRetryAttempts retries are spent (never, at -1)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,9 @@ def deliver_in_order[R](
         attempt = invoke(batch)
         if not attempt.retry:
             continue
-        if policy.bisect_on_error and len(attempt.retry) == len(batch) > 1:
+        # A partial response naming the first record is a checkpoint, not a failed batch:
+        # Lambda retries from it whole rather than bisecting.
+        if policy.bisect_on_error and len(attempt.failed) == len(batch) > 1:
             half = len(batch) // 2
             pending[:0] = [(batch[:half], retries), (batch[half:], retries)]
             continue
