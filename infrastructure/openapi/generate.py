@@ -53,6 +53,13 @@ STORE_UNAVAILABLE_RESPONSE = {
     },
     "content": SHARED_ERROR_CONTENT,
 }
+UNSUPPORTED_MEDIA_TYPE_RESPONSE = {
+    "description": (
+        "Unsupported Media Type: the body is sent with a Content-Type other than "
+        "application/json (UnsupportedMediaType)."
+    ),
+    "content": SHARED_ERROR_CONTENT,
+}
 ROUTE_NOT_FOUND_RESPONSE = {
     "description": "Not Found: a path parameter holds characters no id has (RouteNotFound).",
     "content": SHARED_ERROR_CONTENT,
@@ -124,8 +131,9 @@ def merge_handler_schemas(
 
 def add_shared_responses(paths: dict[str, dict[str, Any]]) -> None:
     """The answers every route can give that no handler declares: 503 when the data store
-    is unavailable (petstore_shared.http_errors), and, on a route with path parameters,
-    404 when one holds characters the resolver's route patterns do not match. A 204 has
+    is unavailable (petstore_shared.http_errors); on a route with path parameters, 404
+    when one holds characters the resolver's route patterns do not match; on a route
+    with a body, 415 when it is not sent as JSON (petstore_shared.rest_api). A 204 has
     no body, whatever the handler's return type made Powertools write."""
     for operations in paths.values():
         for operation in operations.values():
@@ -134,6 +142,8 @@ def add_shared_responses(paths: dict[str, dict[str, Any]]) -> None:
             responses.setdefault("503", copy.deepcopy(STORE_UNAVAILABLE_RESPONSE))
             if any(p.get("in") == "path" for p in operation.get("parameters", [])):
                 responses.setdefault("404", copy.deepcopy(ROUTE_NOT_FOUND_RESPONSE))
+            if "requestBody" in operation:
+                responses.setdefault("415", copy.deepcopy(UNSUPPORTED_MEDIA_TYPE_RESPONSE))
 
 
 def render_document(document: dict[str, Any]) -> str:

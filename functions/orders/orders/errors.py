@@ -15,10 +15,12 @@ class OrderNotFound(NotFound):
 
 
 class PetNotOnSale(NotFound):
+    """No pet, or one that is sold, pending or deleted: neither can be ordered."""
+
     default_code = "PetNotFound"
 
     def __init__(self, pet_id: str):
-        super().__init__(f"There is no pet with id '{pet_id}'.", field="petId")
+        super().__init__(f"There is no pet for sale with id '{pet_id}'.", field="petId")
 
 
 class OrderNotCancellable(Conflict):

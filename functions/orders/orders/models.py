@@ -77,5 +77,8 @@ class PetOffer(ApiModel):
     pet_id: str
     name: str
     price: Money
-    on_sale: bool = Field(description="False once the pet is deleted: it takes no orders.")
+    on_sale: bool = Field(
+        description="True while the pet's status is `available`; off sale (sold, pending or "
+        "deleted), it takes no orders."
+    )
     pet_version: int = Field(description="The pet's version this copy was made from.")

@@ -4,18 +4,24 @@ listing."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from decimal import Decimal
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic.alias_generators import to_camel
 
 ItemT = TypeVar("ItemT")
 
 
 def _integral_number(value: object) -> object:
-    """JSON does not tell 4 from 4.0, and JSON Schema's `integer` admits both: 4.0 is
-    taken as 4. Text, booleans and fractions are still refused by the strict check."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+    """JSON does not tell 4 from 4.0, and JSON Schema's `integer` admits both: 4.0 (and
+    4e0) is taken as 4, whether the body was parsed into a float or, as the API parses
+    it, a Decimal. Text, booleans and fractions are still refused by the strict check."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
 
 
 WHOLE_NUMBER = BeforeValidator(_integral_number)
@@ -38,6 +44,10 @@ class Page[ItemT](ApiModel):
     """One page of a listing; subclass it per item type so the API names the page."""
 
     items: list[ItemT]
-    next_token: str | None = Field(
-        default=None, description="Pass as `nextToken` for the next page; absent on the last."
+    next_token: Annotated[str | None, WithJsonSchema({"type": "string"}, mode="serialization")] = (
+        Field(
+            default=None,
+            exclude_if=lambda token: token is None,
+            description="Pass as `nextToken` for the next page; absent on the last.",
+        )
     )

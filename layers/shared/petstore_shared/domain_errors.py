@@ -46,3 +46,7 @@ class ValidationError(DomainError):
 
 class PayloadTooLarge(DomainError):
     default_code = "PayloadTooLarge"
+
+
+class UnsupportedMediaType(DomainError):
+    default_code = "UnsupportedMediaType"

@@ -3,7 +3,8 @@
     {"error": {"code": "<Code>", "message": "<human text>", "field": "<field or null>"}}
 
 Domain errors map to their status; request validation errors name the offending field
-("price.amount", "tags[2]", "limit"); a body that is not JSON is 400 "MalformedJson"; an
+("price.amount", "tags[2]", "limit") and list every problem of the request in
+`problems`, the most telling first; a body that is not JSON is 400 "MalformedJson"; an
 unknown field is 422 "UnknownField". Nothing a client sends produces a 5xx. A data store
 that cannot be reached, times out or throttles is 503 "ServiceUnavailable" with Retry-After:
 the request may succeed when repeated, unlike a 500.
@@ -17,11 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
-from pydantic import BaseModel
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 
 from petstore_shared.domain_errors import (
     Conflict,
@@ -30,6 +28,7 @@ from petstore_shared.domain_errors import (
     NotFound,
     PayloadTooLarge,
     Unauthorized,
+    UnsupportedMediaType,
     ValidationError,
 )
 from petstore_shared.observability import logger
@@ -45,6 +44,7 @@ STATUS_BY_DOMAIN_ERROR: Mapping[type, HTTPStatus] = {
     NotFound: HTTPStatus.NOT_FOUND,
     Conflict: HTTPStatus.CONFLICT,
     PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
 }
 
 _CODE_BY_PYDANTIC_ERROR_TYPE = {"missing": "MissingField", "extra_forbidden": "UnknownField"}
@@ -65,10 +65,18 @@ STORE_BUSY_ERROR_CODES = frozenset(
 """AWS error codes that mean "busy, try again", once the client's own retries ran out."""
 
 
-class ErrorDetail(BaseModel):
+class Problem(BaseModel):
     code: str
     message: str
     field: str | None = None
+
+
+class ErrorDetail(Problem):
+    problems: list[Problem] | None = Field(
+        default=None,
+        description="Every problem of a request that failed validation (422), one per "
+        "field; absent on other errors.",
+    )
 
 
 class ErrorResponse(BaseModel):
@@ -76,13 +84,20 @@ class ErrorResponse(BaseModel):
 
 
 def error_response(
-    status: HTTPStatus, code: str, message: str, field: str | None = None
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    field: str | None = None,
+    problems: list[Problem] | None = None,
 ) -> Response:
-    body = ErrorResponse(error=ErrorDetail(code=code, message=message, field=field))
+    body = ErrorResponse(
+        error=ErrorDetail(code=code, message=message, field=field, problems=problems)
+    )
+    omitted = {"error": {"problems"}} if problems is None else None
     return Response(
         status_code=status.value,
         content_type=content_types.APPLICATION_JSON,
-        body=body.model_dump_json(),
+        body=body.model_dump_json(exclude=omitted),
     )
 
 
@@ -104,14 +119,21 @@ def request_validation_error_response(error: RequestValidationError) -> Response
         # error; it is our bug, not the client's.
         logger.error("Response failed validation", extra={"errors": _loggable(details)})
         return internal_error_response()
-    first = _most_telling(details)
-    if first.get("type") == "json_invalid":
+    if any(detail.get("type") == "json_invalid" for detail in details):
         return malformed_json_response()
-    field = field_path(first.get("loc", ()))
-    error_type = str(first.get("type", ""))
+    problems = [_problem(detail) for detail in _most_telling_first(details)]
+    first = problems[0] if problems else Problem(code="InvalidBody", message="Invalid request")
+    message = first.message if len(problems) < 2 else "; ".join(p.message for p in problems)
+    return error_response(
+        HTTPStatus.UNPROCESSABLE_ENTITY, first.code, message, first.field, problems
+    )
+
+
+def _problem(detail: Mapping[str, Any]) -> Problem:
+    field = field_path(detail.get("loc", ()))
+    error_type = str(detail.get("type", ""))
     code = _CODE_BY_PYDANTIC_ERROR_TYPE.get(error_type, "InvalidField" if field else "InvalidBody")
-    message = _describe(first, field)
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, code, message, field)
+    return Problem(code=code, message=_describe(detail, field), field=field)
 
 
 def field_path(location: Sequence[str | int]) -> str | None:
@@ -123,14 +145,6 @@ def field_path(location: Sequence[str | int]) -> str | None:
         else:
             path += f".{part}" if path else str(part)
     return path or None
-
-
-def unsupported_content_type_response(error: RequestUnsupportedContentType) -> Response:
-    return error_response(
-        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-        "UnsupportedMediaType",
-        "Send the request body as application/json.",
-    )
 
 
 def malformed_json_response(_error: Exception | None = None) -> Response:
@@ -194,7 +208,6 @@ def route_not_found_response(error: NotFoundError) -> Response:
 def register_error_responses(app: APIGatewayRestResolver) -> None:
     app.exception_handler(DomainError)(domain_error_response)
     app.exception_handler(RequestValidationError)(request_validation_error_response)
-    app.exception_handler(RequestUnsupportedContentType)(unsupported_content_type_response)
     app.exception_handler(ServiceError)(service_error_response)
     # A body that is not UTF-8 cannot be JSON; Powertools fails while decoding it.
     app.exception_handler(UnicodeDecodeError)(malformed_json_response)
@@ -213,11 +226,10 @@ def documented_errors(*statuses: int) -> dict[int, OpenAPIResponse]:
     }
 
 
-def _most_telling(details: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
-    """An unknown field first: a misspelt name also shows up as the real one missing."""
+def _most_telling_first(details: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Unknown fields first: a misspelt name also shows up as the real one missing."""
     unknown = [detail for detail in details if detail.get("type") == "extra_forbidden"]
-    candidates = unknown or details
-    return candidates[0] if candidates else {}
+    return unknown + [detail for detail in details if detail.get("type") != "extra_forbidden"]
 
 
 def _is_response_error(detail: Mapping[str, Any]) -> bool:

@@ -46,11 +46,8 @@ def test_a_user_id_in_the_body_is_refused(pet: str) -> None:
     answer = place("alice", body)
 
     assert answer.status == 422
-    assert answer.body["error"] == {
-        "code": "UnknownField",
-        "message": "Unknown field 'userId'.",
-        "field": "userId",
-    }
+    unknown = {"code": "UnknownField", "message": "Unknown field 'userId'.", "field": "userId"}
+    assert answer.body["error"] == {**unknown, "problems": [unknown]}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from petstore_shared.events.catalog import (
-    Money,
     OrderCancelled,
     OrderConfirmed,
     OrderPaymentFailed,
@@ -32,7 +31,7 @@ def message_about(data: OrderRef) -> Message | None:
         case OrderPlaced(amount=amount):
             return Message(
                 "Order received",
-                f"We received {order}: {data.quantity} x pet {data.pet_id}, {_money(amount)}.",
+                f"We received {order}: {data.quantity} x pet {data.pet_id}, {amount.written()}.",
             )
         case OrderConfirmed():
             return Message("Order confirmed", f"Your {order} is confirmed.")
@@ -52,15 +51,12 @@ def message_about(data: OrderRef) -> Message | None:
         case OrderCancelled():
             return Message("Order cancelled", f"Your {order} was cancelled.")
         case PaymentSucceeded(amount=amount):
-            return Message("Payment received", f"We charged {_money(amount)} for {order}.")
+            return Message("Payment received", f"We charged {amount.written()} for {order}.")
         case PaymentFailed(amount=amount, reason=reason):
             return Message(
-                "Payment declined", f"The charge of {_money(amount)} for {order} failed ({reason})."
+                "Payment declined",
+                f"The charge of {amount.written()} for {order} failed ({reason}).",
             )
         case PaymentRefunded(amount=amount):
-            return Message("Refund issued", f"We refunded {_money(amount)} for {order}.")
+            return Message("Refund issued", f"We refunded {amount.written()} for {order}.")
     return None
-
-
-def _money(money: Money) -> str:
-    return f"{money.amount} {money.currency}"

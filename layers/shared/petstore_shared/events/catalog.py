@@ -21,9 +21,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema, field_serializer
 
 from petstore_shared.events.envelope import CamelModel, EventData, Topic
+from petstore_shared.money import WRITTEN_AMOUNT, written_amount
 
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
 Reason = Annotated[str, Field(min_length=1, max_length=200)]
@@ -31,8 +32,23 @@ PaymentToken = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Money(CamelModel):
-    amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+    amount: Annotated[
+        Decimal,
+        Field(gt=0, max_digits=12, decimal_places=2),
+        WithJsonSchema(
+            {"type": "string", "pattern": WRITTEN_AMOUNT, "examples": ["450.00", "1500"]},
+            mode="serialization",
+        ),
+    ]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+
+    @field_serializer("amount", when_used="json")
+    def _write_amount(self, amount: Decimal) -> str:
+        return written_amount(amount, self.currency)
+
+    def written(self) -> str:
+        """As a shopper reads it: "200.00 USD"."""
+        return f"{written_amount(self.amount, self.currency)} {self.currency}"
 
 
 class OrderRef(EventData):
@@ -148,7 +164,10 @@ class PetChanged(EventData):
     pet_id: Identifier
     name: Annotated[str, Field(min_length=1, max_length=100)]
     price: Money
-    on_sale: bool = Field(description="False once the pet is deleted: it takes no orders.")
+    on_sale: bool = Field(
+        description="True while the pet's status is `available`; off sale (sold, pending or "
+        "deleted), it takes no orders."
+    )
     pet_version: Annotated[int, Field(ge=1)]
 
     def correlation_id(self) -> str:
