@@ -3,14 +3,23 @@ use cases. JSON names are camelCase; Python names are snake_case."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_serializer,
+    model_validator,
+)
 
 from petstore_shared.api_models import WHOLE_NUMBER, ApiModel, Page
+from petstore_shared.money import WRITTEN_AMOUNT, has_fraction_below_minor_unit, written_amount
 
 
 class PetStatus(StrEnum):
@@ -66,31 +75,81 @@ OrderId = Annotated[
 Stock = Annotated[int, Field(strict=True, ge=0, le=1_000_000), WHOLE_NUMBER]
 
 
-AMOUNT_TEXT = r"^\+?0*(?=[^1-9]*[1-9])(?:\d{1,10}\.?|\d{0,10}\.\d{1,2}0*)$"
-"""An amount a request may write as text: above zero, at most 10 digits before the
-point and 2 significant ones after it (pydantic's own pattern is looser than its check)."""
+AMOUNT_TEXT = r"^(?:[1-9][0-9]{0,9}(?:\.[0-9]{1,2})?|0\.(?:[1-9][0-9]?|0[1-9]))$"
+"""An amount a request may write as text: plain ASCII digits above zero, at most 10
+before the point and 2 after it ("450", "450.5", "0.05"); no sign, exponent, spaces or
+other scripts' digits."""
+AMOUNT_LIMIT = 10_000_000_000
+
+
+def _amount_as_documented(value: object) -> object:
+    """Text is held to AMOUNT_TEXT before it becomes a Decimal, which would also take
+    " 5.00", "1e2" or Arabic-Indic digits; booleans are not numbers."""
+    if isinstance(value, bool) or (isinstance(value, str) and not re.fullmatch(AMOUNT_TEXT, value)):
+        raise ValueError(
+            'write the amount as digits above zero with at most two decimals, e.g. "450.00"'
+        )
+    return value
+
+
+def _currency_code(value: object) -> object:
+    """ISO 4217 codes in any case, kept in upper case (as species is kept in lower case)."""
+    return value.upper() if isinstance(value, str) and re.fullmatch("[A-Za-z]{3}", value) else value
 
 
 class Money(ApiModel):
+    """A price. Amounts are written back with the currency's minor units ("450.00")."""
+
     amount: Annotated[
         Decimal,
-        Field(gt=0, max_digits=12, decimal_places=2),
+        BeforeValidator(_amount_as_documented),
+        Field(gt=0, lt=AMOUNT_LIMIT, max_digits=12, decimal_places=2),
         WithJsonSchema(
             {
                 "anyOf": [
                     {
                         "type": "number",
                         "exclusiveMinimum": 0,
-                        "exclusiveMaximum": 10_000_000_000,
+                        "exclusiveMaximum": AMOUNT_LIMIT,
                         "multipleOf": 0.01,
                     },
                     {"type": "string", "pattern": AMOUNT_TEXT},
-                ]
+                ],
+                "description": (
+                    "Above zero, at most two decimals; whole in a currency without minor "
+                    "units (JPY, KRW, ...)."
+                ),
             },
             mode="validation",
         ),
+        WithJsonSchema(
+            {"type": "string", "pattern": WRITTEN_AMOUNT, "examples": ["450.00"]},
+            mode="serialization",
+        ),
     ]
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")]
+    currency: Annotated[
+        str,
+        BeforeValidator(_currency_code),
+        Field(pattern=r"^[A-Z]{3}$"),
+        WithJsonSchema(
+            {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ISO 4217, any case"},
+            mode="validation",
+        ),
+        WithJsonSchema(
+            {"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 code"},
+            mode="serialization",
+        ),
+    ]
+
+    @model_validator(mode="after")
+    def _whole_in_currency_without_minor_units(self) -> Money:
+        if has_fraction_below_minor_unit(self.amount, self.currency):
+            raise ValueError(f"{self.currency} amounts have no decimals")
+        return self
+
+    @field_serializer("amount", when_used="json")
+    def _write_amount(self, amount: Decimal) -> str:
+        return written_amount(amount, self.currency)
 
 
 class PetDetails(ApiModel):

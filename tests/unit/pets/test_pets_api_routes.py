@@ -96,7 +96,7 @@ def test_anyone_lists_available_pets(pets_table, rest_event, invoke, add_pet):
 
     assert response.status == 200
     assert [pet["id"] for pet in response.body["items"]] == [rex.id]
-    assert response.body["nextToken"] is None
+    assert "nextToken" not in response.body
 
 
 def test_admin_replaces_details_and_the_version_goes_up(
@@ -148,11 +148,22 @@ def test_update_needs_the_version(pets_table, rest_event, invoke, add_pet, pet_b
     response = invoke(handle_update_pet, _pet_event(rest_event, "PUT", pet.id, pet_body))
 
     assert response.status == 422
-    assert response.body["error"] == {
-        "code": "MissingField",
-        "message": "version: Field required",
-        "field": "version",
-    }
+    missing = {"code": "MissingField", "message": "version: Field required", "field": "version"}
+    assert response.body["error"] == {**missing, "problems": [missing]}
+
+
+def test_a_shopper_learns_nothing_about_an_admin_route_s_body(
+    pets_table, rest_event, invoke, add_pet
+):
+    pet = add_pet()
+    invalid = {"name": "", "stock": "many"}
+    create = rest_event("POST", "/pets", caller="alice", body=invalid)
+    update = _pet_event(rest_event, "PUT", pet.id, invalid, caller="alice")
+    anonymous = rest_event("POST", "/pets", caller="anonymous", body=invalid)
+
+    assert invoke(handle_create_pet, create).body["error"]["code"] == "Forbidden"
+    assert invoke(handle_update_pet, update).status == 403
+    assert invoke(handle_create_pet, anonymous).status == 401
 
 
 def test_shopper_cannot_update_or_delete_a_pet(pets_table, rest_event, invoke, add_pet, pet_body):

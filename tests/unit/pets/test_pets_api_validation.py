@@ -48,7 +48,13 @@ def _with(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
         ("price.amount", 12.345, "InvalidField"),
         ("price.amount", "twelve", "InvalidField"),
         ("price.currency", "EURO", "InvalidField"),
-        ("price.currency", "eur", "InvalidField"),
+        ("price.currency", "eu", "InvalidField"),
+        ("price.currency", "€UR", "InvalidField"),
+        ("price.amount", " 5.00", "InvalidField"),
+        ("price.amount", "1e2", "InvalidField"),
+        ("price.amount", "\u0665", "InvalidField"),
+        ("price.amount", "+5", "InvalidField"),
+        ("price.amount", "0.00", "InvalidField"),
         ("price.currency", ..., "MissingField"),
         ("stock", -1, "InvalidField"),
         ("stock", 1.5, "InvalidField"),
@@ -92,11 +98,37 @@ def test_unknown_field_is_refused_with_422_naming_it(pets_table, rest_event, inv
     response = invoke(handle_create_pet, rest_event("POST", "/pets", caller="admin", body=pet_body))
 
     assert response.status == 422
-    assert response.body["error"] == {
-        "code": "UnknownField",
-        "message": "Unknown field 'colour'.",
-        "field": "colour",
-    }
+    unknown = {"code": "UnknownField", "message": "Unknown field 'colour'.", "field": "colour"}
+    assert response.body["error"] == {**unknown, "problems": [unknown]}
+
+
+def test_every_problem_of_a_body_is_reported_in_one_answer(
+    pets_table, rest_event, invoke, pet_body
+):
+    pet_body["colour"] = "brown"
+    pet_body["stock"] = -1
+    del pet_body["name"]
+
+    response = invoke(handle_create_pet, rest_event("POST", "/pets", caller="admin", body=pet_body))
+
+    assert response.status == 422
+    error = response.body["error"]
+    assert [(p["code"], p["field"]) for p in error["problems"]] == [
+        ("UnknownField", "colour"),
+        ("MissingField", "name"),
+        ("InvalidField", "stock"),
+    ]
+    assert (error["code"], error["field"]) == ("UnknownField", "colour")
+    assert all(p["message"] in error["message"] for p in error["problems"])
+
+
+def test_a_lower_case_currency_is_taken_in_upper_case(pets_table, rest_event, invoke, pet_body):
+    pet_body["price"] = {"amount": 100, "currency": "eur"}
+
+    response = invoke(handle_create_pet, rest_event("POST", "/pets", caller="admin", body=pet_body))
+
+    assert response.status == 201, response.body
+    assert response.body["price"] == {"amount": "100.00", "currency": "EUR"}
 
 
 def test_unknown_nested_field_is_named_with_its_path(pets_table, rest_event, invoke, pet_body):

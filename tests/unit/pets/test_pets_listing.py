@@ -25,7 +25,7 @@ def _all_pages(rest_event: Any, invoke: Any, **query: str) -> list[list[dict[str
         response = _list(rest_event, invoke, **params)
         assert response.status == 200, response.body
         pages.append(response.body["items"])
-        next_token = response.body["nextToken"]
+        next_token = response.body.get("nextToken")
         if next_token is None:
             return pages
 
@@ -53,6 +53,24 @@ def test_a_page_that_ends_exactly_at_the_last_pet_carries_no_token(
     pages = _all_pages(rest_event, invoke, limit="2")
 
     assert [len(page) for page in pages] == [2, 2]
+
+
+def test_an_available_pet_out_of_stock_is_not_listed_and_pages_stay_full(
+    pets_table, rest_event, invoke, add_pet
+):
+    stocked = []
+    for n in range(9):
+        pet = add_pet(name=f"Pet {n}", stock=0 if n % 3 else 1)
+        if n % 3 == 0:
+            stocked.append(pet.id)
+    add_pet(name="Sold out, sold", stock=0, status="sold")
+
+    pages = _all_pages(rest_event, invoke, limit="2")
+
+    assert [len(page) for page in pages] == [2, 1]
+    assert [pet["id"] for page in pages for pet in page] == stocked
+    sold = _list(rest_event, invoke, status="sold").body["items"]
+    assert [pet["name"] for pet in sold] == ["Sold out, sold"]
 
 
 def test_order_is_species_then_date_added_and_repeats_identically(

@@ -134,7 +134,8 @@ class PetsTable:
         self, status: PetStatus, species: str | None, limit: int, next_token: str | None
     ) -> PetPage:
         """One page of the `byStatus` index, in its order; `next_token` continues a listing
-        with the same status and species."""
+        with the same status and species. An available pet with no stock left is not
+        listed: it cannot be bought until it is restocked."""
         query: dict[str, Any] = {
             "TableName": self._table_name,
             "IndexName": LISTING_INDEX,
@@ -147,22 +148,36 @@ class PetsTable:
         if species is not None:
             query["KeyConditionExpression"] += " AND begins_with(gsi1sk, :species)"
             query["ExpressionAttributeValues"][":species"] = {"S": f"{species}#"}
+        if status is PetStatus.AVAILABLE:
+            query["FilterExpression"] = "stock > :none"
+            query["ExpressionAttributeValues"][":none"] = {"N": "0"}
         if next_token is not None:
             query["ExclusiveStartKey"] = _start_key(next_token, status, species)
-        try:
-            response = self._client.query(**query)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ValidationException" and next_token:
-                raise InvalidNextToken() from error
-            raise
-        items = response.get("Items", [])
-        last_key: Any = response.get("LastEvaluatedKey")
-        if len(items) > limit:
-            items, last_key = items[:limit], _listing_key_of(items[limit - 1])
+        items = self._query_until_more_than(limit, query, next_token)
+        last_key = _listing_key_of(items[limit - 1]) if len(items) > limit else None
         return PetPage(
-            items=[pet_from_item(item) for item in items],
+            items=[pet_from_item(item) for item in items[:limit]],
             next_token=encode_page_token(last_key) if last_key else None,
         )
+
+    def _query_until_more_than(
+        self, limit: int, query: dict[str, Any], next_token: str | None
+    ) -> list[Any]:
+        """The query's items until there are more than `limit` or none are left: a filter
+        can leave a DynamoDB page short of its Limit, or empty."""
+        items: list[Any] = []
+        while True:
+            try:
+                response = self._client.query(**query)
+            except ClientError as error:
+                if error.response["Error"]["Code"] == "ValidationException" and next_token:
+                    raise InvalidNextToken() from error
+                raise
+            items += response.get("Items", [])
+            last_key = response.get("LastEvaluatedKey")
+            if len(items) > limit or not last_key:
+                return items
+            query["ExclusiveStartKey"] = last_key
 
 
 @cache

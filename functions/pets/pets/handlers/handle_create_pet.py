@@ -15,7 +15,7 @@ from pets.models import Pet, PetDetails
 from petstore_shared.caller_identity import CallerIdentity, admin_caller
 from petstore_shared.http_errors import documented_errors
 from petstore_shared.observability import logger, metrics
-from petstore_shared.openapi_security import SIGNED_IN_USER
+from petstore_shared.openapi_security import ADMIN_USER
 from petstore_shared.rest_api import create_rest_resolver
 
 app = create_rest_resolver()
@@ -26,7 +26,7 @@ app = create_rest_resolver()
     operation_id="createPet",
     summary="Add a pet (admin)",
     tags=["pets"],
-    security=SIGNED_IN_USER,
+    security=ADMIN_USER,
     responses={201: {"description": "The new pet"}, **documented_errors(400, 403, 413, 422)},
 )
 def post_pet(

@@ -14,7 +14,7 @@ from pets.logic.delete_pet import delete_pet
 from petstore_shared.caller_identity import CallerIdentity, admin_caller
 from petstore_shared.http_errors import documented_errors
 from petstore_shared.observability import logger, metrics
-from petstore_shared.openapi_security import SIGNED_IN_USER
+from petstore_shared.openapi_security import ADMIN_USER
 from petstore_shared.rest_api import create_rest_resolver
 
 app = create_rest_resolver()
@@ -25,7 +25,7 @@ app = create_rest_resolver()
     operation_id="deletePet",
     summary="Remove a pet (admin)",
     tags=["pets"],
-    security=SIGNED_IN_USER,
+    security=ADMIN_USER,
     responses={204: {"description": "Removed"}, **documented_errors(403, 404, 409, 422)},
 )
 def delete_one_pet(

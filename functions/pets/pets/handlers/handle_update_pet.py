@@ -14,7 +14,7 @@ from pets.models import Pet, PetReplacement
 from petstore_shared.caller_identity import CallerIdentity, admin_caller
 from petstore_shared.http_errors import documented_errors
 from petstore_shared.observability import logger, metrics
-from petstore_shared.openapi_security import SIGNED_IN_USER
+from petstore_shared.openapi_security import ADMIN_USER
 from petstore_shared.rest_api import create_rest_resolver
 
 app = create_rest_resolver()
@@ -26,7 +26,7 @@ app = create_rest_resolver()
     summary="Replace a pet's details (admin)",
     description="`version` must be the pet's current version; otherwise 409 VersionConflict.",
     tags=["pets"],
-    security=SIGNED_IN_USER,
+    security=ADMIN_USER,
     responses={
         200: {"description": "The pet, at its next version"},
         **documented_errors(400, 403, 404, 409, 413, 422),

@@ -24,6 +24,6 @@ def delete_pet(pet_id: str) -> None:
         deleted = pet.model_copy(
             update={"version": pet.version + 1, "updated_at": datetime.now(UTC)}
         )
-        if table.mark_pet_deleted(deleted, pet_changed(deleted, on_sale=False)):
+        if table.mark_pet_deleted(deleted, pet_changed(deleted, deleted=True)):
             return
     raise PetKeptChanging(pet_id)
