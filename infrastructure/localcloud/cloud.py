@@ -150,7 +150,7 @@ class LocalCloud:
         """Start the worker of the function behind an API route ahead of its first call."""
         stack = self._require(self.stack, "stack")
         for route in stack.routes:
-            if route.method == method and route.path == path:
+            if route.method == method and route.path == path and route.function is not None:
                 self._require(self.invoker, "invoker").warm(route.function)
 
     def disable_event_sources(self, function: str) -> None:

@@ -41,12 +41,32 @@ SAM_LOCAL_API_ID = "1234567890"
 
 
 @dataclass(frozen=True)
+class ResponseMapping:
+    """An answer API Gateway composes itself, as the API maps it: a MOCK integration's
+    response, or one of the API's gateway responses."""
+
+    status: int | None
+    """None: a gateway response keeps the status of its type."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Each header's name and mapping expression: a 'static' value (in single quotes),
+    method.request.header|querystring|path.NAME, context.NAME or stageVariables.NAME."""
+    templates: tuple[tuple[str, str], ...] = ()
+    """Each content type's body template ($context variables substituted)."""
+
+
+@dataclass(frozen=True)
 class RestApiSettings:
     """What a route's REST API decides for every request it serves."""
 
     api_id: str = SAM_LOCAL_API_ID
     binary_media_types: tuple[str, ...] = ()
     """Content types whose request bodies reach the function base64-encoded."""
+    gateway_responses: tuple[tuple[str, ResponseMapping], ...] = ()
+    """The API's own answers it customizes, by gateway response type (UNAUTHORIZED,
+    DEFAULT_4XX, ...)."""
+
+    def gateway_response(self, response_type: str) -> ResponseMapping | None:
+        return dict(self.gateway_responses).get(response_type)
 
 
 @dataclass(frozen=True)
@@ -55,11 +75,13 @@ class Route:
     """HTTP method in upper case, or "ANY"."""
     path: str
     """API Gateway resource path, e.g. "/pets/{petId}" or "/{proxy+}"."""
-    function: str
-    """Logical id of the function that serves the route."""
+    function: str | None
+    """Logical id of the function that serves the route; None for a MOCK integration."""
     auth: AuthKind
     cognito: CognitoAuthorizer | None = None
     api: RestApiSettings = RestApiSettings()
+    mock: ResponseMapping | None = None
+    """What a MOCK integration (such as SAM's CORS preflight) answers."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Serves the API at the root path, as `sam local start-api` does; the stage appears only
 in `requestContext`. Each request becomes the event `sam local generate-event apigateway
-aws-proxy` shows, and the function's result becomes the HTTP response.
+aws-proxy` shows, and the function's result becomes the HTTP response. A MOCK integration
+(a CORS preflight) and the gateway's own answers are rendered from the API's mappings
+(responses.py).
 """
 
 from __future__ import annotations
@@ -23,15 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from localcloud.apigateway.authorizers.cognito import CognitoVerifier
-from localcloud.apigateway.authorizers.rejections import AuthRejected, missing_authentication_token
+from localcloud.apigateway.authorizers.rejections import AuthRejected
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
-from localcloud.apigateway.messages import (
-    BadRequest,
-    GatewayResponse,
-    ReceivedRequest,
-    internal_error,
-    json_error,
-)
+from localcloud.apigateway.cors import is_preflight, without_uncovered_allowance
+from localcloud.apigateway.messages import BadRequest, GatewayResponse, ReceivedRequest
 from localcloud.apigateway.proxy import (
     MalformedProxyResponse,
     StageContext,
@@ -39,9 +36,19 @@ from localcloud.apigateway.proxy import (
     proxy_event,
     trace_header,
 )
-from localcloud.apigateway.routes import RouteTable
+from localcloud.apigateway.responses import (
+    GatewayError,
+    RequestValues,
+    bad_request,
+    gateway_response,
+    internal_error,
+    mapped_response,
+    missing_route,
+    request_too_large,
+)
+from localcloud.apigateway.routes import CompiledRoute, RouteTable
 from localcloud.emulator.process import PortInUseError
-from localcloud.model import InvocationResult, Route, TemplateError
+from localcloud.model import InvocationResult, RestApiSettings, Route, TemplateError
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +88,7 @@ class ApiGateway:
     ) -> None:
         _check_authorizers(routes, cognito)
         self._routes = RouteTable(routes)
+        self._api = _api_of(routes)
         self._invoke = invoke
         self._stage = StageContext(stage, account_id)
         self.region = region
@@ -130,7 +138,7 @@ class ApiGateway:
         """Serve new routes and authorizers from the next request on, as a new
         deployment does (e.g. after the stack's user pool was created again)."""
         _check_authorizers(routes, cognito)
-        self._routes, self._cognito = RouteTable(routes), cognito
+        self._routes, self._api, self._cognito = RouteTable(routes), _api_of(routes), cognito
 
     def local_page(self, method: str, target: str) -> GatewayResponse | None:
         page = self._local_pages.get(target.partition("?")[0]) if method == "GET" else None
@@ -149,22 +157,77 @@ class ApiGateway:
             self._observe_request(route, response.status, latency_ms)
         return replace(response, request_id=request_id).with_gateway_headers()
 
+    def error_response(
+        self,
+        error: GatewayError,
+        request: ReceivedRequest | None = None,
+        request_id: str = "",
+        matched: CompiledRoute | None = None,
+        path_parameters: dict[str, str] | None = None,
+    ) -> GatewayResponse:
+        """The gateway's own answer to a request it turns away, as the API's gateway
+        responses shape it (those of the API the request reached, else the stack's)."""
+        api = matched.route.api if matched else self._api
+        request_id = request_id or str(uuid.uuid4())
+        context = self._context(request, request_id, matched, api)
+        values = RequestValues.of(request, context, path_parameters)
+        return replace(gateway_response(error, api, values), request_id=request_id)
+
+    def _context(
+        self,
+        request: ReceivedRequest | None,
+        request_id: str,
+        matched: CompiledRoute | None,
+        api: RestApiSettings,
+    ) -> dict[str, str]:
+        """The $context variables a mapping may read."""
+        context = {
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "stage": self._stage.stage,
+            "accountId": self._stage.account_id,
+            "apiId": api.api_id,
+        }
+        if request is not None:
+            context |= {
+                "httpMethod": request.method,
+                "path": f"/{self._stage.stage}{request.path}",
+                "domainName": request.header("Host") or "localhost",
+            }
+        if matched is not None:
+            context |= {"resourcePath": matched.route.path, "resourceId": matched.resource_id}
+        return context
+
     def _respond(
         self, request: ReceivedRequest, request_id: str
     ) -> tuple[GatewayResponse, Route | None]:
         found = self._routes.match(request.method, request.segments)
         if found is None:
-            return _rejection(missing_authentication_token()), None
+            return self.error_response(missing_route(), request, request_id), None
         matched, path_parameters = found
+        route = matched.route
         try:
-            identity, claims = self._authorize(matched.route, request)
+            identity, claims = self._authorize(route, request)
         except AuthRejected as rejection:
-            return _rejection(rejection), matched.route
+            rejected = self.error_response(
+                rejection.error, request, request_id, matched, path_parameters
+            )
+            return rejected, route
+        if route.mock is not None:
+            context = self._context(request, request_id, matched, route.api)
+            values = RequestValues.of(request, context, path_parameters)
+            response = mapped_response(route.mock, values)
+            if is_preflight(request):
+                response = without_uncovered_allowance(request, response)
+            return response, route
         trace = trace_header(request)
         event = proxy_event(
             request, matched, path_parameters, self._stage, request_id, identity, claims, trace
         )
-        return self._call(matched.route, event, trace), matched.route
+        answer = self._call(route, event, trace)
+        if answer is None:
+            answer = self.error_response(internal_error(), request, request_id, matched)
+        return answer, route
 
     def _authorize(
         self, route: Route, request: ReceivedRequest
@@ -179,13 +242,16 @@ class ApiGateway:
             return None, self._cognito.verify(route.cognito, token)
         return None, None
 
-    def _call(self, route: Route, event: dict[str, Any], trace: str) -> GatewayResponse:
+    def _call(self, route: Route, event: dict[str, Any], trace: str) -> GatewayResponse | None:
+        """The function's answer, or None when it failed to give one."""
         request_id = event["requestContext"]["requestId"]
+        if route.function is None:
+            return None
         try:
             result = self._invoke(route.function, event, trace)
         except Exception:
             logger.exception("Invoking %s for %s failed", route.function, request_id)
-            return internal_error()
+            return None
         if not result.ok:
             logger.warning(
                 "%s %s: %s failed: %s: %s",
@@ -195,7 +261,7 @@ class ApiGateway:
                 result.error_type,
                 result.error_message,
             )
-            return internal_error()
+            return None
         try:
             return http_response(result.payload)
         except MalformedProxyResponse as error:
@@ -206,7 +272,13 @@ class ApiGateway:
                 route.function,
                 error,
             )
-            return internal_error()
+            return None
+
+
+def _api_of(routes: list[Route]) -> RestApiSettings:
+    """The REST API whose gateway responses answer a request no route matches: the
+    stack's (the first, when the stack has more than one)."""
+    return routes[0].api if routes else RestApiSettings()
 
 
 def _check_authorizers(routes: list[Route], cognito: CognitoVerifier | None) -> None:
@@ -224,10 +296,6 @@ def _check_authorizers(routes: list[Route], cognito: CognitoVerifier | None) -> 
                 f"Route {route.method} {route.path}: authorizer {route.cognito.name} names "
                 f"user pools the stack does not have: {', '.join(unknown)}"
             )
-
-
-def _rejection(rejection: AuthRejected) -> GatewayResponse:
-    return json_error(rejection.status, rejection.message, rejection.error_type)
 
 
 # ---------------------------------------------------------------- HTTP
@@ -306,7 +374,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             self._send_too_long(drain=False)
             return
         except BadRequest:
-            self._send(json_error(400, "Bad Request", "BadRequestException"), close=True)
+            self._send(self.server.gateway.error_response(bad_request()), close=True)
             return
         self._send(self._answer(body))
 
@@ -327,10 +395,10 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             )
             return gateway.respond(request)
         except BadRequest:
-            return json_error(400, "Bad Request", "BadRequestException")
+            return gateway.error_response(bad_request())
         except Exception:
             logger.exception("The API Gateway emulator failed on %s %s", self.command, self.path)
-            return internal_error()
+            return gateway.error_response(internal_error())
 
     def _declared_length(self) -> int:
         value = self.headers.get("Content-Length")
@@ -349,7 +417,7 @@ class _GatewayHandler(BaseHTTPRequestHandler):
         return body
 
     def _send_too_long(self, *, drain: bool) -> None:
-        self._send(json_error(413, "Request Too Long", "RequestTooLongException"), close=True)
+        self._send(self.server.gateway.error_response(request_too_large()), close=True)
         if drain:
             self._discard_body(self._declared_length())
 
@@ -369,9 +437,14 @@ class _GatewayHandler(BaseHTTPRequestHandler):
             return
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """The stdlib's answers to unreadable HTTP, as JSON instead of an HTML page."""
+        """The stdlib's answers to unreadable HTTP, as the API's gateway responses shape
+        them instead of an HTML page."""
         status = HTTPStatus(code)
-        self._send(json_error(code, message or status.phrase, status.phrase.replace(" ", "")), True)
+        default_type = "DEFAULT_5XX" if code >= 500 else "DEFAULT_4XX"
+        error = GatewayError(
+            default_type, code, message or status.phrase, status.phrase.replace(" ", "")
+        )
+        self._send(self.server.gateway.error_response(error), True)
 
     def _send(self, response: GatewayResponse, close: bool = False) -> None:
         if close:

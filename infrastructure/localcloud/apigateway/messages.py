@@ -1,8 +1,7 @@
-"""An HTTP request as the gateway received it, and the answers the gateway gives itself."""
+"""An HTTP request as the gateway received it, and the HTTP response it gives."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -28,15 +27,6 @@ class GatewayResponse:
             headers.append(("Content-Type", "application/json"))
         headers.append(("x-amzn-RequestId", request_id))
         return GatewayResponse(self.status, headers, self.body, request_id)
-
-
-def json_error(status: int, message: str | None, error_type: str) -> GatewayResponse:
-    body = json.dumps({"message": message}).encode()
-    return GatewayResponse(status, [("x-amzn-ErrorType", error_type)], body)
-
-
-def internal_error() -> GatewayResponse:
-    return json_error(502, "Internal server error", "InternalServerErrorException")
 
 
 class BadRequest(ValueError):

@@ -1,8 +1,10 @@
 """AWS::ApiGateway::RestApi, Deployment and Stage: routes for the local API Gateway.
 
 Routes come from the RestApi's swagger `Body` as the SAM transform renders it:
-each operation's `x-amazon-apigateway-integration` names the function, and its
-`security` requirement names a `securityDefinitions` entry (or "NONE").
+each operation's `x-amazon-apigateway-integration` names the function (or is a MOCK,
+such as the OPTIONS method SAM's `Cors` adds to every path), and its `security`
+requirement names a `securityDefinitions` entry (or "NONE"). The API's own answers
+come from `x-amazon-apigateway-gateway-responses` (SAM's `GatewayResponses`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,25 @@ from localcloud.cloudformation.provisioning.context import (
     Resource,
     ResourceKind,
 )
-from localcloud.model import AuthKind, CognitoAuthorizer, RestApiSettings, Route, TemplateError
+from localcloud.model import (
+    AuthKind,
+    CognitoAuthorizer,
+    ResponseMapping,
+    RestApiSettings,
+    Route,
+    TemplateError,
+)
 
 ANY_METHOD = "x-amazon-apigateway-any-method"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", ANY_METHOD)
 _INTEGRATION = "x-amazon-apigateway-integration"
 _BINARY_MEDIA_TYPES = "x-amazon-apigateway-binary-media-types"
+_GATEWAY_RESPONSES = "x-amazon-apigateway-gateway-responses"
+_MAPPING_EXPRESSION = re.compile(
+    r"'.*'|method\.request\.(header|querystring|path)\.[^.]+|context\.[\w.]+|stageVariables\.\w+",
+    re.DOTALL,
+)
+_MOCK_STATUS = re.compile(r'"statusCode"\s*:\s*"?(\d{3})')
 _INVOCATION_URI = re.compile(
     r"/functions/arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:/]+)(?::[^/]+)?/invocations$"
 )
@@ -40,7 +55,11 @@ def stable_id(*parts: str) -> str:
 def create_rest_api(resource: Resource, context: ProvisionContext) -> Provisioned:
     body = resource.properties.get("Body") or {}
     rest_api_id = stable_id(context.stack.name, resource.logical_id)
-    settings = RestApiSettings(rest_api_id, binary_media_types(resource, body))
+    settings = RestApiSettings(
+        rest_api_id,
+        binary_media_types(resource, body),
+        gateway_responses(resource.label, body),
+    )
     context.stack.routes.extend(routes_of(resource, context, body, settings))
     return Provisioned(
         ref=rest_api_id,
@@ -76,22 +95,75 @@ def routes_of(
                 continue
             verb = "ANY" if method == ANY_METHOD else method.upper()
             subject = f"{resource.label}: {verb} {path}"
-            function = _function_of(subject, operation, functions, context)
-            if function is not None:
-                security = operation.get("security", body.get("security"))
-                auth, cognito = _auth_of(subject, security, definitions)
-                routes.append(Route(verb, path, function, auth, cognito, settings))
+            integration = operation.get(_INTEGRATION) or {}
+            mock = (
+                mock_response(subject, integration) if integration.get("type") == "mock" else None
+            )
+            function = None if mock else _function_of(subject, integration, functions)
+            security = operation.get("security", body.get("security"))
+            auth, cognito = _auth_of(subject, security, definitions)
+            routes.append(Route(verb, path, function, auth, cognito, settings, mock))
     return routes
 
 
-def _function_of(
-    subject: str, operation: dict[str, Any], functions: dict[str, str], context: ProvisionContext
-) -> str | None:
-    integration = operation.get(_INTEGRATION) or {}
+def mock_response(subject: str, integration: dict[str, Any]) -> ResponseMapping:
+    """What a MOCK integration answers: the integration response its request template's
+    statusCode selects (by selection pattern, else `default`), with that response's
+    header mappings and body templates."""
+    request_template = (integration.get("requestTemplates") or {}).get("application/json", "")
+    found = _MOCK_STATUS.search(request_template)
+    selected = found.group(1) if found else "200"
+    responses = integration.get("responses") or {}
+    chosen = next(
+        (
+            response
+            for pattern, response in responses.items()
+            if pattern != "default" and re.fullmatch(pattern, selected)
+        ),
+        responses.get("default"),
+    )
+    if chosen is None:
+        raise TemplateError(f"{subject}: no integration response for status {selected}")
+    headers = _mapped_headers(subject, chosen, "method.response.header.")
+    status = int(cfn_string(chosen.get("statusCode", selected)))
+    return ResponseMapping(status, headers, _templates(chosen))
+
+
+def gateway_responses(label: str, body: dict[str, Any]) -> tuple[tuple[str, ResponseMapping], ...]:
+    """The API's gateway responses by type, as `x-amazon-apigateway-gateway-responses`
+    holds them."""
+    found = []
+    for response_type, response in (body.get(_GATEWAY_RESPONSES) or {}).items():
+        subject = f"{label}: gateway response {response_type}"
+        status = response.get("statusCode")
+        mapping = ResponseMapping(
+            int(cfn_string(status)) if status is not None else None,
+            _mapped_headers(subject, response, "gatewayresponse.header."),
+            _templates(response),
+        )
+        found.append((response_type, mapping))
+    return tuple(found)
+
+
+def _mapped_headers(
+    subject: str, response: dict[str, Any], prefix: str
+) -> tuple[tuple[str, str], ...]:
+    headers = []
+    for target, source in (response.get("responseParameters") or {}).items():
+        expression = cfn_string(source)
+        if not target.startswith(prefix) or not _MAPPING_EXPRESSION.fullmatch(expression):
+            raise TemplateError(f"{subject}: response parameter {target}: {expression!r}")
+        headers.append((target.removeprefix(prefix), expression))
+    return tuple(headers)
+
+
+def _templates(response: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    templates = response.get("responseTemplates") or {}
+    return tuple((kind, cfn_string(template)) for kind, template in templates.items())
+
+
+def _function_of(subject: str, integration: dict[str, Any], functions: dict[str, str]) -> str:
     kind = integration.get("type")
-    if kind == "mock":
-        context.ignore(subject, "mock integrations are not served locally")
-        return None
     if kind != "aws_proxy":
         raise TemplateError(f"{subject}: integration type {kind!r} is not supported locally")
     uri = cfn_string(integration.get("uri", ""))
