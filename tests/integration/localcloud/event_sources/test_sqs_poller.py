@@ -1,5 +1,6 @@
-"""The SQS event source mapping against the emulator: batches, partial batch
-responses, redrive to the dead-letter queue, and outages."""
+"""The SQS event source mapping against the emulator: batches, the batching window and
+the 6 MB payload cap, filter criteria, partial batch responses, redrive to the
+dead-letter queue, and outages."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import boto3
 import pytest
 
 from localcloud.emulator.process import Emulator, free_port
+from localcloud.event_sources.batching import MAX_PAYLOAD_BYTES
+from localcloud.event_sources.filtering import parse_patterns
 from localcloud.event_sources.sqs.mapping import SqsMapping
 from localcloud.event_sources.sqs.poller import SqsPoller
 from localcloud.lambda_.invoker import Invoker
@@ -31,9 +34,11 @@ pytestmark = pytest.mark.integration
 
 HANDLERS = {
     "ReportFailures": "app.report_failures",
+    "ReportInvalid": "app.report_invalid",
     "AllOrNothing": "app.all_or_nothing",
     "ShowEvent": "app.show_event",
     "Meet": "app.meet",
+    "ShowSizes": "app.show_sizes",
 }
 
 
@@ -253,6 +258,99 @@ def test_a_message_visible_again_within_the_batching_window_is_in_the_batch_once
     wait_for(lambda: messages_in(sqs, queue) == 0)
 
 
+def test_a_message_arriving_after_the_window_closed_starts_the_next_batch_alone(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue(visibility_timeout=30)
+    send(sqs, queue, "one", "two")
+    start_poller(queue, "ShowEvent", batch_size=10, batching_window_s=1.0, maximum_concurrency=1)
+    wait_for(lambda: len(events(sink)) == 1)
+
+    send(sqs, queue, "three")
+
+    wait_for(lambda: len(events(sink)) == 2)
+    first, second = ([r["body"] for r in event["Records"]] for event in events(sink))
+    assert sorted(first) == ["one", "two"]
+    assert second == ["three"]
+    wait_for(lambda: messages_in(sqs, queue) == 0)
+
+
+def sizes(sink: LogSink) -> list[dict[str, Any]]:
+    """What the ShowSizes function printed, one per invocation."""
+    return [json.loads(line) for line in sink.lines("ShowSizes") if line.startswith("{")]
+
+
+def test_a_batch_closes_before_six_megabytes_and_the_overflow_comes_next_exactly_once(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    # Given ten messages of about 1 MB: ten records would make a 10 MB event
+    queue = make_queue(visibility_timeout=60)
+    tags = [f"m{index}" for index in range(10)]
+    for tag in tags:
+        sqs.send_message(QueueUrl=queue.url, MessageBody=f"{tag}|" + "x" * 1_000_000)
+
+    # When a mapping with BatchSize 10 reads them
+    start_poller(queue, "ShowSizes", batch_size=10, maximum_concurrency=1)
+
+    # Then they arrive over more than one invocation, each within the quota, each once
+    wait_for(lambda: sum(len(batch["tags"]) for batch in sizes(sink)) >= 10, timeout_s=60)
+    wait_for(lambda: messages_in(sqs, queue) == 0, timeout_s=30)
+    batches = sizes(sink)
+    assert len(batches) > 1
+    assert all(batch["event_bytes"] <= MAX_PAYLOAD_BYTES for batch in batches)
+    assert sorted(tag for batch in batches for tag in batch["tags"]) == tags
+
+
+ORDER_PLACED = {"body": {"type": ["order.placed"]}}
+
+
+def test_only_messages_matching_a_filter_reach_the_function_and_all_leave_the_queue(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue(visibility_timeout=30)
+    placed = json.dumps({"type": "order.placed", "order": "o-1"})
+    send(sqs, queue, placed, json.dumps({"type": "order.paid"}), "order.placed as text")
+
+    start_poller(
+        queue,
+        "ShowEvent",
+        maximum_concurrency=1,
+        filters=parse_patterns({"Filters": [{"Pattern": json.dumps(ORDER_PLACED)}]}),
+    )
+
+    wait_for(lambda: bool(events(sink)))
+    wait_for(lambda: messages_in(sqs, queue) == 0)
+    assert [record["body"] for event in events(sink) for record in event["Records"]] == [placed]
+
+
+def test_a_message_matching_no_filter_is_deleted_without_an_invocation(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+) -> None:
+    queue = make_queue(visibility_timeout=30)
+    send(sqs, queue, json.dumps({"type": "order.paid"}), json.dumps({"type": "pet.sold"}))
+
+    start_poller(
+        queue,
+        "ShowEvent",
+        filters=parse_patterns({"Filters": [{"Pattern": json.dumps(ORDER_PLACED)}]}),
+    )
+
+    wait_for(lambda: messages_in(sqs, queue) == 0)
+    assert sink.lines("ShowEvent") == []
+
+
 def test_partial_batch_failure_leaves_only_the_failed_messages(
     sqs: SQSClient,
     sink: LogSink,
@@ -269,6 +367,25 @@ def test_partial_batch_failure_leaves_only_the_failed_messages(
 
     assert receive_bodies(sqs, queue) == ["poison"]
     assert processed(sink, "ReportFailures") == ["a", "b"]
+
+
+def test_an_invalid_partial_batch_response_leaves_the_whole_batch_in_the_queue(
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="localcloud.event_sources")
+    queue = make_queue(visibility_timeout=30)
+    send(sqs, queue, "a", "poison")
+
+    start_poller(queue, "ReportInvalid", report_batch_item_failures=True, maximum_concurrency=1)
+
+    # the function handled "a", but its response names a failure Lambda cannot read
+    wait_for(lambda: "2 of 2 messages failed" in caplog.text)
+    assert processed(sink, "ReportInvalid") == ["a"]
+    assert messages_in(sqs, queue) == 2
 
 
 def test_a_failed_batch_without_partial_response_stays_whole_in_the_queue(

@@ -1,5 +1,6 @@
-"""The DynamoDB Streams event source mapping against the emulator: images,
-ordering, retries, bisection, partial batch responses and table recreation."""
+"""The DynamoDB Streams event source mapping against the emulator: images, ordering,
+retries, bisection, partial batch responses, filter criteria, the batching window and
+the 6 MB payload cap, and table recreation."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import boto3
 import pytest
 
 from localcloud.emulator.process import Emulator
+from localcloud.event_sources.batching import MAX_PAYLOAD_BYTES
 from localcloud.event_sources.dynamodb_streams.mapping import StreamMapping
 from localcloud.event_sources.dynamodb_streams.poller import StreamPoller
+from localcloud.event_sources.filtering import parse_patterns
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
 from support.runtime_invoker import REGION, runtime_invoker, wait_for
@@ -28,6 +31,7 @@ HANDLERS = {
     "ShowBatch": "app.show_batch",
     "FailOnPoison": "app.fail_on_poison",
     "FailFlakyOnce": "app.fail_flaky_once",
+    "ShowSizes": "app.show_sizes",
 }
 
 
@@ -193,6 +197,25 @@ def test_a_reported_item_failure_retries_from_that_record_in_order(
     wait_for(lambda: batches(sink, "FailFlakyOnce") == [["a", "b", "c"], ["b", "c"]])
 
 
+def test_with_bisect_a_partial_response_naming_the_first_record_retries_the_batch_whole(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    # AWS splits the batch at the returned sequence number: the first record's, here
+    put(dynamodb, table, "a", flaky=True)
+    put(dynamodb, table, "b")
+    put(dynamodb, table, "c")
+
+    start_poller(
+        table, "FailFlakyOnce", report_batch_item_failures=True, bisect_batch_on_error=True
+    )
+
+    wait_for(lambda: len(batches(sink, "FailFlakyOnce")) >= 2)
+    assert batches(sink, "FailFlakyOnce") == [["a", "b", "c"], ["a", "b", "c"]]
+
+
 def test_the_poller_follows_a_recreated_table_to_its_new_stream(
     dynamodb: DynamoDBClient,
     sink: LogSink,
@@ -243,3 +266,58 @@ def test_a_batching_window_delivers_each_record_once_in_order(
     numbers = [int(record["dynamodb"]["SequenceNumber"]) for record in first]
     assert numbers == sorted(set(numbers))
     assert [record["dynamodb"]["Keys"]["id"]["S"] for record in second] == ["later"]
+
+
+def test_records_matching_no_filter_are_passed_over_and_later_ones_still_arrive(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    # Given a mapping that wants only items flagged `wanted`
+    wanted = {"dynamodb": {"NewImage": {"wanted": {"BOOL": [True]}}}}
+    start_poller(
+        table,
+        "FailOnPoison",
+        filters=parse_patterns({"Filters": [{"Pattern": json.dumps(wanted)}]}),
+    )
+
+    # When wanted and unwanted items are written, the last one wanted
+    put(dynamodb, table, "a")
+    put(dynamodb, table, "b", wanted=True)
+    put(dynamodb, table, "c", wanted=False)
+    put(dynamodb, table, "d", wanted=True)
+
+    # Then only the wanted ones reach the function, in order, once each
+    def delivered() -> list[str]:
+        return [item for batch in batches(sink, "FailOnPoison") for item in batch]
+
+    wait_for(lambda: "d" in delivered())
+    assert delivered() == ["b", "d"]
+
+
+def test_a_batch_closes_before_six_megabytes_and_the_rest_of_the_shard_follows_once(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    # Given twenty items of about 350 KB: their records would make a 7 MB event
+    ids = [f"i-{index:02d}" for index in range(20)]
+    for item_id in ids:
+        dynamodb.put_item(
+            TableName=table[0], Item={"id": {"S": item_id}, "blob": {"S": "x" * 350_000}}
+        )
+
+    # When a mapping with the default BatchSize (100) reads them
+    start_poller(table, "ShowSizes")
+
+    # Then they arrive in order over more than one invocation, each within the quota
+    def printed_ids() -> list[str]:
+        return [item for batch in batches(sink, "ShowSizes") for item in batch]
+
+    wait_for(lambda: len(printed_ids()) >= len(ids), timeout_s=60)
+    assert printed_ids() == ids
+    documents = printed(sink, "ShowSizes")
+    assert len(documents) > 1
+    assert all(document["event_bytes"] <= MAX_PAYLOAD_BYTES for document in documents)

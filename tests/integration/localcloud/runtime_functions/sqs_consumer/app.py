@@ -14,6 +14,18 @@ def report_failures(event, context):
     return {"batchItemFailures": failures}
 
 
+def report_invalid(event, context):
+    """Processes the batch, then answers a partial batch response Lambda cannot read:
+    an empty itemIdentifier for each poison message."""
+    failures = []
+    for record in event["Records"]:
+        if record["body"] == "poison":
+            failures.append({"itemIdentifier": ""})
+        else:
+            print(f"processed {record['body']}")
+    return {"batchItemFailures": failures}
+
+
 def all_or_nothing(event, context):
     bodies = [record["body"] for record in event["Records"]]
     if "poison" in bodies:
@@ -43,3 +55,10 @@ def meet(event, context):
             return
         time.sleep(0.01)
     print(f"alone {name}")
+
+
+def show_sizes(event, context):
+    """Prints the batch's message tags (a body's text before '|') and the event's size,
+    not the bodies: the tests that use it send large messages."""
+    tags = [record["body"].split("|", 1)[0] for record in event["Records"]]
+    print(json.dumps({"tags": tags, "event_bytes": len(json.dumps(event))}))

@@ -28,3 +28,10 @@ def fail_flaky_once(event, context):
             seen_flaky.add(sequence_number)
             return {"batchItemFailures": [{"itemIdentifier": sequence_number}]}
     return {"batchItemFailures": []}
+
+
+def show_sizes(event, context):
+    """Prints the batch's item ids and the event's size, not the images: the tests that
+    use it write large items."""
+    ids = [record["dynamodb"]["Keys"]["id"]["S"] for record in event["Records"]]
+    print(json.dumps({"batch": ids, "event_bytes": len(json.dumps(event))}))
