@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
 )
 
 from petstore_shared.caller_identity import caller_from_event, require_groups
+from petstore_shared.cors import cors_config
 from petstore_shared.domain_errors import UnsupportedMediaType
 from petstore_shared.http_errors import register_error_responses
 from petstore_shared.json_body import parse_json_body
@@ -54,7 +55,9 @@ class CallerFirstRequestValidation(OpenAPIRequestValidationMiddleware):
 
 
 def create_rest_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json_body)
+    app = APIGatewayRestResolver(
+        enable_validation=True, json_body_deserializer=parse_json_body, cors=cors_config()
+    )
     # Powertools puts this middleware first in every route's stack.
     app._request_validation_middleware = CallerFirstRequestValidation()
     register_error_responses(app)
