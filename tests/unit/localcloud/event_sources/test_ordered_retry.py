@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
+from localcloud.event_sources.kafka.mapping import KafkaMapping
 from localcloud.event_sources.ordered_retry import (
     Attempt,
     RetryPolicy,
@@ -100,6 +101,25 @@ def test_a_batch_is_given_up_on_after_maximum_retry_attempts_retries(retry_limit
     [last] = given_up
     assert last.retry == ["a", "b"]
     assert last.result == FAILED
+
+
+@pytest.mark.parametrize(
+    ("maximum_retry_attempts", "on_failure_topic", "retry_limit"),
+    [(-1, None, -1), (-1, "orders-dlq", 10), (3, "orders-dlq", 3), (0, None, 0)],
+)
+def test_a_kafka_mapping_with_an_on_failure_topic_retries_forever_at_most_ten_times(
+    maximum_retry_attempts: int, on_failure_topic: str | None, retry_limit: int
+) -> None:
+    # AWS: infinite retries with an on-failure destination are capped at 10 attempts
+    mapping = KafkaMapping(
+        function="Consumer",
+        topic="orders",
+        consumer_group="orders-group",
+        maximum_retry_attempts=maximum_retry_attempts,
+        on_failure_topic=on_failure_topic,
+    )
+
+    assert mapping.retry_limit == retry_limit
 
 
 def test_each_retry_is_announced_with_its_number_and_backs_off_doubling() -> None:
