@@ -133,7 +133,8 @@ def kafka_template(source: Mapping[str, Any]) -> dict[str, Any]:
     template["Parameters"] = _parameters(template.get("Parameters") or {})
     rules = {**template.pop("Rules", {}), **_rules()}
     template = _insert_after(template, "Parameters", "Rules", rules)
-    template = _insert_after(template, "Rules", "Conditions", {NETWORK_GIVEN: _network_given()})
+    conditions = {**template.pop("Conditions", {}), NETWORK_GIVEN: _network_given()}
+    template = _insert_after(template, "Rules", "Conditions", conditions)
     _use_kafka_everywhere(template["Globals"]["Function"])
     runtime = template["Globals"]["Function"]["Runtime"]
     template["Resources"] = dict(_resources(resources, consumers, runtime))

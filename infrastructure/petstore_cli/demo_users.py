@@ -1,4 +1,5 @@
-"""The demo shoppers `alice` and `bob`, and the store admin `admin`."""
+"""The demo shoppers `alice` and `bob`, and the store admin `admin`: users of the pool who
+sign in with their e-mail address (the pool's UsernameAttributes), known here by name."""
 
 from __future__ import annotations
 
@@ -30,12 +31,13 @@ class UnknownUserError(Exception):
 
 
 def create_demo_users(cognito: Any, pool_id: str) -> None:
-    """Create the demo users with a permanent password; safe to call again."""
+    """Create the demo users with a permanent password and a verified e-mail address; safe
+    to call again."""
     for user in DEMO_USERS:
         with contextlib.suppress(cognito.exceptions.UsernameExistsException):
             cognito.admin_create_user(
                 UserPoolId=pool_id,
-                Username=user.username,
+                Username=user.email,
                 MessageAction="SUPPRESS",
                 UserAttributes=[
                     {"Name": "email", "Value": user.email},
@@ -43,22 +45,23 @@ def create_demo_users(cognito: Any, pool_id: str) -> None:
                 ],
             )
         cognito.admin_set_user_password(
-            UserPoolId=pool_id, Username=user.username, Password=DEMO_PASSWORD, Permanent=True
+            UserPoolId=pool_id, Username=user.email, Password=DEMO_PASSWORD, Permanent=True
         )
         for group in user.groups:
             cognito.admin_add_user_to_group(
-                UserPoolId=pool_id, Username=user.username, GroupName=group
+                UserPoolId=pool_id, Username=user.email, GroupName=group
             )
 
 
-def id_token(cognito: Any, pool_id: str, client_id: str, username: str) -> str:
-    """Sign a demo user in against the user pool and return the IdToken."""
-    if username not in {user.username for user in DEMO_USERS}:
+def id_token(cognito: Any, client_id: str, username: str) -> str:
+    """Sign a demo user in as any shopper does (USER_PASSWORD_AUTH with the e-mail address)
+    and return the IdToken."""
+    demo_user = next((user for user in DEMO_USERS if user.username == username), None)
+    if demo_user is None:
         raise UnknownUserError(username)
-    answer = cognito.admin_initiate_auth(
-        UserPoolId=pool_id,
+    answer = cognito.initiate_auth(
         ClientId=client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": DEMO_PASSWORD},
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": demo_user.email, "PASSWORD": DEMO_PASSWORD},
     )
     return str(answer["AuthenticationResult"]["IdToken"])

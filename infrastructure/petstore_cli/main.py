@@ -1,9 +1,11 @@
-"""`petstore`: start the local cloud, get demo tokens, invoke one function."""
+"""`petstore`: start the local cloud, get demo tokens, sign a shopper up and in, invoke one
+function."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import json
 import os
 import sys
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, serve
+from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, launch_emulator
 from localcloud.event_sources.kafka.broker import check_external_broker
 from petstore_cli import running_cloud
@@ -20,6 +23,7 @@ from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
 from petstore_cli.dlq import DeadLetterError
 from petstore_cli.local_pages import api_document_pages
 from petstore_cli.seed import SeedError, seed_demo_data
+from petstore_cli.shoppers import CognitoRefusal, NoCodeSentError
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
@@ -41,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         UnknownUserError,
         running_cloud.NotRunningError,
         DeadLetterError,
+        CognitoRefusal,
+        NoCodeSentError,
+        NoSentMessagesError,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
@@ -64,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print an IdToken for a demo user")
     token.add_argument("user", help=", ".join(user.username for user in DEMO_USERS))
     token.set_defaults(run=command_token)
+    _add_shopper_commands(commands)
 
     invoke = commands.add_parser("invoke", help="invoke one function once, like sam local invoke")
     invoke.add_argument("function", help="the function's logical id in template.yaml")
@@ -90,6 +98,32 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--period", type=int, default=60, help="seconds per datapoint")
     dashboard.set_defaults(run=command_dashboard)
     return parser
+
+
+def _add_shopper_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    password_help = "the password (asked for when not given)"
+    signup = commands.add_parser("signup", help="sign a new shopper up with an e-mail address")
+    signup.add_argument("email")
+    signup.add_argument("--password", help=password_help)
+    signup.set_defaults(run=command_signup)
+    code = commands.add_parser(
+        "signup-code", help="print the confirmation code Cognito e-mailed to a new shopper"
+    )
+    code.add_argument("email")
+    code.set_defaults(run=command_signup_code)
+    resend = commands.add_parser("resend-code", help="have Cognito send a new confirmation code")
+    resend.add_argument("email")
+    resend.set_defaults(run=command_resend_code)
+    confirm = commands.add_parser("confirm-signup", help="confirm a sign-up with its code")
+    confirm.add_argument("email")
+    confirm.add_argument("code")
+    confirm.set_defaults(run=command_confirm_signup)
+    signin = commands.add_parser(
+        "signin", help="sign a shopper in (USER_PASSWORD_AUTH) and print the IdToken"
+    )
+    signin.add_argument("email")
+    signin.add_argument("--password", help=password_help)
+    signin.set_defaults(run=command_signin)
 
 
 def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -201,9 +235,60 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
 def command_token(args: argparse.Namespace) -> int:
     cloud = running_cloud.load()
     cognito = _cognito(cloud.endpoint_url, cloud.region)
-    print(
-        id_token(cognito, cloud.outputs["UserPoolId"], cloud.outputs["UserPoolClientId"], args.user)
-    )
+    print(id_token(cognito, cloud.outputs["UserPoolClientId"], args.user))
+    return 0
+
+
+def command_signup(args: argparse.Namespace) -> int:
+    from petstore_cli.shoppers import sign_up
+
+    cloud = running_cloud.load()
+    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    password = args.password or getpass.getpass(f"Password for {args.email}: ")
+    delivery = sign_up(cognito, cloud.outputs["UserPoolClientId"], args.email, password)
+    sent_to = delivery.get("Destination", args.email)
+    print(f"Signed up {args.email}: a confirmation code went to {sent_to}.")
+    print(f"  petstore signup-code {args.email}   (the code, as the e-mail holds it)")
+    print(f"  petstore confirm-signup {args.email} CODE")
+    return 0
+
+
+def command_signup_code(args: argparse.Namespace) -> int:
+    from petstore_cli.shoppers import confirmation_code
+
+    cloud = running_cloud.load()
+    print(confirmation_code(cloud.endpoint_url, cloud.outputs["UserPoolId"], args.email))
+    return 0
+
+
+def command_resend_code(args: argparse.Namespace) -> int:
+    from petstore_cli.shoppers import resend_code
+
+    cloud = running_cloud.load()
+    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    delivery = resend_code(cognito, cloud.outputs["UserPoolClientId"], args.email)
+    print(f"A new confirmation code went to {delivery.get('Destination', args.email)}.")
+    return 0
+
+
+def command_confirm_signup(args: argparse.Namespace) -> int:
+    from petstore_cli.shoppers import confirm_sign_up
+
+    cloud = running_cloud.load()
+    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    confirm_sign_up(cognito, cloud.outputs["UserPoolClientId"], args.email, args.code)
+    print(f"Confirmed {args.email}: sign in with petstore signin {args.email}")
+    return 0
+
+
+def command_signin(args: argparse.Namespace) -> int:
+    from petstore_cli.shoppers import sign_in
+
+    cloud = running_cloud.load()
+    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    password = args.password or getpass.getpass(f"Password for {args.email}: ")
+    tokens = sign_in(cognito, cloud.outputs["UserPoolClientId"], args.email, password)
+    print(tokens["IdToken"])
     return 0
 
 
@@ -251,10 +336,8 @@ def command_demo(args: argparse.Namespace) -> int:
         )
         return 1
     cognito = _cognito(cloud.endpoint_url, cloud.region)
-    pool_id, client_id = cloud.outputs["UserPoolId"], cloud.outputs["UserPoolClientId"]
-    tokens = {
-        user.username: id_token(cognito, pool_id, client_id, user.username) for user in DEMO_USERS
-    }
+    client_id = cloud.outputs["UserPoolClientId"]
+    tokens = {user.username: id_token(cognito, client_id, user.username) for user in DEMO_USERS}
     try:
         return 0 if run_demo(cloud.api_url, tokens, cloud.transport) else 1
     except DemoError as error:

@@ -26,7 +26,7 @@ class SeedError(Exception):
 def seed_demo_data(api_url: str, cognito: Any, pool_id: str, client_id: str) -> int:
     """Create the demo users and pets; returns how many pets were added."""
     create_demo_users(cognito, pool_id)
-    token = id_token(cognito, pool_id, client_id, "admin")
+    token = id_token(cognito, client_id, "admin")
     pets = json.loads(DEMO_PETS.read_text())
     with requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {token}"

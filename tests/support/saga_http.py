@@ -67,7 +67,7 @@ def shop_for_module(local_cloud: LocalCloud) -> Shop:
     create_demo_users(cognito, pool_id)
 
     def client(user: str | None) -> ApiClient:
-        token = id_token(cognito, pool_id, client_id, user) if user else None
+        token = id_token(cognito, client_id, user) if user else None
         return ApiClient(local_cloud.api_url, stack.region, token)
 
     return Shop(local_cloud, client(None), client("alice"), client("bob"), client("admin"))
@@ -217,19 +217,20 @@ def wait_until_queues_drained(shop: Shop, queues: tuple[str, ...] = CONSUMER_QUE
     )
 
 
-def shopper(shop: Shop, username: str) -> ApiClient:
-    """A signed-in shopper beyond the demo users, created in the emulated user pool."""
+def shopper(shop: Shop, name: str) -> ApiClient:
+    """A signed-in shopper beyond the demo users, created in the emulated user pool (which
+    signs users in by e-mail address: a bare name becomes name@example.com)."""
     cognito = aws(shop, "cognito-idp")
     pool_id, client_id = shop.outputs("UserPoolId"), shop.outputs("UserPoolClientId")
-    cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
+    email = name if "@" in name else f"{name}@example.com"
+    cognito.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS")
     cognito.admin_set_user_password(
-        UserPoolId=pool_id, Username=username, Password=SHOPPER_PASSWORD, Permanent=True
+        UserPoolId=pool_id, Username=email, Password=SHOPPER_PASSWORD, Permanent=True
     )
-    signed_in = cognito.admin_initiate_auth(
-        UserPoolId=pool_id,
+    signed_in = cognito.initiate_auth(
         ClientId=client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": SHOPPER_PASSWORD},
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": SHOPPER_PASSWORD},
     )
     token = signed_in["AuthenticationResult"]["IdToken"]
     return ApiClient(shop.cloud.api_url, shop.cloud.config.region, token)

@@ -22,6 +22,7 @@ import waitress
 from moto import backends
 from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, create_backend_app
 
+from localcloud.emulator.patches import cognito_sign_up as emulator_cognito_sign_up
 from localcloud.emulator.patches import notifications as emulator_notifications
 from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
@@ -72,13 +73,14 @@ def main(argv: list[str]) -> None:
     emulator_stream_records.install()
     emulator_responses.install()
     metrics_sqs_age.install()
+    emulator_cognito_sign_up.install()
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
     # waitress keeps connections open between requests (werkzeug's server, which moto
     # uses, closes each one: a TCP connection and a thread per AWS call), and runs
     # requests on a pool of threads big enough for every poller's long poll at once.
     waitress.serve(
-        DynamoDbRequestsOneAtATime(app),
+        DynamoDbRequestsOneAtATime(emulator_cognito_sign_up.ServeSentMessages(app)),
         host=host,
         port=port,
         threads=SERVER_THREADS,

@@ -1,4 +1,5 @@
-"""AWS::Cognito::UserPool, UserPoolClient and UserPoolGroup.
+"""AWS::Cognito::UserPool, UserPoolClient, UserPoolGroup, UserPoolUser and
+UserPoolUserToGroupAttachment.
 
 Cognito does not make names unique, so an existing pool (client) with the same name
 is reused: that is what makes provisioning again idempotent.
@@ -6,6 +7,7 @@ is reused: that is what makes provisioning again idempotent.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from localcloud.cloudformation.intrinsics import ACCOUNT_ID, cfn_string
@@ -22,24 +24,35 @@ if TYPE_CHECKING:
 _POOL_SETTINGS = (
     "Policies",
     "AutoVerifiedAttributes",
-    "AliasAttributes",
     "UsernameAttributes",
-    "SmsVerificationMessage",
     "EmailVerificationMessage",
     "EmailVerificationSubject",
     "VerificationMessageTemplate",
-    "SmsAuthenticationMessage",
     "MfaConfiguration",
-    "DeviceConfiguration",
-    "EmailConfiguration",
-    "SmsConfiguration",
     "AdminCreateUserConfig",
     "Schema",
-    "UserPoolAddOns",
     "UsernameConfiguration",
     "AccountRecoverySetting",
-    "UserAttributeUpdateSettings",
 )
+"""Settings the emulated pool honours (the emulator's patches/cognito_sign_up.py: codes,
+messages, password policy, case-insensitive usernames)."""
+_NO_SMS = "no SMS is sent locally"
+_POOL_IGNORED = {
+    "UserPoolTags": "tags have no local effect",
+    "DeletionProtection": "local pools are never deleted by provisioning",
+    "UserPoolTier": "feature plans differ only in price and quotas",
+    "EmailConfiguration": (
+        "no e-mail leaves the machine: the emulator keeps what the pool sends "
+        "(localcloud.emulator.cognito.sent_messages)"
+    ),
+    "SmsConfiguration": _NO_SMS,
+    "SmsVerificationMessage": _NO_SMS,
+    "SmsAuthenticationMessage": _NO_SMS,
+    "DeviceConfiguration": "devices are not tracked locally",
+    "UserPoolAddOns": "no threat protection locally",
+    "UserAttributeUpdateSettings": "attribute changes are not held for verification locally",
+    "AliasAttributes": "signing in with an alias is not emulated: sign in with the username",
+}
 _CLIENT_SETTINGS = (
     "ExplicitAuthFlows",
     "ReadAttributes",
@@ -203,15 +216,40 @@ def create_user_pool_group(resource: Resource, context: ProvisionContext) -> Pro
     return Provisioned(ref=name)
 
 
+def create_user_pool_user(resource: Resource, context: ProvisionContext) -> Provisioned:
+    """AdminCreateUser. With DesiredDeliveryMediums EMAIL, Cognito e-mails the temporary
+    password; the emulator keeps that message instead."""
+    pool_id = cfn_string(resource.properties.get("UserPoolId"))
+    username = cfn_string(resource.properties.get("Username"))
+    request: dict[str, Any] = {"UserPoolId": pool_id, "Username": username}
+    for key in ("UserAttributes", "ValidationData", "DesiredDeliveryMediums", "MessageAction"):
+        if key in resource.properties:
+            request[key] = resource.properties[key]
+    if "ForceAliasCreation" in resource.properties:
+        request["ForceAliasCreation"] = resource.flag("ForceAliasCreation")
+    cognito = context.clients.cognito()
+    # A user provisioned before keeps its password and state.
+    existing = cognito.exceptions.UsernameExistsException
+    with context.calling_emulator(resource), contextlib.suppress(existing):
+        cognito.admin_create_user(**request)
+    return Provisioned(ref=username)
+
+
+def create_user_to_group_attachment(resource: Resource, context: ProvisionContext) -> Provisioned:
+    pool_id = cfn_string(resource.properties.get("UserPoolId"))
+    group = cfn_string(resource.properties.get("GroupName"))
+    username = cfn_string(resource.properties.get("Username"))
+    cognito = context.clients.cognito()
+    with context.calling_emulator(resource):
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, GroupName=group, Username=username)
+    return Provisioned(ref=f"UserToGroupAttachment-{pool_id}-{group}-{username}")
+
+
 KINDS = {
     "AWS::Cognito::UserPool": ResourceKind(
         create=create_user_pool,
         properties=frozenset({"UserPoolName", *_POOL_SETTINGS}),
-        ignored_properties={
-            "UserPoolTags": "tags have no local effect",
-            "DeletionProtection": "local pools are never deleted by provisioning",
-            "UserPoolTier": "feature plans differ only in price and quotas",
-        },
+        ignored_properties=_POOL_IGNORED,
     ),
     "AWS::Cognito::UserPoolClient": ResourceKind(
         create=create_user_pool_client,
@@ -221,5 +259,24 @@ KINDS = {
     "AWS::Cognito::UserPoolGroup": ResourceKind(
         create=create_user_pool_group,
         properties=frozenset({"UserPoolId", "GroupName", "Description", "Precedence", "RoleArn"}),
+    ),
+    "AWS::Cognito::UserPoolUser": ResourceKind(
+        create=create_user_pool_user,
+        properties=frozenset(
+            {
+                "UserPoolId",
+                "Username",
+                "UserAttributes",
+                "ValidationData",
+                "DesiredDeliveryMediums",
+                "MessageAction",
+                "ForceAliasCreation",
+            }
+        ),
+        ignored_properties={"ClientMetadata": "no Lambda triggers run for local user pools"},
+    ),
+    "AWS::Cognito::UserPoolUserToGroupAttachment": ResourceKind(
+        create=create_user_to_group_attachment,
+        properties=frozenset({"UserPoolId", "GroupName", "Username"}),
     ),
 }
