@@ -40,7 +40,7 @@ def test_anonymous_writes_are_refused_by_the_authorizer(
     answers = pet_writes(petstore.anonymous, pet["id"], pet_details)
 
     assert [answer.status_code for answer in answers] == [401, 401, 401]
-    assert {answer.json()["message"] for answer in answers} == {"Unauthorized"}
+    assert {answer.json()["error"]["code"] for answer in answers} == {"Unauthorized"}
     assert petstore.anonymous.get("/pets").json()["items"] == [pet]
 
 
@@ -85,7 +85,7 @@ def test_decrement_refuses_shopper_tokens_and_unsigned_calls(
         refused = caller.post(path, body)
 
         assert refused.status_code == 403, refused.text
-        assert "message" in refused.json()
+        assert "message" in refused.json()["error"]
     assert petstore.anonymous.get(f"/pets/{pet['id']}").json()["stock"] == 3
 
     signed = reserve(pet["id"], "order-1", 1)

@@ -164,5 +164,5 @@ def test_unknown_route_is_missing_authentication_token(petstore: PetStoreClients
             answer = client.request(method, path)
 
             assert answer.status_code == 403, (method, path)
-            assert answer.json() == {"message": "Missing Authentication Token"}
+            assert answer.json()["error"]["code"] == "MissingAuthenticationToken"
             assert answer.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
