@@ -34,7 +34,11 @@ TITLE = "Pet Store API"
 VERSION = "1.0.0"
 DESCRIPTION = (
     "The event-driven pet store: pets, orders, payments and notifications. "
-    "Shoppers send a Cognito ID token as a bearer token; internal callers sign with SigV4."
+    "Shoppers send a Cognito ID token as a bearer token; internal callers sign with SigV4. "
+    "Every error, API Gateway's own included, is an ErrorResponse. A method and path that "
+    "no route serves answers 403 MissingAuthenticationToken. Browsers on the stack's "
+    "allowed origin (the template's AllowedOrigin) get CORS headers on every answer and "
+    "an OPTIONS preflight on every path."
 )
 COMPONENT_REF_PREFIX = "#/components/schemas/"
 SHARED_ERROR_CONTENT = {
@@ -60,6 +64,19 @@ UNSUPPORTED_MEDIA_TYPE_RESPONSE = {
     ),
     "content": SHARED_ERROR_CONTENT,
 }
+GATEWAY_RESPONSES = {
+    "413": "Payload Too Large: the body is over API Gateway's 10 MB (PayloadTooLarge).",
+    "429": (
+        "Too Many Requests: API Gateway throttles the route beyond its rate "
+        "(TooManyRequests); repeat the request later."
+    ),
+    "500": "Internal Server Error: the function failed unexpectedly (InternalError).",
+    "502": (
+        "Bad Gateway: the function crashed, timed out or gave no valid answer; "
+        "API Gateway's answer (InternalError)."
+    ),
+}
+"""API Gateway's own answers (template.yaml's GatewayResponses) that any route can give."""
 ROUTE_NOT_FOUND_RESPONSE = {
     "description": "Not Found: a path parameter holds characters no id has (RouteNotFound).",
     "content": SHARED_ERROR_CONTENT,
@@ -102,6 +119,7 @@ def build_document() -> dict[str, Any]:
     ]
     paths, schemas = merge_handler_schemas(handlers)
     add_shared_responses(paths)
+    add_gateway_responses(paths)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
@@ -144,6 +162,20 @@ def add_shared_responses(paths: dict[str, dict[str, Any]]) -> None:
                 responses.setdefault("404", copy.deepcopy(ROUTE_NOT_FOUND_RESPONSE))
             if "requestBody" in operation:
                 responses.setdefault("415", copy.deepcopy(UNSUPPORTED_MEDIA_TYPE_RESPONSE))
+
+
+def add_gateway_responses(paths: dict[str, dict[str, Any]]) -> None:
+    """What any route can answer beside its handler's and its authorizer's answers: API
+    Gateway's 413 and 429, its 502 for a function that gave no answer, and the
+    function's own 500. A status a handler documents keeps its description."""
+    for operations in paths.values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in GATEWAY_RESPONSES.items():
+                responses.setdefault(
+                    status,
+                    {"description": description, "content": copy.deepcopy(SHARED_ERROR_CONTENT)},
+                )
 
 
 def render_document(document: dict[str, Any]) -> str:
