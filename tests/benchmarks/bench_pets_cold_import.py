@@ -151,6 +151,7 @@ def _rest_event(
         "pathParameters": None,
         "requestContext": {
             "authorizer": {"claims": ADMIN_CLAIMS} if admin else None,
+            "identity": {"userArn": "arn:aws:iam::123456789012:user/bench"},
             "requestId": str(uuid.uuid4()),
             "resourcePath": resource,
             "httpMethod": method,
@@ -198,7 +199,7 @@ def _event_builders() -> dict[str, Callable[[], dict[str, Any]]]:
             "POST",
             f"/pets/{listed_pet}/decrementInventory",
             "/pets/{petId}/decrementInventory",
-            {"orderId": f"order-{uuid.uuid4()}", "quantity": 1},
+            {"orderId": str(uuid.uuid4()), "quantity": 1},
         ),
     }
 

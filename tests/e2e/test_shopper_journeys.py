@@ -5,6 +5,7 @@ shopper's notifications where they belong."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -61,7 +62,7 @@ def test_an_order_whose_stock_is_gone_by_its_reservation_is_rejected_and_never_c
         taken = shop.anonymous.signed(
             "POST",
             f"/pets/{pet_id}/decrementInventory",
-            {"orderId": "shop-floor-sale", "quantity": 1},
+            {"orderId": str(uuid.uuid4()), "quantity": 1},
         )
         assert taken.status_code == 200, taken.text
         reservations.release()

@@ -56,6 +56,7 @@ def test_document_is_titled_and_declares_both_security_schemes(generated_documen
         ("put", "/pets/{petId}", [{"cognitoJwt": []}]),
         ("delete", "/pets/{petId}", [{"cognitoJwt": []}]),
         ("post", "/pets/{petId}/decrementInventory", [{"sigv4": []}]),
+        ("post", "/pets/{petId}/releaseInventory", [{"sigv4": []}]),
     ],
 )
 def test_each_pets_route_is_documented_with_its_auth(generated_document, method, path, security):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from petstore_shared.domain_errors import Conflict, NotFound
+from petstore_shared.domain_errors import Conflict, Forbidden, NotFound
 
 
 class PetNotFound(NotFound):
@@ -60,4 +60,65 @@ class ReservationMismatch(Conflict):
         super().__init__(
             f"Order '{order_id}' already holds a reservation of {reserved}.",
             field="quantity",
+        )
+
+
+class HoldNotFound(NotFound):
+    def __init__(self, pet_id: str, order_id: str):
+        super().__init__(f"Pet '{pet_id}' has no hold for order '{order_id}'.", field="orderId")
+
+
+class HoldOfAnotherCaller(Forbidden):
+    """Only the IAM identity that made a hold may release it."""
+
+    default_code = "HoldOfAnotherCaller"
+
+    def __init__(self, order_id: str):
+        super().__init__(
+            f"The hold for order '{order_id}' was made by another caller.", field="orderId"
+        )
+
+
+class OrderHeldByAnotherCaller(Conflict):
+    default_code = "OrderHeldByAnotherCaller"
+
+    def __init__(self, order_id: str):
+        super().__init__(
+            f"Another caller already holds stock for order '{order_id}'.", field="orderId"
+        )
+
+
+class HoldEnded(Conflict):
+    """A hold that expired or was released holds nothing, and cannot hold again."""
+
+    default_code = "HoldEnded"
+
+    def __init__(self, order_id: str, how: str):
+        super().__init__(
+            f"The hold for order '{order_id}' {how}; it holds no stock.", field="orderId"
+        )
+
+
+class HoldTakenOver(Conflict):
+    """The order's saga reserved the held stock: it is released with the order."""
+
+    default_code = "HoldTakenOver"
+
+    def __init__(self, order_id: str):
+        super().__init__(
+            f"Order '{order_id}' was placed and its saga holds the stock now; "
+            "cancel the order to release it.",
+            field="orderId",
+        )
+
+
+class OrderAlreadyReserved(Conflict):
+    """The order's saga reserved (or released) its stock before any hold was asked for."""
+
+    default_code = "OrderAlreadyReserved"
+
+    def __init__(self, order_id: str):
+        super().__init__(
+            f"Order '{order_id}' already has its stock reserved (or released) by its saga.",
+            field="orderId",
         )

@@ -70,7 +70,9 @@ Species = Annotated[
 ]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
 OrderId = Annotated[
-    str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$")
+    str,
+    StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
+    Field(description="The id the orders service gave the order: a lower-case UUID."),
 ]
 Stock = Annotated[int, Field(strict=True, ge=0, le=1_000_000), WHOLE_NUMBER]
 
@@ -200,9 +202,52 @@ class PetPage(Page[Pet]):
     pass
 
 
+class HoldState(StrEnum):
+    HELD = "HELD"
+    """Stock taken from the pet until the hold expires, is released or is taken over."""
+    TAKEN_OVER = "TAKEN_OVER"
+    """The order's saga reserved the stock: it is the order's now, released with it."""
+    RELEASED = "RELEASED"
+    """Its caller released it: the stock went back to the pet."""
+    EXPIRED = "EXPIRED"
+    """It expired and its stock went back to the pet, or will when a reservation needs it."""
+
+
+HOLD_SECONDS_DEFAULT = 300
+HOLD_SECONDS_MAX = 900
+
+
 class StockReservationRequest(ApiModel):
     order_id: OrderId
     quantity: Annotated[int, Field(strict=True, ge=1, le=1000), WHOLE_NUMBER]
+    hold_seconds: Annotated[
+        int,
+        Field(
+            strict=True,
+            ge=1,
+            le=HOLD_SECONDS_MAX,
+            description="How long the stock is held if the order's saga does not take it over.",
+        ),
+        WHOLE_NUMBER,
+    ] = HOLD_SECONDS_DEFAULT
+
+
+class HoldReleaseRequest(ApiModel):
+    order_id: OrderId
+
+
+class InventoryHold(ApiModel):
+    """Stock an internal caller took for an order, until the order's saga takes it over
+    (order.placed) or the hold is released or expires."""
+
+    pet_id: str
+    order_id: str
+    quantity: int
+    state: HoldState
+    holder: str = Field(description="The IAM identity (user ARN) that asked for the hold.")
+    held_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
 
 
 class Reservation(ApiModel):

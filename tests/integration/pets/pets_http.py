@@ -3,6 +3,7 @@ fixture as the tests see them, and how to read an error body."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -47,5 +48,11 @@ def error_of(response: requests.Response) -> Json:
     return error
 
 
+def order_id_for(name: str) -> str:
+    """The order id (a UUID, as the orders service writes them) a test calls `name`."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"petstore-test-order:{name}"))
+
+
 def reservation_request(order_id: str, quantity: int) -> Json:
-    return {"orderId": order_id, "quantity": quantity}
+    """A decrementInventory body for the order a test calls `order_id`."""
+    return {"orderId": order_id_for(order_id), "quantity": quantity}

@@ -88,17 +88,21 @@ VERSION_RULES: list[Case] = [
     ("version fractional", with_details(version=1.5), "version"),
 ]
 
+ORDER_ID = "5b0c2f4e-8d1a-4c3b-9e7f-2a6d1c0b9e8f"
+"""An order id as the orders service writes one."""
+
 RESERVATION_RULES: list[Case] = [
     ("orderId missing", {"quantity": 1}, "orderId"),
     ("orderId empty", {"orderId": "", "quantity": 1}, "orderId"),
     ("orderId with spaces", {"orderId": "order 1", "quantity": 1}, "orderId"),
     ("orderId too long", {"orderId": "o" * 101, "quantity": 1}, "orderId"),
     ("orderId not text", {"orderId": 7, "quantity": 1}, "orderId"),
-    ("quantity missing", {"orderId": "order-1"}, "quantity"),
-    ("quantity zero", {"orderId": "order-1", "quantity": 0}, "quantity"),
-    ("quantity above a thousand", {"orderId": "order-1", "quantity": 1001}, "quantity"),
-    ("quantity as text", {"orderId": "order-1", "quantity": "1"}, "quantity"),
-    ("unknown field", {"orderId": "order-1", "quantity": 1, "userId": "alice"}, "userId"),
+    ("orderId not a UUID", {"orderId": "order-1", "quantity": 1}, "orderId"),
+    ("quantity missing", {"orderId": ORDER_ID}, "quantity"),
+    ("quantity zero", {"orderId": ORDER_ID, "quantity": 0}, "quantity"),
+    ("quantity above a thousand", {"orderId": ORDER_ID, "quantity": 1001}, "quantity"),
+    ("quantity as text", {"orderId": ORDER_ID, "quantity": "1"}, "quantity"),
+    ("unknown field", {"orderId": ORDER_ID, "quantity": 1, "userId": "alice"}, "userId"),
 ]
 
 LISTING_QUERY_RULES: list[Case] = [
@@ -204,7 +208,7 @@ def test_every_rule_of_the_listing_query_and_path_is_refused_naming_its_field(
         (
             "reserve with a petId too long",
             petstore.anonymous.signed(
-                "POST", f"/pets/{long_id}/decrementInventory", {"orderId": "o", "quantity": 1}
+                "POST", f"/pets/{long_id}/decrementInventory", {"orderId": ORDER_ID, "quantity": 1}
             ),
             "petId",
         ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of
+from pets_http import AddPet, Json, PetStoreClients, Reserve, error_of, order_id_for
 
 pytestmark = pytest.mark.integration
 
@@ -142,9 +142,9 @@ def test_signed_decrement_reserves_stock_for_an_order(
     reservation = reserved.json()
     assert {key: reservation[key] for key in ("petId", "orderId", "quantity", "state")} == {
         "petId": pet["id"],
-        "orderId": "order-1",
+        "orderId": order_id_for("order-1"),
         "quantity": 2,
-        "state": "RESERVED",
+        "state": "HELD",
     }
     after = petstore.anonymous.get(f"/pets/{pet['id']}").json()
     assert (after["stock"], after["version"]) == (3, 2)

@@ -99,7 +99,10 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
         for r in kafka.values()
         if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("Namespace") == "AWS/SQS"
     ]
-    assert sqs_alarms == ["PaymentChargeRetriesDeadLetterQueue"]
+    assert sorted(sqs_alarms) == [
+        "PaymentChargeRetriesDeadLetterQueue",
+        "PaymentChargeRetriesQueue",
+    ]
     dashboard_lines = [line for line in text.splitlines() if '["AWS/SQS"' in line]
     assert all("PaymentChargeRetries" in line for line in dashboard_lines)
     topics = {

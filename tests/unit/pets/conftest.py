@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
 
+from pets.dal.inventory_holds import inventory_holds_from_environment
 from pets.dal.pets_table import pets_table_from_environment
 from pets.dal.stock_reservations import stock_reservations_from_environment
 from pets.logic.create_pet import create_pet
@@ -52,6 +53,7 @@ def forget_cold_start_state() -> None:
     load_settings.cache_clear()
     pets_table_from_environment.cache_clear()
     stock_reservations_from_environment.cache_clear()
+    inventory_holds_from_environment.cache_clear()
 
 
 @pytest.fixture

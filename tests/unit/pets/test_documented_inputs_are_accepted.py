@@ -4,6 +4,7 @@ models accept: a client built from /openapi.json is never refused with 422 for t
 from __future__ import annotations
 
 import re
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -55,7 +56,7 @@ def test_every_species_the_document_allows_is_accepted_in_lower_case(species: st
 def test_counts_written_as_4_point_0_are_taken_as_whole_numbers(count: int) -> None:
     replacement = PetReplacement.model_validate(pet(stock=float(count), version=float(count + 1)))
     reservation = StockReservationRequest.model_validate(
-        {"orderId": "order-1", "quantity": float(count % 1000 + 1)}
+        {"orderId": str(uuid.uuid4()), "quantity": float(count % 1000 + 1)}
     )
     order = PlaceOrderRequest.model_validate(
         {"petId": "pet-1", "quantity": float(count % 10 + 1), "paymentToken": "tok_visa"}

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pets.dal.stock_reservations import stock_reservations_from_environment
 from pets.errors import PetKeptChanging, PetNotFound, VersionConflict
 from pets.logic.delete_pet import delete_pet
+from pets.logic.reserve_stock import reserve_stock
 from pets.logic.update_pet import update_pet
 from pets.models import Pet, PetDetails
 from petstore_shared.aws_clients import dynamodb_client
@@ -73,7 +73,7 @@ def test_deleting_a_pet_announces_it_off_sale_after_every_stock_change(
     add_pet: Callable[..., Pet],
 ) -> None:
     pet = add_pet()
-    stock_reservations_from_environment().reserve(pet.id, "order-1", 1, pet.created_at)
+    reserve_stock(pet.id, "order-1", 1)
 
     delete_pet(pet.id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pets.handlers import (
@@ -13,6 +14,7 @@ from pets.handlers import (
     handle_update_pet,
 )
 from pets.logic.release_stock import release_stock
+from pets.logic.reserve_stock import reserve_stock
 from pets.models import ReleaseOutcome
 
 
@@ -180,14 +182,7 @@ def test_deleted_pet_is_gone_from_reads_but_its_reservations_can_be_released(
     pets_table, rest_event, invoke, add_pet, stored_stock
 ):
     pet = add_pet(stock=5)
-    reserve = _pet_event(
-        rest_event,
-        "POST",
-        pet.id,
-        {"orderId": "order-1", "quantity": 2},
-        suffix="/decrementInventory",
-    )
-    invoke(handle_decrement_inventory, reserve)
+    reserve_stock(pet.id, "order-1", 2)
 
     response = invoke(handle_delete_pet, _pet_event(rest_event, "DELETE", pet.id))
 
@@ -207,25 +202,26 @@ def test_deleting_an_unknown_or_already_deleted_pet_is_404(pets_table, rest_even
     assert invoke(handle_delete_pet, _pet_event(rest_event, "DELETE", "no-such-pet")).status == 404
 
 
-def test_decrement_inventory_reserves_stock_for_the_order(
+def test_decrement_inventory_holds_stock_for_the_order(
     pets_table, rest_event, invoke, add_pet, stored_stock
 ):
-    pet = add_pet(stock=5)
+    pet, order_id = add_pet(stock=5), str(uuid.uuid4())
     event = _pet_event(
         rest_event,
         "POST",
         pet.id,
-        {"orderId": "order-7", "quantity": 2},
+        {"orderId": order_id, "quantity": 2},
         suffix="/decrementInventory",
     )
+    event["requestContext"]["identity"]["userArn"] = "arn:aws:iam::123456789012:user/internal"
 
     response = invoke(handle_decrement_inventory, event)
 
     assert response.status == 200
     assert response.body["petId"] == pet.id
-    assert response.body["orderId"] == "order-7"
+    assert response.body["orderId"] == order_id
     assert response.body["quantity"] == 2
-    assert response.body["state"] == "RESERVED"
+    assert response.body["state"] == "HELD"
     assert stored_stock(pet.id) == 3
 
 

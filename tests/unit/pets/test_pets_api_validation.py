@@ -253,16 +253,21 @@ def test_overlong_pet_id_is_refused_before_reaching_the_table(pets_table, rest_e
     assert response.body["error"]["field"] == "petId"
 
 
+ORDER_ID = "5b0c2f4e-8d1a-4c3b-9e7f-2a6d1c0b9e8f"
+"""An order id as the orders service writes one."""
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"quantity": 1}, "orderId"),
-        ({"orderId": "order-1"}, "quantity"),
-        ({"orderId": "order-1", "quantity": 0}, "quantity"),
-        ({"orderId": "order-1", "quantity": "2"}, "quantity"),
+        ({"orderId": ORDER_ID}, "quantity"),
+        ({"orderId": ORDER_ID, "quantity": 0}, "quantity"),
+        ({"orderId": ORDER_ID, "quantity": "2"}, "quantity"),
         ({"orderId": "", "quantity": 1}, "orderId"),
         ({"orderId": "order 1", "quantity": 1}, "orderId"),
-        ({"orderId": "order-1", "quantity": 1, "userId": "alice"}, "userId"),
+        ({"orderId": "order-1", "quantity": 1}, "orderId"),
+        ({"orderId": ORDER_ID, "quantity": 1, "userId": "alice"}, "userId"),
     ],
 )
 def test_decrement_inventory_refuses_bad_bodies_naming_the_field(

@@ -1,8 +1,9 @@
-"""reserve_stock / release_stock (and decrementInventory, which is reserve_stock over
-HTTP): atomic, idempotent per order, and safe when events arrive out of order."""
+"""reserve_stock / release_stock: atomic, idempotent per order, and safe when events
+arrive out of order; decrementInventory's holds over HTTP (more in test_inventory_holds)."""
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,14 +23,19 @@ from pets.logic.reserve_stock import reserve_stock
 from pets.models import ReleaseOutcome, Reservation, ReservationState
 from petstore_shared.domain_errors import ValidationError
 
+ORDER_1 = str(uuid.uuid4())
+ORDER_2 = str(uuid.uuid4())
+
 
 def _decrement(rest_event: Any, pet_id: str, order_id: str, quantity: int) -> dict[str, Any]:
-    return rest_event(
+    event: dict[str, Any] = rest_event(
         "POST",
         f"/pets/{pet_id}/decrementInventory",
         resource="/pets/{petId}/decrementInventory",
         body={"orderId": order_id, "quantity": quantity},
     )
+    event["requestContext"]["identity"]["userArn"] = "arn:aws:iam::123456789012:user/internal"
+    return event
 
 
 def test_decrement_twice_for_the_same_order_takes_stock_once_and_answers_the_same(
@@ -37,8 +43,8 @@ def test_decrement_twice_for_the_same_order_takes_stock_once_and_answers_the_sam
 ):
     pet = add_pet(stock=5)
 
-    first = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, "order-1", 2))
-    second = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, "order-1", 2))
+    first = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, ORDER_1, 2))
+    second = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, ORDER_1, 2))
 
     assert first.status == second.status == 200
     assert second.body == first.body
@@ -50,7 +56,7 @@ def test_decrement_beyond_stock_is_409_insufficient_stock_and_takes_nothing(
 ):
     pet = add_pet(stock=1)
 
-    response = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, "order-1", 2))
+    response = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, ORDER_1, 2))
 
     assert response.status == 409
     assert response.body["error"]["code"] == "InsufficientStock"
@@ -61,8 +67,8 @@ def test_decrement_for_an_unknown_or_deleted_pet_is_404(pets_table, rest_event, 
     deleted = add_pet()
     delete_pet(deleted.id)
 
-    unknown = invoke(handle_decrement_inventory, _decrement(rest_event, "no-pet", "order-1", 1))
-    gone = invoke(handle_decrement_inventory, _decrement(rest_event, deleted.id, "order-2", 1))
+    unknown = invoke(handle_decrement_inventory, _decrement(rest_event, "no-pet", ORDER_1, 1))
+    gone = invoke(handle_decrement_inventory, _decrement(rest_event, deleted.id, ORDER_2, 1))
 
     assert unknown.status == 404
     assert gone.status == 404
@@ -169,16 +175,16 @@ def test_release_before_reserve_leaves_a_tombstone_that_refuses_the_late_reserve
     assert release_stock(pet.id, "order-1") is ReleaseOutcome.ALREADY_RELEASED
 
 
-def test_late_reserve_over_http_is_409_and_takes_nothing(
+def test_a_hold_for_an_order_whose_stock_was_released_is_409_and_takes_nothing(
     pets_table, rest_event, invoke, add_pet, stored_stock
 ):
     pet = add_pet(stock=5)
-    release_stock(pet.id, "order-1")
+    release_stock(pet.id, ORDER_1)
 
-    response = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, "order-1", 1))
+    response = invoke(handle_decrement_inventory, _decrement(rest_event, pet.id, ORDER_1, 1))
 
     assert response.status == 409
-    assert response.body["error"]["code"] == "ReservationReleased"
+    assert response.body["error"]["code"] == "OrderAlreadyReserved"
     assert stored_stock(pet.id) == 5
 
 

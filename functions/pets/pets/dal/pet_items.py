@@ -2,6 +2,7 @@
 
     pet          pk=PET#<id>  sk=PET
     reservation  pk=PET#<id>  sk=RESERVATION#<orderId>
+    hold         pk=PET#<id>  sk=HOLD#<orderId>   (decrementInventory's, until taken over)
 
 A listed pet also carries the `byStatus` index keys: gsi1pk=STATUS#<status>,
 gsi1sk=<species>#<createdAt>#<id>, so a species filter is a `begins_with` and the order
@@ -16,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from pets.models import Money, Pet, Reservation, ReservationState
+from pets.models import HoldState, InventoryHold, Money, Pet, Reservation, ReservationState
 from petstore_shared.item_timestamps import format_timestamp, parse_timestamp
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ Item = dict[str, "AttributeValueTypeDef"]
 RawItem = Mapping[str, Any]
 
 PET_PREFIX = "PET#"
+HOLD_PREFIX = "HOLD#"
 PET_SORT_KEY = "PET"
 STATUS_PREFIX = "STATUS#"
 DELETED_STATUS = "deleted"
@@ -42,6 +44,10 @@ def pet_key(pet_id: str) -> Item:
 
 def reservation_key(pet_id: str, order_id: str) -> Item:
     return {"pk": {"S": pet_partition_key(pet_id)}, "sk": {"S": f"RESERVATION#{order_id}"}}
+
+
+def hold_key(pet_id: str, order_id: str) -> Item:
+    return {"pk": {"S": pet_partition_key(pet_id)}, "sk": {"S": f"{HOLD_PREFIX}{order_id}"}}
 
 
 def listing_partition(status: str) -> str:
@@ -120,4 +126,34 @@ def reservation_from_item(item: RawItem) -> Reservation:
         state=ReservationState(item["state"]["S"]),
         reserved_at=parse_timestamp(item["reservedAt"]["S"]) if "reservedAt" in item else None,
         released_at=parse_timestamp(item["releasedAt"]["S"]) if "releasedAt" in item else None,
+    )
+
+
+def hold_to_item(hold: InventoryHold) -> Item:
+    item: Item = {
+        **hold_key(hold.pet_id, hold.order_id),
+        "entity": {"S": "Hold"},
+        "petId": {"S": hold.pet_id},
+        "orderId": {"S": hold.order_id},
+        "quantity": {"N": str(hold.quantity)},
+        "state": {"S": hold.state.value},
+        "holder": {"S": hold.holder},
+        "heldAt": {"S": format_timestamp(hold.held_at)},
+        "expiresAt": {"S": format_timestamp(hold.expires_at)},
+    }
+    if hold.ended_at is not None:
+        item["endedAt"] = {"S": format_timestamp(hold.ended_at)}
+    return item
+
+
+def hold_from_item(item: RawItem) -> InventoryHold:
+    return InventoryHold(
+        pet_id=item["petId"]["S"],
+        order_id=item["orderId"]["S"],
+        quantity=int(item["quantity"]["N"]),
+        state=HoldState(item["state"]["S"]),
+        holder=item["holder"]["S"],
+        held_at=parse_timestamp(item["heldAt"]["S"]),
+        expires_at=parse_timestamp(item["expiresAt"]["S"]),
+        ended_at=parse_timestamp(item["endedAt"]["S"]) if "endedAt" in item else None,
     )

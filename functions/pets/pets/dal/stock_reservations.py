@@ -3,6 +3,7 @@ transaction as the stock change, so stock and reservations cannot disagree."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
@@ -10,15 +11,15 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from pets.dal.pet_items import (
-    DELETED_STATUS,
+    hold_key,
     is_listed_pet,
-    pet_key,
     reservation_from_item,
     reservation_key,
     reservation_to_item,
 )
+from pets.dal.stock_changes import end_hold, expire_holds, freed_by, give_back_stock, take_stock
 from pets.errors import PetNotFound
-from pets.models import Reservation, ReservationState
+from pets.models import HoldState, InventoryHold, Reservation, ReservationState
 from pets.settings import PetsSettings
 from petstore_shared.aws_clients import dynamodb_client
 from petstore_shared.dynamodb_transactions import TransactionCancelled, transact_write
@@ -31,19 +32,31 @@ if TYPE_CHECKING:
 
 PET_ITEM = 0
 RESERVATION_ITEM = 1
-"""Positions of the pet and the reservation in both transactions, for reading the
-cancellation reasons."""
+ORDER_HOLD_ITEM = 2
+FIRST_FREED_HOLD = 3
+"""Positions of the items in the transactions, for reading the cancellation reasons."""
 
 
 class ReserveRefused(Exception):
     """The reserve transaction was cancelled; the attributes say why."""
 
-    def __init__(self, existing_reservation: Reservation | None, pet_listed: bool):
+    def __init__(self, cancelled: TransactionCancelled):
         super().__init__("reserve transaction cancelled")
-        self.existing_reservation = existing_reservation
+        existing = cancelled.old_item(RESERVATION_ITEM)
+        self.existing_reservation = reservation_from_item(existing) if existing else None
         """The order's reservation (or release tombstone), if it already had one."""
-        self.pet_listed = pet_listed
+        self.pet_listed = not cancelled.failed_condition(PET_ITEM) or is_listed_pet(
+            cancelled.old_item(PET_ITEM)
+        )
         """False when the pet does not exist or is deleted."""
+        self.short_of_stock = cancelled.failed_condition(PET_ITEM) and self.pet_listed
+        self.order_hold_changed = cancelled.failed_condition(ORDER_HOLD_ITEM)
+        """The order's hold is not as the transaction expected: read it again."""
+        self.freed_hold_changed = any(
+            cancelled.failed_condition(index)
+            for index in range(FIRST_FREED_HOLD, len(cancelled.reasons))
+        )
+        """A hold to be freed was taken over, released or freed meanwhile."""
 
 
 class StockReservations:
@@ -52,57 +65,63 @@ class StockReservations:
         self._table_name = table_name
 
     def reserve(
-        self, pet_id: str, order_id: str, quantity: int, reserved_at: datetime
-    ) -> Reservation:
+        self,
+        reservation: Reservation,
+        *,
+        order_hold: InventoryHold | None,
+        freeing: Sequence[InventoryHold],
+        now: datetime,
+    ) -> None:
         """Take the quantity from the pet's stock, if there is enough, and record the
-        reservation, if the order has none yet; both or neither."""
-        reservation = Reservation(
-            pet_id=pet_id,
-            order_id=order_id,
-            quantity=quantity,
-            state=ReservationState.RESERVED,
-            reserved_at=reserved_at,
-        )
-        take_stock: TransactWriteItemTypeDef = {
-            "Update": {
-                "TableName": self._table_name,
-                "Key": pet_key(reservation.pet_id),
-                "UpdateExpression": (
-                    "SET stock = stock - :quantity, version = version + :one, updatedAt = :now"
-                ),
-                "ConditionExpression": (
-                    "attribute_exists(pk) AND #status <> :deleted AND stock >= :quantity"
-                ),
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":quantity": {"N": str(reservation.quantity)},
-                    ":one": {"N": "1"},
-                    ":deleted": {"S": DELETED_STATUS},
-                    ":now": {"S": format_timestamp(reserved_at)},
-                },
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
-        record_reservation: TransactWriteItemTypeDef = {
-            "Put": {
-                "TableName": self._table_name,
-                "Item": reservation_to_item(reservation),
-                "ConditionExpression": "attribute_not_exists(pk)",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
+        reservation, if the order has none yet; all or nothing. The order's HELD hold
+        (`order_hold`) ends in the same transaction, TAKEN_OVER (or EXPIRED, once past its
+        expiry), its stock counted toward the reservation; without one, the order must
+        have no HELD hold. Expired holds of other orders (`freeing`) end too, their stock
+        counted toward it."""
+        held = order_hold.quantity if order_hold is not None else 0
+        items: list[TransactWriteItemTypeDef] = [
+            take_stock(
+                self._table_name,
+                reservation.pet_id,
+                reservation.quantity,
+                held + freed_by(freeing),
+                now,
+            ),
+            {
+                "Put": {
+                    "TableName": self._table_name,
+                    "Item": reservation_to_item(reservation),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            self._order_hold_item(reservation, order_hold, now),
+            *expire_holds(self._table_name, freeing, now),
+        ]
         try:
-            transact_write(self._client, [take_stock, record_reservation])
+            transact_write(self._client, items)
         except TransactionCancelled as cancelled:
-            if not _any_condition_failed(cancelled):
+            if not any(cancelled.failed_condition(index) for index in range(len(items))):
                 raise
-            existing = cancelled.old_item(RESERVATION_ITEM)
-            raise ReserveRefused(
-                existing_reservation=reservation_from_item(existing) if existing else None,
-                pet_listed=not cancelled.failed_condition(PET_ITEM)
-                or is_listed_pet(cancelled.old_item(PET_ITEM)),
-            ) from cancelled
-        return reservation
+            raise ReserveRefused(cancelled) from cancelled
+
+    def _order_hold_item(
+        self, reservation: Reservation, order_hold: InventoryHold | None, now: datetime
+    ) -> TransactWriteItemTypeDef:
+        if order_hold is not None:
+            live = order_hold.expires_at > now
+            ending = HoldState.TAKEN_OVER if live else HoldState.EXPIRED
+            return end_hold(self._table_name, order_hold, ending, now)
+        return {
+            "ConditionCheck": {
+                "TableName": self._table_name,
+                "Key": hold_key(reservation.pet_id, reservation.order_id),
+                "ConditionExpression": "attribute_not_exists(pk) OR #state <> :held",
+                "ExpressionAttributeNames": {"#state": "state"},
+                "ExpressionAttributeValues": {":held": {"S": HoldState.HELD.value}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
 
     def find_reservation(self, pet_id: str, order_id: str) -> Reservation | None:
         response = self._client.get_item(
@@ -131,21 +150,9 @@ class StockReservations:
                 },
             }
         }
-        return_stock: TransactWriteItemTypeDef = {
-            "Update": {
-                "TableName": self._table_name,
-                "Key": pet_key(reservation.pet_id),
-                "UpdateExpression": (
-                    "SET stock = stock + :quantity, version = version + :one, updatedAt = :now"
-                ),
-                "ConditionExpression": "attribute_exists(pk)",
-                "ExpressionAttributeValues": {
-                    ":quantity": {"N": str(reservation.quantity)},
-                    ":one": {"N": "1"},
-                    ":now": {"S": format_timestamp(released_at)},
-                },
-            }
-        }
+        return_stock = give_back_stock(
+            self._table_name, reservation.pet_id, reservation.quantity, released_at
+        )
         try:
             transact_write(self._client, [return_stock, mark_released])
         except TransactionCancelled as cancelled:
@@ -176,7 +183,3 @@ class StockReservations:
 def stock_reservations_from_environment() -> StockReservations:
     settings = load_settings(PetsSettings)
     return StockReservations(dynamodb_client(), settings.pets_table_name)
-
-
-def _any_condition_failed(cancelled: TransactionCancelled) -> bool:
-    return cancelled.failed_condition(PET_ITEM) or cancelled.failed_condition(RESERVATION_ITEM)
