@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -160,6 +161,28 @@ def test_stock_short_even_with_every_expired_hold_freed_is_refused_and_frees_not
 
     assert stored_stock(pet.id) == 1
     assert stored_hold_state(stored_item, pet.id, first) == "HELD"
+
+
+def test_concurrent_reservations_free_each_expired_hold_once(
+    pets_table, dynamodb_applies_requests_atomically, add_pet, stored_stock, stored_item
+):
+    pet, first, second = add_pet(stock=4), order_id(), order_id()
+    hold_stock(pet.id, first, 2, 60, CALLER, now=START)
+    hold_stock(pet.id, second, 2, 60, CALLER, now=START)
+
+    def reserve_one(_: int) -> str:
+        try:
+            reserve_stock(pet.id, order_id(), 1, now=LATER)
+        except InsufficientStock:
+            return "refused"
+        return "reserved"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(reserve_one, range(8)))
+
+    assert (outcomes.count("reserved"), outcomes.count("refused")) == (4, 4)
+    assert stored_stock(pet.id) == 0
+    assert {stored_hold_state(stored_item, pet.id, hold) for hold in (first, second)} == {"EXPIRED"}
 
 
 # ------------------------------------------------------------------ the order's saga

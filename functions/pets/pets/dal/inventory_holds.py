@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 PET_ITEM = 0
 HOLD_ITEM = 1
 ORDER_RESERVATION_ITEM = 2
-FIRST_FREED_HOLD = 3
-"""Positions of the items in the hold transaction, for reading the cancellation reasons."""
+"""Positions of the items in the hold transaction, for reading the cancellation reasons;
+the expired holds it frees come after them."""
 
 
 class HoldRefused(Exception):
@@ -51,10 +51,6 @@ class HoldRefused(Exception):
             cancelled.old_item(PET_ITEM)
         )
         self.short_of_stock = cancelled.failed_condition(PET_ITEM) and self.pet_listed
-        self.freed_hold_changed = any(
-            cancelled.failed_condition(index)
-            for index in range(FIRST_FREED_HOLD, len(cancelled.reasons))
-        )
 
 
 class InventoryHolds:

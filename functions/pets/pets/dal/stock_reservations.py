@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 PET_ITEM = 0
 RESERVATION_ITEM = 1
 ORDER_HOLD_ITEM = 2
-FIRST_FREED_HOLD = 3
-"""Positions of the items in the transactions, for reading the cancellation reasons."""
+"""Positions of the items in the transactions, for reading the cancellation reasons; the
+expired holds a reservation frees come after them."""
 
 
 class ReserveRefused(Exception):
@@ -52,11 +52,6 @@ class ReserveRefused(Exception):
         self.short_of_stock = cancelled.failed_condition(PET_ITEM) and self.pet_listed
         self.order_hold_changed = cancelled.failed_condition(ORDER_HOLD_ITEM)
         """The order's hold is not as the transaction expected: read it again."""
-        self.freed_hold_changed = any(
-            cancelled.failed_condition(index)
-            for index in range(FIRST_FREED_HOLD, len(cancelled.reasons))
-        )
-        """A hold to be freed was taken over, released or freed meanwhile."""
 
 
 class StockReservations:
