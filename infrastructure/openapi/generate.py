@@ -77,6 +77,14 @@ GATEWAY_RESPONSES = {
     ),
 }
 """API Gateway's own answers (template.yaml's GatewayResponses) that any route can give."""
+UNAUTHORIZED_RESPONSE = {
+    "description": "Unauthorized: no valid ID token in Authorization (API Gateway's authorizer).",
+    "content": SHARED_ERROR_CONTENT,
+}
+UNSIGNED_RESPONSE = {
+    "description": "Forbidden: the request is not signed with SigV4 by an allowed caller.",
+    "content": SHARED_ERROR_CONTENT,
+}
 ROUTE_NOT_FOUND_RESPONSE = {
     "description": "Not Found: a path parameter holds characters no id has (RouteNotFound).",
     "content": SHARED_ERROR_CONTENT,
@@ -151,8 +159,10 @@ def add_shared_responses(paths: dict[str, dict[str, Any]]) -> None:
     """The answers every route can give that no handler declares: 503 when the data store
     is unavailable (petstore_shared.http_errors); on a route with path parameters, 404
     when one holds characters the resolver's route patterns do not match; on a route
-    with a body, 415 when it is not sent as JSON (petstore_shared.rest_api). A 204 has
-    no body, whatever the handler's return type made Powertools write."""
+    with a body, 415 when it is not sent as JSON (petstore_shared.rest_api); what API
+    Gateway itself answers a caller without the route's credentials: 401 without a valid
+    ID token, 403 without a valid signature. A 204 has no body, whatever the handler's
+    return type made Powertools write."""
     for operations in paths.values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
@@ -160,6 +170,11 @@ def add_shared_responses(paths: dict[str, dict[str, Any]]) -> None:
             responses.setdefault("503", copy.deepcopy(STORE_UNAVAILABLE_RESPONSE))
             if any(p.get("in") == "path" for p in operation.get("parameters", [])):
                 responses.setdefault("404", copy.deepcopy(ROUTE_NOT_FOUND_RESPONSE))
+            schemes = {name for each in operation.get("security", []) for name in each}
+            if "cognitoJwt" in schemes:
+                responses.setdefault("401", copy.deepcopy(UNAUTHORIZED_RESPONSE))
+            if "sigv4" in schemes:
+                responses.setdefault("403", copy.deepcopy(UNSIGNED_RESPONSE))
             if "requestBody" in operation:
                 responses.setdefault("415", copy.deepcopy(UNSUPPORTED_MEDIA_TYPE_RESPONSE))
 

@@ -52,9 +52,9 @@ def test_document_is_titled_and_declares_both_security_schemes(generated_documen
     [
         ("get", "/pets", None),
         ("get", "/pets/{petId}", None),
-        ("post", "/pets", [{"cognitoJwt": []}]),
-        ("put", "/pets/{petId}", [{"cognitoJwt": []}]),
-        ("delete", "/pets/{petId}", [{"cognitoJwt": []}]),
+        ("post", "/pets", [{"cognitoJwt": ["admin"]}]),
+        ("put", "/pets/{petId}", [{"cognitoJwt": ["admin"]}]),
+        ("delete", "/pets/{petId}", [{"cognitoJwt": ["admin"]}]),
         ("post", "/pets/{petId}/decrementInventory", [{"sigv4": []}]),
         ("post", "/pets/{petId}/releaseInventory", [{"sigv4": []}]),
     ],

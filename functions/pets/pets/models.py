@@ -42,18 +42,55 @@ class ReleaseOutcome(StrEnum):
     """No reservation yet: a tombstone now refuses any later reserve for the order."""
 
 
+SPECIES_MAX_LENGTH = 50
+
+
 def _lower_case(value: object) -> object:
-    """Before the pattern check, which StringConstraints would run before its own to_lower."""
-    return value.strip().lower() if isinstance(value, str) else value
+    """Before the pattern check, which StringConstraints would run before its own to_lower.
+    Text longer than documented, spaces included, is left as it is for the length check
+    to refuse."""
+    if isinstance(value, str) and len(value) <= SPECIES_MAX_LENGTH:
+        return value.strip(" ").lower()
+    return value
 
 
-PetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+SPACES = r"\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+"""White space as JSON Schema's (ECMAScript's) `\\s` knows it, written as a regex class
+body, so that the document and the check agree on every character."""
+_AROUND_SPACES = re.compile(f"^[{SPACES}]+|[{SPACES}]+$")
+
+
+def _trimmed_text(max_length: int) -> object:
+    """Text kept without the spaces around it, holding something besides spaces, at most
+    `max_length` characters as sent (spaces included, as the document counts them)."""
+
+    def trimmed(value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if len(value) > max_length:
+            raise ValueError(f"String should have at most {max_length} characters")
+        kept = _AROUND_SPACES.sub("", value)
+        if not kept:
+            raise ValueError("String should hold more than spaces")
+        return kept
+
+    return Annotated[
+        str,
+        BeforeValidator(trimmed),
+        WithJsonSchema(
+            {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": f"[^{SPACES}]"},
+            mode="validation",
+        ),
+    ]
+
+
+PetName = _trimmed_text(100)
 Species = Annotated[
     str,
     BeforeValidator(_lower_case),
     StringConstraints(
         min_length=1,
-        max_length=50,
+        max_length=SPECIES_MAX_LENGTH,
         # `#` separates the parts of the listing index's sort key, so it cannot appear here.
         pattern=r"^[a-z0-9][a-z0-9 _-]*$",
     ),
@@ -62,13 +99,13 @@ Species = Annotated[
         {
             "type": "string",
             "minLength": 1,
-            "maxLength": 50,
+            "maxLength": SPECIES_MAX_LENGTH,
             "pattern": r"^ *[A-Za-z0-9][A-Za-z0-9 _-]* *$",
         },
         mode="validation",
     ),
 ]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
+Tag = _trimmed_text(30)
 OrderId = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),

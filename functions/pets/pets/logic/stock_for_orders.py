@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pets.dal.pets_table import pets_table_from_environment
 from pets.dal.stock_reservations import stock_reservations_from_environment
 from pets.errors import InsufficientStock, PetNotFound, ReservationReleased
 from pets.logic.release_stock import release_stock
 from pets.logic.reserve_stock import reserve_stock
-from pets.models import ReleaseOutcome
+from pets.models import PetStatus, ReleaseOutcome
 from petstore_shared.events.catalog import (
     InventoryRejected,
     InventoryReserved,
@@ -44,16 +45,21 @@ def reservation_id_for(order_id: str, attempt: int) -> str:
 def reserve_for_order(
     event: Event[OrderPlaced] | Event[PaymentRetryRequested], *, record_event: RecordEvent
 ) -> EventData:
-    """Hold the order's stock for its payment attempt and record the outcome's event.
-    A rejection closes the reservation for good, so that a redelivery cannot reserve
-    after a rejection was announced."""
+    """Hold the order's stock for its payment attempt and record the outcome's event; a
+    pet that is no longer for sale (sold, pending) is not reserved. A rejection closes
+    the reservation for good, so that a redelivery cannot reserve after a rejection was
+    announced."""
     data = event.data
     ref = data.order_fields()
     reservation_id = reservation_id_for(data.order_id, data.attempt)
     outcome: EventData
     try:
+        _refuse_unless_for_sale(data.pet_id)
         reserve_stock(data.pet_id, reservation_id, data.quantity)
         outcome = InventoryReserved(**ref, amount=data.amount, payment_token=data.payment_token)
+    except PetNotForSale:
+        release_stock(data.pet_id, reservation_id)
+        outcome = InventoryRejected(**ref, reason="pet_not_for_sale")
     except InsufficientStock:
         release_stock(data.pet_id, reservation_id)
         outcome = InventoryRejected(**ref, reason="out_of_stock")
@@ -63,6 +69,18 @@ def reserve_for_order(
         outcome = _outcome_of_released(data.pet_id, reservation_id, ref, data)
     record_event(_announce(outcome, data))
     return outcome
+
+
+class PetNotForSale(Exception):
+    """The pet's status is not `available`."""
+
+
+def _refuse_unless_for_sale(pet_id: str) -> None:
+    """The orders service took the order from its copy of the pet, which can lag a change
+    of status; the pet as it is now decides. A missing pet is the reservation's to refuse."""
+    pet = pets_table_from_environment().find_pet(pet_id)
+    if pet is not None and pet.status is not PetStatus.AVAILABLE:
+        raise PetNotForSale(pet_id)
 
 
 def _outcome_of_released(
