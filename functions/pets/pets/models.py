@@ -60,7 +60,7 @@ body, so that the document and the check agree on every character."""
 _AROUND_SPACES = re.compile(f"^[{SPACES}]+|[{SPACES}]+$")
 
 
-def _trimmed_text(max_length: int) -> object:
+def _trimmed(max_length: int) -> BeforeValidator:
     """Text kept without the spaces around it, holding something besides spaces, at most
     `max_length` characters as sent (spaces included, as the document counts them)."""
 
@@ -74,17 +74,18 @@ def _trimmed_text(max_length: int) -> object:
             raise ValueError("String should hold more than spaces")
         return kept
 
-    return Annotated[
-        str,
-        BeforeValidator(trimmed),
-        WithJsonSchema(
-            {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": f"[^{SPACES}]"},
-            mode="validation",
-        ),
-    ]
+    return BeforeValidator(trimmed)
 
 
-PetName = _trimmed_text(100)
+def _trimmed_schema(max_length: int) -> WithJsonSchema:
+    """What the document says of a `_trimmed` text."""
+    return WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": f"[^{SPACES}]"},
+        mode="validation",
+    )
+
+
+PetName = Annotated[str, _trimmed(100), _trimmed_schema(100)]
 Species = Annotated[
     str,
     BeforeValidator(_lower_case),
@@ -105,7 +106,7 @@ Species = Annotated[
         mode="validation",
     ),
 ]
-Tag = _trimmed_text(30)
+Tag = Annotated[str, _trimmed(30), _trimmed_schema(30)]
 OrderId = Annotated[
     str,
     StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"),
