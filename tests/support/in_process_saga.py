@@ -1,18 +1,22 @@
 """The services' real handlers, wired as template.yaml wires them, run in-process inside
 moto's `mock_aws()`: for unit tests of the saga that must not open a socket.
 
-Every table, topic, queue (with its dead-letter queue) and subscription (with its filter
-policy) of the template is created in moto under its logical id; every function's
+The template is read as the local cloud reads it (`localcloud.cloudformation`): SAM's
+transform turns each function's `Events` into AWS::Lambda::EventSourceMapping resources,
+and the local cloud's resolver turns every `!Ref` and `!GetAtt` into the resources made
+here. Every table, topic, queue (with its dead-letter queue) and subscription (with the
+template's attributes) is created in moto under its logical id; every function's
 environment points at them. `settle()` then plays the event source mappings: it hands
 new stream records of each table to its outbox publisher and the messages of each queue
-to its consumer, with partial batch responses honoured, until nothing moves.
+to its consumer, in the events the local cloud builds (`localcloud.event_sources`), with
+partial batch responses read as the local cloud reads them, until nothing moves.
 """
 
 from __future__ import annotations
 
-import importlib
+import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,24 +25,66 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from localcloud.cloudformation.template import parse_template
+from localcloud.cloudformation.intrinsics import (
+    IntrinsicResolver,
+    cfn_string,
+    referenced_names,
+    resolve_parameters,
+)
+from localcloud.cloudformation.provisioning.context import Resource
+from localcloud.cloudformation.template import parse_template, transform_template
+from localcloud.event_sources.batch_failures import failed_items
+from localcloud.event_sources.dynamodb_streams.events import dynamodb_stream_event
+from localcloud.event_sources.ordered_retry import attempt_from
+from localcloud.event_sources.properties import reports_item_failures
+from localcloud.event_sources.sqs.events import sqs_event, sqs_record
+from localcloud.lambda_.worker import load_handler
+from localcloud.model import InvocationResult
 from support.rest_api_invocation import LambdaContextStub
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
-MAX_RECEIVE_COUNT = 3
+STACK_NAME = "petstore"
 REGION = "us-east-1"
+MAX_RECEIVE_COUNT = 3
+"""Receives before a message goes to its dead-letter queue. In-process no time passes:
+every queue hides a received message for no time at all, so a failed message is due
+again in the next round, and three rounds move a poison message aside."""
+SQS_BATCH_LIMIT = 10
+"""The most messages one ReceiveMessage returns."""
+SUBSCRIPTION_ATTRIBUTES = ("FilterPolicyScope", "FilterPolicy", "RawMessageDelivery")
 
 
 @cache
-def template_resources() -> dict[str, Any]:
-    resources: dict[str, Any] = parse_template(TEMPLATE_PATH.read_text())["Resources"]
-    return resources
+def source_template() -> dict[str, Any]:
+    """template.yaml as written (SAM resource types included)."""
+    return parse_template(TEMPLATE_PATH.read_text())
+
+
+@cache
+def deployed_template() -> dict[str, Any]:
+    """template.yaml in plain CloudFormation, after SAM's transform, as the local cloud
+    provisions it."""
+    source = source_template()
+    parameters = resolve_parameters(source.get("Parameters") or {})
+    loaded = transform_template(
+        source, TEMPLATE_PATH.parent, region=REGION, parameter_values=parameters
+    )
+    return loaded.template
 
 
 def resources_of_type(kind: str) -> dict[str, dict[str, Any]]:
+    """The Properties of template.yaml's resources of type `kind`, as written."""
+    return _properties_of(source_template(), kind)
+
+
+def _deployed_of_type(kind: str) -> dict[str, dict[str, Any]]:
+    return _properties_of(deployed_template(), kind)
+
+
+def _properties_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {
         logical_id: resource.get("Properties") or {}
-        for logical_id, resource in template_resources().items()
+        for logical_id, resource in template["Resources"].items()
         if resource["Type"] == kind
     }
 
@@ -48,6 +94,8 @@ class Consumer:
     function: str
     handler: str
     queue: str
+    batch_size: int = 10
+    report_batch_item_failures: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +103,8 @@ class StreamPublisher:
     function: str
     handler: str
     table: str
+    batch_size: int = 100
+    report_batch_item_failures: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,43 +112,63 @@ class Subscription:
     topic: str
     queue: str
     event_types: frozenset[str]
+    logical_id: str
 
 
-def _referenced(value: Any) -> str:
-    """The logical id a `!Ref X` or `!GetAtt X.Attr` names."""
-    if "Ref" in value:
-        return str(value["Ref"])
-    return str(value["Fn::GetAtt"][0])
+def _named(value: Any) -> str:
+    """The one logical id that a `!Ref` or `!GetAtt` names."""
+    [logical_id] = referenced_names(value)
+    return logical_id
+
+
+def _mappings_of(source_type: str) -> Iterator[tuple[str, str, str, Resource]]:
+    """The function, its handler, the source's logical id and the mapping itself, of each
+    event source mapping that reads a resource of `source_type`."""
+    resources = deployed_template()["Resources"]
+    functions = _deployed_of_type("AWS::Lambda::Function")
+    for logical_id, properties in _deployed_of_type("AWS::Lambda::EventSourceMapping").items():
+        source = _named(properties["EventSourceArn"])
+        if resources[source]["Type"] == source_type:
+            function = _named(properties["FunctionName"])
+            mapping = Resource(logical_id, "AWS::Lambda::EventSourceMapping", properties)
+            yield function, str(functions[function]["Handler"]), source, mapping
 
 
 def consumers() -> list[Consumer]:
     return [
-        Consumer(function, properties["Handler"], _referenced(source["Properties"]["Queue"]))
-        for function, properties in resources_of_type("AWS::Serverless::Function").items()
-        for source in (properties.get("Events") or {}).values()
-        if source["Type"] == "SQS"
+        Consumer(
+            function,
+            handler,
+            queue,
+            mapping.integer("BatchSize") or 10,
+            reports_item_failures(mapping),
+        )
+        for function, handler, queue, mapping in _mappings_of("AWS::SQS::Queue")
     ]
 
 
 def stream_publishers() -> list[StreamPublisher]:
     return [
         StreamPublisher(
-            function, properties["Handler"], _referenced(source["Properties"]["Stream"])
+            function,
+            handler,
+            table,
+            mapping.integer("BatchSize") or 100,
+            reports_item_failures(mapping),
         )
-        for function, properties in resources_of_type("AWS::Serverless::Function").items()
-        for source in (properties.get("Events") or {}).values()
-        if source["Type"] == "DynamoDB"
+        for function, handler, table, mapping in _mappings_of("AWS::DynamoDB::Table")
     ]
 
 
 def subscriptions() -> list[Subscription]:
     return [
         Subscription(
-            topic=_referenced(properties["TopicArn"]),
-            queue=_referenced(properties["Endpoint"]),
+            topic=_named(properties["TopicArn"]),
+            queue=_named(properties["Endpoint"]),
             event_types=frozenset(properties["FilterPolicy"]["type"]),
+            logical_id=logical_id,
         )
-        for properties in resources_of_type("AWS::SNS::Subscription").values()
+        for logical_id, properties in _deployed_of_type("AWS::SNS::Subscription").items()
     ]
 
 
@@ -112,12 +182,12 @@ def client(service: str) -> Any:
     )
 
 
-def load_handler(handler: str) -> Callable[[dict[str, Any], Any], Any]:
-    module_name, _, function_name = handler.rpartition(".")
-    function: Callable[[dict[str, Any], Any], Any] = getattr(
-        importlib.import_module(module_name), function_name
-    )
-    return function
+def _invoke(function: str, handler: str, event: dict[str, Any]) -> InvocationResult:
+    """The handler, loaded as the local cloud's worker loads it, called with the event. Its
+    exception is raised to the test rather than retried: in-process it is a bug to see,
+    not a fault to ride out."""
+    payload = load_handler(handler)(event, LambdaContextStub(function))
+    return InvocationResult(ok=True, payload=payload)
 
 
 @dataclass
@@ -131,9 +201,11 @@ class InProcessSaga:
     environment: dict[str, str]
     tap_url: str
     """A queue subscribed to every topic with no filter: what was published."""
+    queue_arns: dict[str, str] = field(default_factory=dict)
+    stream_arns: dict[str, str] = field(default_factory=dict)
     _published: list[Any] = field(default_factory=list)
     _read_up_to: dict[str, str] = field(default_factory=dict)
-    _stream_shards: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _shard_ids: dict[str, str] = field(default_factory=dict)
     _pending_stream_records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     # ---------------------------------------------------------------- moving events
@@ -145,24 +217,17 @@ class InProcessSaga:
         raise AssertionError(f"The saga did not settle within {max_rounds} rounds")
 
     def publish_outboxes(self) -> bool:
-        """Run each outbox publisher over its table's new stream records; True if any."""
+        """Run each outbox publisher over its table's new stream records, a batch at a
+        time; True if there were any. A batch that fails is retried from its first failed
+        record in the next round, and holds back the records behind it, as Lambda does."""
         moved = False
         for publisher in stream_publishers():
-            records = self._stream_records(publisher.table)
-            if not records:
-                continue
-            moved = True
-            response = load_handler(publisher.handler)(
-                {"Records": records}, LambdaContextStub(publisher.function)
-            )
-            failed = {item["itemIdentifier"] for item in response["batchItemFailures"]}
-            # Lambda retries a stream batch from its first failed record onwards.
-            first_failed = next(
-                (i for i, r in enumerate(records) if r["dynamodb"]["SequenceNumber"] in failed),
-                None,
-            )
-            if first_failed is not None:
-                self._pending_stream_records[publisher.table] = records[first_failed:]
+            while records := self._stream_records(publisher):
+                moved = True
+                retry = self._publish(publisher, records)
+                if retry:
+                    self._pending_stream_records[publisher.table] = retry
+                    break
         return moved
 
     def replay_streams(self) -> None:
@@ -185,14 +250,16 @@ class InProcessSaga:
         for consumer in consumers() if of is None else of:
             url = self.queue_urls[consumer.queue]
             messages = sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]
+                QueueUrl=url,
+                MaxNumberOfMessages=min(consumer.batch_size, SQS_BATCH_LIMIT),
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
             ).get("Messages", [])
             if not messages:
                 continue
             moved = True
-            failed = self.invoke_consumer(
-                consumer, [self._sqs_record(consumer, m) for m in messages]
-            )
+            event = sqs_event(messages, self.queue_arns[consumer.queue], REGION)
+            failed = self.invoke_consumer(consumer, event["Records"])
             for message in messages:
                 if message["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
@@ -200,22 +267,23 @@ class InProcessSaga:
 
     def invoke_consumer(self, consumer: Consumer, records: list[dict[str, Any]]) -> set[str]:
         """The message ids the consumer reported as failed."""
-        response = load_handler(consumer.handler)(
-            {"Records": records}, LambdaContextStub(consumer.function)
-        )
-        return {item["itemIdentifier"] for item in response["batchItemFailures"]}
+        result = _invoke(consumer.function, consumer.handler, {"Records": records})
+        ids = [record["messageId"] for record in records]
+        return failed_items(result, ids, consumer.report_batch_item_failures)
 
     def deliver_again(self, events: Iterable[Any]) -> None:
         """Deliver each event to every consumer subscribed to its type, as SNS would:
-        each consumer gets them in the order given, ten to a batch."""
+        each consumer gets them in the order given, a batch at a time."""
         batches: dict[Consumer, list[dict[str, Any]]] = {}
         for index, event in enumerate(events):
             for consumer in self.consumers_of(event.type):
-                message = {"MessageId": f"again-{index}", "Body": event.to_json()}
-                batches.setdefault(consumer, []).append(self._sqs_record(consumer, message))
+                message = _message(f"again-{index}", event.to_json())
+                record = sqs_record(message, self.queue_arns[consumer.queue], REGION)
+                batches.setdefault(consumer, []).append(record)
         for consumer, records in batches.items():
-            for start in range(0, len(records), 10):
-                failed = self.invoke_consumer(consumer, records[start : start + 10])
+            size = min(consumer.batch_size, SQS_BATCH_LIMIT)
+            for start in range(0, len(records), size):
+                failed = self.invoke_consumer(consumer, records[start : start + size])
                 assert not failed, f"{consumer.function} failed {failed}"
 
     def consumers_of(self, event_type: str) -> list[Consumer]:
@@ -250,81 +318,80 @@ class InProcessSaga:
         return [message["Body"] for message in messages]
 
     # ---------------------------------------------------------------- plumbing
-    def _stream_records(self, table: str) -> list[dict[str, Any]]:
-        """New records of the table's stream. The iterator is taken afresh each time:
-        moto swaps in a copy of the table (and of its stream) when a transaction is
-        cancelled, so an iterator kept from before reads the discarded copy, with the
-        cancelled writes and without any later ones."""
+    def _publish(
+        self, publisher: StreamPublisher, records: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Invoke the publisher with a batch; the records to retry (none if it succeeded)."""
+        event = dynamodb_stream_event(records, self.stream_arns[publisher.table], REGION)
+        result = _invoke(publisher.function, publisher.handler, event)
+        numbers = [record["dynamodb"]["SequenceNumber"] for record in records]
+        failed = failed_items(result, numbers, publisher.report_batch_item_failures)
+        indexes = {index for index, number in enumerate(numbers) if number in failed}
+        return attempt_from(result, records, indexes).retry
+
+    def _stream_records(self, publisher: StreamPublisher) -> list[dict[str, Any]]:
+        """The next batch of the table's stream as GetRecords returns it: the records of
+        a failed batch first. The iterator is taken afresh each time: moto swaps in a
+        copy of the table (and of its stream) when a transaction is cancelled, so an
+        iterator kept from before reads the discarded copy, with the cancelled writes
+        and without any later ones."""
+        table = publisher.table
         pending = self._pending_stream_records.pop(table, [])
+        if pending:
+            return pending
         streams = client("dynamodbstreams")
-        stream_arn, shard_id = self._stream_shard(table)
+        stream_arn = self.stream_arns[table]
+        if table not in self._shard_ids:
+            description = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]
+            self._shard_ids[table] = description["Shards"][0]["ShardId"]
         position: dict[str, str] = {"ShardIteratorType": "TRIM_HORIZON"}
         if table in self._read_up_to:
             position = {
                 "ShardIteratorType": "AFTER_SEQUENCE_NUMBER",
                 "SequenceNumber": self._read_up_to[table],
             }
-        iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **position)[
-            "ShardIterator"
-        ]
-        records = streams.get_records(ShardIterator=iterator)["Records"]
+        iterator = streams.get_shard_iterator(
+            StreamArn=stream_arn, ShardId=self._shard_ids[table], **position
+        )["ShardIterator"]
+        records: list[dict[str, Any]] = streams.get_records(
+            ShardIterator=iterator, Limit=publisher.batch_size
+        )["Records"]
         if records:
             self._read_up_to[table] = records[-1]["dynamodb"]["SequenceNumber"]
-        return pending + [_as_lambda_stream_record(record) for record in records]
-
-    def _stream_shard(self, table: str) -> tuple[str, str]:
-        if table not in self._stream_shards:
-            stream_arn = client("dynamodb").describe_table(TableName=self.table_names[table])[
-                "Table"
-            ]["LatestStreamArn"]
-            description = client("dynamodbstreams").describe_stream(StreamArn=stream_arn)
-            shard_id = description["StreamDescription"]["Shards"][0]["ShardId"]
-            self._stream_shards[table] = (stream_arn, shard_id)
-        return self._stream_shards[table]
-
-    def _sqs_record(self, consumer: Consumer, message: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "messageId": message["MessageId"],
-            "receiptHandle": message.get("ReceiptHandle", "unused"),
-            "body": message["Body"],
-            "attributes": message.get("Attributes", {}),
-            "messageAttributes": {},
-            "md5OfBody": "",
-            "eventSource": "aws:sqs",
-            "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:{consumer.queue}",
-            "awsRegion": REGION,
-        }
+        return records
 
 
-def _as_lambda_stream_record(record: dict[str, Any]) -> dict[str, Any]:
-    """A DynamoDB Streams record as Lambda passes it (timestamps as epoch numbers)."""
-    document = json.loads(json.dumps(record, default=lambda moment: moment.timestamp()))
-    document["eventSource"] = "aws:dynamodb"
-    return dict(document)
+def _message(message_id: str, body: str) -> dict[str, Any]:
+    """A message as ReceiveMessage returns it, for an event delivered once more."""
+    return {
+        "MessageId": message_id,
+        "ReceiptHandle": message_id,
+        "MD5OfBody": hashlib.md5(body.encode()).hexdigest(),
+        "Body": body,
+    }
 
 
 def create_in_process_saga() -> InProcessSaga:
     """Inside an active `mock_aws()`: every resource of the template, and the functions'
     environment (also set in `os.environ` by the caller)."""
-    table_names = {
-        logical_id: create_table(logical_id, logical_id)
-        for logical_id in resources_of_type("AWS::DynamoDB::Table")
-    }
+    resolver = IntrinsicResolver(deployed_template(), stack_name=STACK_NAME, region=REGION)
+    table_names, stream_arns = _create_tables(resolver)
+    topic_arns = _create_topics(resolver)
+    queue_urls, queue_arns, dead_letter_urls = _create_queues(resolver)
     sns = client("sns")
-    topic_arns = {
-        logical_id: sns.create_topic(Name=logical_id)["TopicArn"]
-        for logical_id in resources_of_type("AWS::SNS::Topic")
-    }
-    queue_urls, dead_letter_urls = _create_queues()
     for subscription in subscriptions():
+        properties = resolver.resolve(
+            _deployed_of_type("AWS::SNS::Subscription")[subscription.logical_id],
+            subscription.logical_id,
+        )
         sns.subscribe(
-            TopicArn=topic_arns[subscription.topic],
-            Protocol="sqs",
-            Endpoint=_queue_arn(queue_urls[subscription.queue]),
+            TopicArn=properties["TopicArn"],
+            Protocol=properties["Protocol"],
+            Endpoint=properties["Endpoint"],
             Attributes={
-                "RawMessageDelivery": "true",
-                "FilterPolicyScope": "MessageAttributes",
-                "FilterPolicy": json.dumps({"type": sorted(subscription.event_types)}),
+                name: _attribute_text(properties[name])
+                for name in SUBSCRIPTION_ATTRIBUTES
+                if name in properties
             },
         )
     tap_url = client("sqs").create_queue(QueueName="EventTap")["QueueUrl"]
@@ -335,19 +402,24 @@ def create_in_process_saga() -> InProcessSaga:
             Endpoint=_queue_arn(tap_url),
             Attributes={"RawMessageDelivery": "true"},
         )
-    names = {**table_names, **topic_arns}
     return InProcessSaga(
         table_names=table_names,
         topic_arns=topic_arns,
         queue_urls=queue_urls,
         dead_letter_queue_urls=dead_letter_urls,
-        environment=dict(_functions_environment(names)),
+        environment=_functions_environment(resolver),
         tap_url=tap_url,
+        queue_arns=queue_arns,
+        stream_arns=stream_arns,
     )
 
 
 def create_table(logical_id: str, table_name: str) -> str:
     """A table as the template defines `logical_id`, named `table_name`."""
+    return str(_create_table(logical_id, table_name)["TableName"])
+
+
+def _create_table(logical_id: str, table_name: str) -> dict[str, Any]:
     properties = resources_of_type("AWS::DynamoDB::Table")[logical_id]
     request: dict[str, Any] = {
         "TableName": table_name,
@@ -362,43 +434,77 @@ def create_table(logical_id: str, table_name: str) -> str:
             "StreamEnabled": True,
             **properties["StreamSpecification"],
         }
-    client("dynamodb").create_table(**request)
-    return table_name
+    description: dict[str, Any] = client("dynamodb").create_table(**request)["TableDescription"]
+    return description
 
 
-def _create_queues() -> tuple[dict[str, str], dict[str, str]]:
+def _create_tables(resolver: IntrinsicResolver) -> tuple[dict[str, str], dict[str, str]]:
+    names: dict[str, str] = {}
+    stream_arns: dict[str, str] = {}
+    for logical_id in _deployed_of_type("AWS::DynamoDB::Table"):
+        table = _create_table(logical_id, logical_id)
+        names[logical_id] = table["TableName"]
+        attributes = {"Arn": table["TableArn"]}
+        if "LatestStreamArn" in table:
+            attributes["StreamArn"] = stream_arns[logical_id] = table["LatestStreamArn"]
+        resolver.register(logical_id, logical_id, attributes)
+    return names, stream_arns
+
+
+def _create_topics(resolver: IntrinsicResolver) -> dict[str, str]:
+    arns = {}
+    for logical_id in _deployed_of_type("AWS::SNS::Topic"):
+        arns[logical_id] = client("sns").create_topic(Name=logical_id)["TopicArn"]
+        resolver.register(logical_id, arns[logical_id], {"TopicArn": arns[logical_id]})
+    return arns
+
+
+def _create_queues(
+    resolver: IntrinsicResolver,
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """Each queue after its dead-letter queue, with the template's redrive policy but
+    MAX_RECEIVE_COUNT receives and no visibility timeout."""
+    queues = _deployed_of_type("AWS::SQS::Queue")
+    ordered = sorted(queues, key=lambda logical_id: "RedrivePolicy" in queues[logical_id])
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    dead_letters: dict[str, str] = {}
     sqs = client("sqs")
-    queues = resources_of_type("AWS::SQS::Queue")
-    urls = {}
-    dead_letters = {}
-    for logical_id in (q for q in queues if "RedrivePolicy" not in queues[q]):
-        urls[logical_id] = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
-    for logical_id, properties in queues.items():
-        if "RedrivePolicy" not in properties:
-            continue
-        dead_letter = _referenced(properties["RedrivePolicy"]["deadLetterTargetArn"])
-        redrive = {
-            "deadLetterTargetArn": _queue_arn(urls[dead_letter]),
-            "maxReceiveCount": MAX_RECEIVE_COUNT,
-        }
-        urls[logical_id] = sqs.create_queue(
-            QueueName=logical_id,
-            Attributes={"VisibilityTimeout": "0", "RedrivePolicy": json.dumps(redrive)},
-        )["QueueUrl"]
-        dead_letters[logical_id] = urls[dead_letter]
-    return urls, dead_letters
+    for logical_id in ordered:
+        attributes = {}
+        redrive = queues[logical_id].get("RedrivePolicy")
+        if redrive:
+            policy = resolver.resolve(redrive, logical_id, "RedrivePolicy")
+            policy["maxReceiveCount"] = MAX_RECEIVE_COUNT
+            attributes = {"VisibilityTimeout": "0", "RedrivePolicy": json.dumps(policy)}
+            dead_letters[logical_id] = urls[_named(redrive["deadLetterTargetArn"])]
+        urls[logical_id] = sqs.create_queue(QueueName=logical_id, Attributes=attributes)["QueueUrl"]
+        arns[logical_id] = _queue_arn(urls[logical_id])
+        resolver.register(
+            logical_id,
+            urls[logical_id],
+            {"Arn": arns[logical_id], "QueueName": logical_id, "QueueUrl": urls[logical_id]},
+        )
+    return urls, arns, dead_letters
 
 
 def _queue_arn(url: str) -> str:
-    return f"arn:aws:sqs:{REGION}:123456789012:{url.rsplit('/', 1)[-1]}"
+    """A queue URL ends in /<account>/<name>, which saves asking moto for the ARN."""
+    account, name = url.rsplit("/", 2)[-2:]
+    return f"arn:aws:sqs:{REGION}:{account}:{name}"
 
 
-def _functions_environment(names: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """Every function's variables that name a resource (they agree across functions)."""
-    for properties in resources_of_type("AWS::Serverless::Function").values():
+def _attribute_text(value: Any) -> str:
+    """An SNS attribute as CloudFormation passes it: documents as JSON, scalars as text."""
+    return json.dumps(value) if isinstance(value, dict | list) else cfn_string(value)
+
+
+def _functions_environment(resolver: IntrinsicResolver) -> dict[str, str]:
+    """The functions' variables that every function setting them sets alike (the names
+    of resources, the provider, the metrics namespace): one process runs them all."""
+    values: dict[str, set[str]] = {}
+    for logical_id, properties in _deployed_of_type("AWS::Lambda::Function").items():
         variables = (properties.get("Environment") or {}).get("Variables") or {}
-        for name, value in variables.items():
-            if isinstance(value, dict) and "Ref" in value:
-                yield name, names[value["Ref"]]
-            elif name == "PAYMENT_PROVIDER":
-                yield name, str(value)
+        for name, value in resolver.resolve(variables, logical_id).items():
+            values.setdefault(name, set()).add(cfn_string(value))
+    return {name: next(iter(value)) for name, value in values.items() if len(value) == 1}
