@@ -26,6 +26,7 @@ from support.waiting import wait_until
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 
 SLOW_ORDERS = 6
+ALONE_RUNS = 3
 ISOLATION_MARGIN_S = 2.0
 SLOW_TOKEN = "tok_timeout_999"
 """The simulator answers nothing, each time, until the charge gives up."""
@@ -63,8 +64,9 @@ def test_six_orders_on_a_provider_that_never_answers_do_not_delay_another_shoppe
 ) -> None:
     pet_id = add_pet(shop, stock=20)
     carol = shopper(shop, f"carol-{time.monotonic_ns()}@example.com")
-    seconds_to_confirm(carol, pet_id)  # warm: both measurements below run on warm workers
-    alone_s = seconds_to_confirm(carol, pet_id)
+    seconds_to_confirm(carol, pet_id)  # warm: the measurements below run on warm workers
+    # The slowest of three: on a loaded machine one order alone varies by a second.
+    alone_s = max(seconds_to_confirm(carol, pet_id) for _ in range(ALONE_RUNS))
 
     slow = [
         place_order(shop.alice, pet_id, token=SLOW_TOKEN)["orderId"] for _ in range(SLOW_ORDERS)
