@@ -60,7 +60,7 @@ PET_DETAIL_RULES: list[Case] = [
     ("amount not a number", with_price(amount="cheap"), "price.amount"),
     ("amount not finite", with_price(amount="Infinity"), "price.amount"),
     ("currency missing", price_without("currency"), "price.currency"),
-    ("currency lower case", with_price(currency="usd"), "price.currency"),
+    ("currency with a digit", with_price(currency="US1"), "price.currency"),
     ("currency not three letters", with_price(currency="US"), "price.currency"),
     ("unknown price field", with_price(discount="10"), "price.discount"),
     ("stock missing", without("stock"), "stock"),
