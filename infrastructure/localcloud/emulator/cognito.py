@@ -20,9 +20,9 @@ class NoSentMessagesError(Exception):
 
 def jwks_url(endpoint_url: str, pool_id: str) -> str:
     """A user pool's token signing keys. Cognito serves them at
-    `https://cognito-idp.<region>.amazonaws.com/<pool_id>/.well-known/jwks.json`; moto at
-    the same path under its own endpoint (signing every pool's tokens with one key, kid
-    "dummy")."""
+    `https://cognito-idp.<region>.amazonaws.com/<pool_id>/.well-known/jwks.json`; the
+    emulator at the same path under its own endpoint, each pool with the key pair it made
+    for this run (`localcloud.emulator.patches.signing_keys`)."""
     return f"{endpoint_url.rstrip('/')}/{pool_id}/.well-known/jwks.json"
 
 

@@ -15,6 +15,9 @@ from localcloud.apigateway.authorizers.rejections import unauthorized
 from localcloud.emulator.cognito import jwks_url
 from localcloud.model import CognitoAuthorizer, UserPool
 
+ID_TOKEN_LONGEST_VALIDITY_S = 24 * 60 * 60
+"""Cognito issues ID tokens valid for 5 minutes to 1 day (the app client's setting)."""
+CLOCK_SKEW_S = 60
 JWKS_REFETCH_INTERVAL_S = 30.0
 """An unknown `kid` triggers a new JWKS fetch at most this often, so forged tokens cannot
 turn the verifier into a request flood against the emulator."""
@@ -24,10 +27,12 @@ class CognitoVerifier:
     """Verifies Cognito ID tokens as API Gateway's COGNITO_USER_POOLS authorizer does.
 
     The signing keys come from where the emulator serves each pool's key set (see
-    `localcloud.emulator.cognito`); the emulator may sign every pool's tokens with one
-    key, so a token is tied to its pool by `iss`
-    (`https://cognito-idp.<region>.amazonaws.com/<pool_id>`) and `aud` (one of the
-    pool's app client ids), both of which are checked after the signature.
+    `localcloud.emulator.cognito`): each pool's own, made for this run. After the
+    signature, the claims are checked as Cognito writes them: `iss`
+    (`https://cognito-idp.<region>.amazonaws.com/<pool_id>`), `aud` one of the pool's
+    app client ids as a string, `token_use` "id", and `exp`, `iat` (and `nbf` if
+    present) whole numbers of seconds, the token issued in the past and valid now, for
+    no longer than Cognito's longest ID token validity.
     """
 
     def __init__(self, endpoint_url: str, region: str, user_pools: dict[str, UserPool]) -> None:
@@ -63,13 +68,12 @@ class CognitoVerifier:
                 token,
                 key,
                 algorithms=["RS256"],
-                audience=list(pool.client_ids),
                 issuer=self.issuer(pool),
-                options={"require": ["exp", "iss", "aud", "token_use"]},
+                options={"require": ["exp", "iat", "iss", "aud", "token_use"], "verify_aud": False},
             )
         except jwt.PyJWTError as error:
             raise unauthorized() from error
-        if claims.get("token_use") != "id":
+        if not _issued_as_cognito_does(claims, pool, time.time()):
             raise unauthorized()
         return render_claims(claims)
 
@@ -97,6 +101,23 @@ class CognitoVerifier:
         response.raise_for_status()
         key_set = jwt.PyJWKSet.from_dict(response.json())
         return {key.key_id: key.key for key in key_set.keys if key.key_id}
+
+
+def _issued_as_cognito_does(claims: Mapping[str, Any], pool: UserPool, now: float) -> bool:
+    """The claims' types and bounds are those of an ID token the pool issued."""
+    times = [claims["exp"], claims["iat"], claims.get("nbf", claims["iat"])]
+    if not all(isinstance(moment, int) and not isinstance(moment, bool) for moment in times):
+        return False
+    exp, iat, nbf = times
+    audience = claims["aud"]
+    return (
+        isinstance(audience, str)
+        and audience in pool.client_ids
+        and claims["token_use"] == "id"
+        and iat <= now + CLOCK_SKEW_S
+        and nbf <= now + CLOCK_SKEW_S
+        and now < exp <= iat + ID_TOKEN_LONGEST_VALIDITY_S
+    )
 
 
 def _bearer_token(header_value: str | None) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,6 +84,7 @@ class Setup:
     shop: Pool
     other: Pool
     cognito: Any
+    emulator_endpoint: str
 
     @property
     def url(self) -> str:
@@ -118,7 +118,7 @@ def setup(emulator: Emulator) -> Iterator[Setup]:
         port=free_port(),
     )
     gateway.start()
-    yield Setup(gateway, shop, other, cognito)
+    yield Setup(gateway, shop, other, cognito, emulator.endpoint_url)
     gateway.stop()
 
 
@@ -132,10 +132,10 @@ def event_of(response: requests.Response) -> dict[str, Any]:
     return dict(response.json())
 
 
-def moto_signed(claims: dict[str, Any]) -> str:
-    """A token signed with moto's own Cognito key, as if the pool had issued it."""
-    moto_key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
-    return jwt.encode(claims, moto_key, algorithm="RS256", headers={"kid": "dummy"})
+def signed_with_the_key_moto_ships(claims: dict[str, Any]) -> str:
+    """A token signed with the private key inside the moto package, kid "dummy"."""
+    bundled_key = jwt.PyJWK(load_resource("cognitoidp/resources/jwks-private.json")).key
+    return jwt.encode(claims, bundled_key, algorithm="RS256", headers={"kid": "dummy"})
 
 
 # ---------------------------------------------------------------- Cognito
@@ -191,24 +191,33 @@ def test_a_user_in_no_group_has_no_groups_claim(setup: Setup) -> None:
     assert "cognito:groups" not in claims
 
 
-def test_an_expired_token_is_unauthorized(setup: Setup) -> None:
+def test_a_token_signed_with_the_key_moto_ships_is_unauthorized(setup: Setup) -> None:
     genuine = jwt.decode(
         setup.shop.id_token(setup.cognito, "alice"), options={"verify_signature": False}
     )
-    expired = moto_signed({**genuine, "exp": int(time.time()) - 60})
+    as_admin = {**genuine, "cognito:groups": ["admin"]}
 
-    response = claims_of(setup, expired)
+    response = claims_of(setup, signed_with_the_key_moto_ships(as_admin))
 
     assert response.status_code == 401
     assert response.json() == {"message": "Unauthorized"}
 
 
-def test_a_token_minted_with_moto_key_and_valid_claims_is_accepted(setup: Setup) -> None:
-    genuine = jwt.decode(
-        setup.shop.id_token(setup.cognito, "alice"), options={"verify_signature": False}
-    )
+def test_each_pool_serves_its_own_signing_key(setup: Setup) -> None:
+    def key_ids(pool_id: str) -> list[str]:
+        answer = requests.get(
+            f"{setup.emulator_endpoint}/{pool_id}/.well-known/jwks.json", timeout=10
+        )
+        answer.raise_for_status()
+        return [key["kid"] for key in answer.json()["keys"]]
 
-    assert claims_of(setup, moto_signed(genuine)).status_code == 200
+    shop_keys, other_keys = key_ids(setup.shop.spec.pool_id), key_ids(setup.other.spec.pool_id)
+
+    assert len(shop_keys) == len(other_keys) == 1
+    assert shop_keys != other_keys
+    assert "dummy" not in shop_keys + other_keys
+    token_kid = jwt.get_unverified_header(setup.shop.id_token(setup.cognito, "alice"))["kid"]
+    assert token_kid == shop_keys[0]
 
 
 def test_a_token_signed_with_another_key_is_unauthorized(setup: Setup) -> None:
