@@ -157,10 +157,13 @@ def _insert_after(
 
 
 def _consumers(resources: Mapping[str, Any]) -> Iterator[Consumer]:
+    """The event topics' subscriptions; the alarm topic's (e-mail) stays as it is."""
     for resource in resources.values():
         if resource.get("Type") != "AWS::SNS::Subscription":
             continue
         properties = resource["Properties"]
+        if properties["TopicArn"].get("Ref") not in TOPIC_NAMES:
+            continue
         queue = properties["Endpoint"]["Fn::GetAtt"][0]
         yield Consumer(
             name=queue.removesuffix("Queue"),
@@ -432,6 +435,7 @@ def _kafka_client_layer(runtime: str) -> Iterator[tuple[str, Any]]:
             "Type": "AWS::Serverless::LayerVersion",
             "Properties": {
                 "Description": "The Kafka client (confluent-kafka) and the MSK IAM token signer.",
+                "LayerName": {"Fn::Sub": "${AWS::StackName}-kafka-client"},
                 "ContentUri": "layer/",
                 "CompatibleRuntimes": [runtime],
             },

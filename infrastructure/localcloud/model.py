@@ -27,6 +27,12 @@ class FunctionSpec:
     memory_mb: int
     runtime: str
     arn: str
+    log_group: str = ""
+    """The CloudWatch Logs group its LoggingConfig names; empty: Lambda's default."""
+
+    @property
+    def log_group_name(self) -> str:
+        return self.log_group or f"/aws/lambda/{self.name}"
 
 
 @dataclass(frozen=True)

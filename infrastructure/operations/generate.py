@@ -1,6 +1,7 @@
-"""Write template.yaml's operations block: the CloudWatch dashboard, the alarms and the
-alarm topic, generated from the template's own functions, queues and API, so a function
-or queue added to the template gets its panels and alarms by running this again.
+"""Write template.yaml's operations block: the CloudWatch dashboard, the alarms, the
+alarm topic and the functions' log groups, generated from the template's own functions,
+queues and API, so a function or queue added to the template gets its panels, alarms and
+log group by running this again (a function names its group in its LoggingConfig).
 
 The block sits at the end of Resources between two marker comments; everything outside
 it is left as it is.
@@ -24,7 +25,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO_ROOT / "template.yaml"
 BEGIN = "  # BEGIN GENERATED OPERATIONS: `python -m infrastructure.operations.generate`"
 END = "  # END GENERATED OPERATIONS"
-HEADER = "  # Dashboard, alarms and alarm topic for the functions and queues above; do not edit.\n"
+HEADER = (
+    "  # Dashboard, alarms, alarm topic and log groups for the functions and queues above;\n"
+    "  # do not edit.\n"
+)
 
 
 class TemplateLayoutError(Exception):

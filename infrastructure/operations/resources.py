@@ -1,6 +1,6 @@
 """The operations resources for an inventory of the template: an SNS topic for alarms, a
-CloudWatch dashboard and the alarms, as CloudFormation resources (intrinsics as `Ref`,
-`GetAtt` and `Sub` values, written out as YAML short tags)."""
+CloudWatch dashboard, the alarms and a log group per function, as CloudFormation resources
+(intrinsics as `Ref`, `GetAtt` and `Sub` values, written out as YAML short tags)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ ALARM_TOPIC = "AlarmTopic"
 DASHBOARD = "OperationsDashboard"
 NAMESPACE = "PetStore"
 RUNBOOKS = "docs/runbooks.md"
+LOG_RETENTION_PARAMETER = "LogRetentionInDays"
 PERIOD_S = 60
 WIDGET_WIDTH, WIDGET_HEIGHT, WIDGETS_PER_ROW = 6, 6, 4
 
@@ -74,6 +75,31 @@ def operations_resources(inventory: Inventory) -> dict[str, dict[str, Any]]:
             },
         },
         **alarms,
+        **_log_groups(inventory),
+    }
+
+
+def log_group_id(function: str) -> str:
+    """The logical id of the log group a function's LoggingConfig names."""
+    return f"{function}LogGroup"
+
+
+def _log_groups(inventory: Inventory) -> dict[str, dict[str, Any]]:
+    """One per function, named as Lambda names its own default group but after the function's
+    logical id (its generated name would make a cycle: the function names its group). Lambda
+    would create a group by itself at the first invocation, kept forever and left behind by
+    a deleted stack; the stack's own is created before the function and deleted with it."""
+    return {
+        log_group_id(function.logical_id): {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "LogGroupName": Sub(f"/aws/lambda/${{AWS::StackName}}-{function.logical_id}"),
+                "RetentionInDays": Ref(LOG_RETENTION_PARAMETER),
+            },
+        }
+        for function in inventory.functions
     }
 
 

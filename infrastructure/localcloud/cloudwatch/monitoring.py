@@ -36,8 +36,7 @@ LOG_EVENTS_PER_REQUEST = 1000
 STOP_TIMEOUT_S = 2.0
 MAX_LOG_EVENT_CHARS = 200_000
 LogLine = tuple[str, str, int, str]
-"""Function name, log stream, timestamp (ms), line."""
-"""(function name, milliseconds since the epoch, line)"""
+"""Log group, log stream, timestamp (ms), line."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,8 @@ class LocalMonitoring:
             self._client("logs"), interval_s=settings.flush_interval_s
         )
         self._function_names: dict[str, str] = {}
+        self._log_groups: dict[str, str] = {}
+        """Function name -> the log group its lines go to."""
         self._api: tuple[str, str] = ("", "")
         self._evaluator = AlarmEvaluator(
             self._cloudwatch,
@@ -86,6 +87,7 @@ class LocalMonitoring:
 
     def start(self, stack: Stack) -> None:
         self._function_names = {key: spec.name for key, spec in stack.functions.items()}
+        self._log_groups = {spec.name: spec.log_group_name for spec in stack.functions.values()}
         # Held for its event sources' parts, which live as long as the stack does; a reset keeps
         # the stack's topics, groups and broker.
         self._stack = stack
@@ -120,7 +122,8 @@ class LocalMonitoring:
         self._wake.set()
 
     def function_log_line(self, function_name: str, line: str, log_stream: str = "") -> None:
-        self._log_shipper.ship(function_name, line, log_stream)
+        group = self._log_groups.get(function_name) or f"/aws/lambda/{function_name}"
+        self._log_shipper.ship(group, line, log_stream)
         if is_emf_line(line):
             self._publisher.record_emf(line)
 
@@ -206,8 +209,9 @@ class LocalMonitoring:
 
 
 class FunctionLogShipper:
-    """Every line the functions write goes to CloudWatch Logs as Lambda ships it (log group
-    /aws/lambda/<function name>), so `aws logs filter-log-events` finds it there."""
+    """Every line the functions write goes to CloudWatch Logs as Lambda ships it (to the log
+    group the function's LoggingConfig names, else /aws/lambda/<function name>), so
+    `aws logs filter-log-events` finds it there."""
 
     def __init__(self, logs: Any, *, interval_s: float = 1.0) -> None:
         self._logs = logs
@@ -225,20 +229,19 @@ class FunctionLogShipper:
     def flush(self, timeout_s: float = 10.0) -> bool:
         return self._batches.flush(timeout_s)
 
-    def ship(self, function_name: str, line: str, log_stream: str = "") -> None:
+    def ship(self, log_group: str, line: str, log_stream: str = "") -> None:
         """One line, into `log_stream` (the execution environment's, as
         `context.log_stream_name` names it), or a stream of the local cloud's own."""
         if line:
             timestamp = int(time.time() * 1000)
-            self._batches.put((function_name, log_stream or self._stream, timestamp, line))
+            self._batches.put((log_group, log_stream or self._stream, timestamp, line))
 
     def _ship(self, lines: list[LogLine]) -> None:
         by_stream: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for function_name, stream, timestamp, line in lines:
+        for log_group, stream, timestamp, line in lines:
             event = {"timestamp": timestamp, "message": line[:MAX_LOG_EVENT_CHARS]}
-            by_stream.setdefault((function_name, stream), []).append(event)
-        for (function_name, stream), events in by_stream.items():
-            group = f"/aws/lambda/{function_name}"
+            by_stream.setdefault((log_group, stream), []).append(event)
+        for (group, stream), events in by_stream.items():
             self._put(group, stream, sorted(events, key=lambda e: e["timestamp"]))
 
     def _put(self, group: str, stream: str, events: list[dict[str, Any]]) -> None:

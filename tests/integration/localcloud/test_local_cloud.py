@@ -77,6 +77,7 @@ def test_an_api_call_runs_under_the_trace_id_its_event_carries_and_names_the_sta
 def test_each_invocation_logs_start_end_and_report_to_the_context_log_stream(
     cloud: LocalCloud,
 ) -> None:
+    """In the log group the function's LoggingConfig names, which the stack created."""
     seen = requests.get(f"{cloud.api_url}/environment", timeout=30).json()
     logs = boto3.client("logs", endpoint_url=cloud.endpoint_url)
     request_id = seen["request_id"]
@@ -85,18 +86,19 @@ def test_each_invocation_logs_start_end_and_report_to_the_context_log_stream(
         try:
             events = shipped_events()
         except logs.exceptions.ResourceNotFoundException:
-            return []  # the log group is created with its first shipped lines
+            return []  # the log stream is created with its first shipped lines
         lines = [event["message"] for event in events]
         return lines if any(line.startswith("REPORT") for line in lines) else []
 
     def shipped_events() -> list[dict[str, Any]]:
         return logs.filter_log_events(
-            logGroupName=f"/aws/lambda/{STACK}-EnvironmentFunction",
+            logGroupName=f"/{STACK}/environment",
             logStreamNames=[seen["log_stream_name"]],
             filterPattern=f'"{request_id}"',
         )["events"]
 
     lines = wait_until(platform_lines, timeout_s=10, what="the invocation's REPORT line")
+    assert seen["log_group_name"] == f"/{STACK}/environment"
     assert lines[0] == f"START RequestId: {request_id} Version: $LATEST"
     assert lines[1] == f"END RequestId: {request_id}"
     assert lines[2].startswith(f"REPORT RequestId: {request_id}\tDuration: ")

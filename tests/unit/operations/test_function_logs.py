@@ -1,5 +1,5 @@
 """The functions' log lines reach the emulated CloudWatch Logs as Lambda ships them: one
-log group per function, /aws/lambda/<function name>."""
+log group per function, the one its LoggingConfig names (else /aws/lambda/<function name>)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def test_each_functions_lines_go_to_its_own_log_group_in_order(logs: Any) -> Non
     shipper.start()
     try:
         for line in ("first", "", "second"):
-            shipper.ship("petstore-PlaceOrder", line)
-        shipper.ship("petstore-GetPet", "other")
+            shipper.ship("/aws/lambda/petstore-PlaceOrder", line)
+        shipper.ship("/aws/lambda/petstore-GetPet", "other")
         assert shipper.flush()
     finally:
         shipper.stop()
@@ -42,10 +42,10 @@ def test_a_log_group_deleted_meanwhile_is_created_again(logs: Any) -> None:
     shipper = FunctionLogShipper(logs, interval_s=60)
     shipper.start()
     try:
-        shipper.ship("petstore-PlaceOrder", "before the reset")
+        shipper.ship("/aws/lambda/petstore-PlaceOrder", "before the reset")
         assert shipper.flush()
         logs.delete_log_group(logGroupName="/aws/lambda/petstore-PlaceOrder")
-        shipper.ship("petstore-PlaceOrder", "after the reset")
+        shipper.ship("/aws/lambda/petstore-PlaceOrder", "after the reset")
         assert shipper.flush()
     finally:
         shipper.stop()

@@ -26,6 +26,11 @@ DEFAULT_MEMORY_MB = 128
 
 _FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$")
 _TAGS = "tags have no local effect"
+_LOGGING_IGNORED = {
+    "LogFormat": "lines are shipped as the handler writes them",
+    "ApplicationLogLevel": "every line the handler writes is shipped",
+    "SystemLogLevel": "the local runtime writes no platform log lines",
+}
 
 
 def _lambda_arn(context: ProvisionContext, resource_path: str) -> str:
@@ -62,8 +67,22 @@ def create_function(resource: Resource, context: ProvisionContext) -> Provisione
         memory_mb=resource.integer("MemorySize", DEFAULT_MEMORY_MB) or DEFAULT_MEMORY_MB,
         runtime=cfn_string(properties["Runtime"]),
         arn=arn,
+        log_group=_log_group(resource, context),
     )
     return Provisioned(ref=name, attributes={"Arn": arn})
+
+
+def _log_group(resource: Resource, context: ProvisionContext) -> str:
+    """The group LoggingConfig names, which the local cloud ships the function's lines to."""
+    logging_config = resource.properties.get("LoggingConfig") or {}
+    for name in logging_config:
+        if name in _LOGGING_IGNORED:
+            context.ignore(
+                f"{resource.label}: property LoggingConfig.{name}", _LOGGING_IGNORED[name]
+            )
+        elif name != "LogGroup":
+            raise resource.error(f"property LoggingConfig.{name} is not supported locally")
+    return cfn_string(logging_config.get("LogGroup", ""))
 
 
 def _environment(resource: Resource) -> dict[str, str]:
@@ -161,6 +180,7 @@ KINDS = {
                 "Timeout",
                 "MemorySize",
                 "PackageType",
+                "LoggingConfig",
             }
         ),
         ignored_properties={
@@ -171,7 +191,6 @@ KINDS = {
             "TracingConfig": "no X-Ray locally",
             "KmsKeyArn": "environment variables are not encrypted locally",
             "ReservedConcurrentExecutions": "no concurrency limits locally",
-            "LoggingConfig": "handler logs go to the local cloud's output",
             "EphemeralStorage": "handlers use the local disk",
             "VpcConfig": "no VPCs locally",
             "DeadLetterConfig": "asynchronous invocations are not emulated",

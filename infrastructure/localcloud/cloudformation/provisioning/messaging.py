@@ -1,4 +1,5 @@
-"""AWS::SQS::Queue, AWS::SNS::Topic and AWS::SNS::Subscription (to SQS)."""
+"""AWS::SQS::Queue, AWS::SNS::Topic and AWS::SNS::Subscription (to SQS; e-mail ones are
+made, but nothing is delivered to them)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ _SUBSCRIPTION_ATTRIBUTES = (
     "RawMessageDelivery",
     "RedrivePolicy",
 )
+_UNDELIVERED_PROTOCOLS = frozenset({"email", "email-json"})
+"""Made in the emulator, listed by ListSubscriptions, but nobody receives what they are sent."""
+_NO_EMAIL = "the subscription exists in the emulated SNS, but no e-mail leaves the machine"
 _ENCRYPTION = "the emulator does not encrypt"
 _TAGS = "tags have no local effect"
 
@@ -118,14 +122,17 @@ def _subscribe(
     path: str,
 ) -> str:
     protocol = subscription.get("Protocol")
-    if protocol != "sqs":
-        where = f"{path}.Protocol" if path else "Protocol"
+    where = f"{path}.Protocol" if path else "Protocol"
+    if protocol in _UNDELIVERED_PROTOCOLS:
+        context.ignore(f"{resource.label}: property {where} {protocol}", _NO_EMAIL)
+    elif protocol != "sqs":
         raise resource.error(
-            f"property {where}: only sqs subscriptions run locally, not {protocol!r}"
+            f"property {where}: only sqs and e-mail subscriptions are made locally, "
+            f"not {protocol!r}"
         )
     response = context.clients.sns().subscribe(
         TopicArn=cfn_string(topic_arn),
-        Protocol="sqs",
+        Protocol=str(protocol),
         Endpoint=cfn_string(subscription.get("Endpoint")),
         Attributes=attributes,
         ReturnSubscriptionArn=True,

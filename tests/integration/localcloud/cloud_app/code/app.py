@@ -13,6 +13,7 @@ def show_environment(event, context):
     body["function_name"] = context.function_name
     body["request_id"] = context.aws_request_id
     body["log_stream_name"] = context.log_stream_name
+    body["log_group_name"] = context.log_group_name
     body["trace_id"] = os.environ.get("_X_AMZN_TRACE_ID")
     body["event_trace_header"] = event["headers"]["X-Amzn-Trace-Id"]
     body["api_id"] = event["requestContext"]["apiId"]
