@@ -3,7 +3,7 @@
 bisected down to the record, which is retried MaximumRetryAttempts times and then given
 up to the on-failure queue as Lambda's invocation record, whose alarm fires; the records
 after it in the shard are still published, and writes that are not new outbox items never
-invoke the publisher."""
+invoke the publisher. Each stream invocation reports the publisher's IteratorAge."""
 
 from __future__ import annotations
 
@@ -86,6 +86,7 @@ def alarm_state(cloud: LocalCloud) -> str:
 def test_a_failing_record_is_bisected_retried_given_up_alarmed_on_and_the_shard_goes_on(
     cloud: LocalCloud,
 ) -> None:
+    before = len(batches(cloud))
     write_together(
         cloud,
         put("OUTBOX#a"),
@@ -104,7 +105,9 @@ def test_a_failing_record_is_bisected_retried_given_up_alarmed_on_and_the_shard_
         ["OUTBOX#bad"],
         ["OUTBOX#c"],
     ]
-    wait_until(lambda: batches(cloud) == expected, timeout_s=30, what="the bisected retries")
+    wait_until(
+        lambda: batches(cloud)[before:] == expected, timeout_s=30, what="the bisected retries"
+    )
     wait_until(lambda: alarm_state(cloud) == "ALARM", timeout_s=30, what="the queue's alarm")
 
     sqs = client(cloud, "sqs")
@@ -130,8 +133,22 @@ def test_a_failing_record_is_bisected_retried_given_up_alarmed_on_and_the_shard_
     write_together(cloud, put("OUTBOX#later"), put("ORDER#another"))
 
     wait_until(
-        lambda: batches(cloud)[len(expected) :] == [["OUTBOX#later"]],
+        lambda: batches(cloud)[before + len(expected) :] == [["OUTBOX#later"]],
         timeout_s=30,
         what="the record written after the given-up one",
     )
     assert not [batch for batch in batches(cloud) if any("ORDER#" in key for key in batch)]
+
+
+def test_each_stream_invocation_reports_iterator_age_by_function_name(cloud: LocalCloud) -> None:
+    write_together(cloud, put("OUTBOX#timed"))
+    wait_until(lambda: ["OUTBOX#timed"] in batches(cloud), timeout_s=30, what="the invocation")
+    assert cloud.monitoring is not None and cloud.monitoring.flush()
+
+    metrics = client(cloud, "cloudwatch").list_metrics(
+        Namespace="AWS/Lambda", MetricName="IteratorAge"
+    )["Metrics"]
+
+    assert [metric["Dimensions"] for metric in metrics] == [
+        [{"Name": "FunctionName", "Value": f"{STACK}-PublisherFunction"}]
+    ]
