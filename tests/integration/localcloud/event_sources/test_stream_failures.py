@@ -61,9 +61,9 @@ def put(key: str, **attributes: Any) -> dict[str, Any]:
     return {"Put": {"TableName": "", "Item": item}}
 
 
-def write_together(cloud: LocalCloud, *puts: dict[str, Any]) -> None:
+def write_together(cloud: LocalCloud, *puts: dict[str, Any], table: str = "OutboxTable") -> None:
     """One transaction: its stream records are read in one batch."""
-    table = physical(cloud, "OutboxTable")
+    table = physical(cloud, table)
     for entry in puts:
         entry["Put"]["TableName"] = table
     client(cloud, "dynamodb").transact_write_items(TransactItems=list(puts))
@@ -149,6 +149,28 @@ def test_each_stream_invocation_reports_iterator_age_by_function_name(cloud: Loc
         Namespace="AWS/Lambda", MetricName="IteratorAge"
     )["Metrics"]
 
-    assert [metric["Dimensions"] for metric in metrics] == [
-        [{"Name": "FunctionName", "Value": f"{STACK}-PublisherFunction"}]
+    assert [{"Name": "FunctionName", "Value": f"{STACK}-PublisherFunction"}] in [
+        metric["Dimensions"] for metric in metrics
     ]
+
+
+def test_a_record_that_fails_until_it_is_older_than_the_maximum_age_is_given_up_as_aged(
+    cloud: LocalCloud,
+) -> None:
+    sqs = client(cloud, "sqs")
+    queue_url = physical(cloud, "AgedFailuresQueue")
+    write_together(cloud, put("OUTBOX#stale", poison=True), table="AgedTable")
+
+    def given_up() -> list[dict[str, Any]]:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+        return [json.loads(message["Body"]) for message in messages.get("Messages", [])]
+
+    records: list[dict[str, Any]] = []
+    wait_until(lambda: bool(records.extend(given_up()) or records), timeout_s=30, what="it")
+    [record] = records
+    assert record["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] >= 1
+    assert record["DDBStreamBatchInfo"]["batchSize"] == 1
+
+    write_together(cloud, put("OUTBOX#fresh"), table="AgedTable")
+    wait_until(lambda: ["OUTBOX#fresh"] in batches(cloud), timeout_s=30, what="the next record")
