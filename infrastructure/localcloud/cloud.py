@@ -143,7 +143,7 @@ class LocalCloud:
     ) -> InvocationResult:
         result = self._require(self.invoker, "invoker").invoke(logical_id, event, trace_header)
         if self.monitoring is not None:
-            self.monitoring.invocation(logical_id, result)
+            self.monitoring.invocation(logical_id, result, event)
         return result
 
     def warm_route(self, method: str, path: str) -> None:

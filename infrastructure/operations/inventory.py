@@ -1,6 +1,6 @@
 """What the operations resources are generated from: the template's functions (their API
 routes, queues, streams and Kafka topics), its consumer queues with their dead-letter
-queues, and its API."""
+queues, its stream mappings with their on-failure queues, and its API."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CONSUMER_EVENT_TYPES = frozenset({"SQS", "DynamoDB", "Kinesis", "MSK", "SelfManagedKafka"})
+STREAM_EVENT_TYPES = frozenset({"DynamoDB", "Kinesis"})
+"""Event sources Lambda reads by shard iterator, reporting their IteratorAge."""
 
 
 @dataclass(frozen=True)
@@ -23,10 +25,16 @@ class Function:
     routes: tuple[ApiRoute, ...] = ()
     consumes: tuple[str, ...] = ()
     """The kinds of event source it consumes (SQS, DynamoDB, MSK…); empty for API-only."""
+    on_failure_queues: tuple[str, ...] = ()
+    """Logical ids of the SQS queues its stream mappings send given-up records to."""
 
     @property
     def is_consumer(self) -> bool:
         return bool(self.consumes)
+
+    @property
+    def reads_streams(self) -> bool:
+        return bool(STREAM_EVENT_TYPES.intersection(self.consumes))
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,10 @@ class Inventory:
     def consumers(self) -> list[Function]:
         return [function for function in self.functions if function.is_consumer]
 
+    @property
+    def stream_readers(self) -> list[Function]:
+        return [function for function in self.functions if function.reads_streams]
+
 
 def inventory_of(template: dict[str, Any]) -> Inventory:
     """The template's functions, queues and APIs, in the template's order."""
@@ -92,7 +104,7 @@ def _global_environment(template: dict[str, Any]) -> dict[str, Any]:
 def _function(logical_id: str, properties: dict[str, Any], service_default: str) -> Function:
     variables = (properties.get("Environment") or {}).get("Variables") or {}
     service = variables.get("POWERTOOLS_SERVICE_NAME", service_default)
-    routes, consumes = [], []
+    routes, consumes, on_failure_queues = [], [], []
     for event in (properties.get("Events") or {}).values():
         event_type = event.get("Type")
         event_properties = event.get("Properties") or {}
@@ -102,4 +114,19 @@ def _function(logical_id: str, properties: dict[str, Any], service_default: str)
             )
         elif event_type in CONSUMER_EVENT_TYPES:
             consumes.append(event_type)
-    return Function(logical_id, str(service), tuple(routes), tuple(consumes))
+            queue = _on_failure_queue(event_properties)
+            if queue:
+                on_failure_queues.append(queue)
+    return Function(
+        logical_id, str(service), tuple(routes), tuple(consumes), tuple(on_failure_queues)
+    )
+
+
+def _on_failure_queue(event_properties: dict[str, Any]) -> str | None:
+    """The logical id of the queue DestinationConfig.OnFailure names by `!GetAtt Queue.Arn`."""
+    on_failure = (event_properties.get("DestinationConfig") or {}).get("OnFailure") or {}
+    destination = on_failure.get("Destination")
+    if isinstance(destination, dict) and "Fn::GetAtt" in destination:
+        resource, attribute = destination["Fn::GetAtt"]
+        return str(resource) if attribute == "Arn" else None
+    return None

@@ -19,6 +19,8 @@ PERIOD_S = 60
 WIDGET_WIDTH, WIDGET_HEIGHT, WIDGETS_PER_ROW = 6, 6, 4
 
 OLDEST_MESSAGE_LIMIT_S = 300
+ITERATOR_AGE_LIMIT_MS = 300_000
+"""As for a queue's oldest message: a stream record waiting over 5 minutes to be handled."""
 CONSUMER_ERROR_RATE_LIMIT_PERCENT = 5
 API_5XX_RATE_LIMIT = 0.05
 
@@ -113,19 +115,17 @@ def _alarms(inventory: Inventory) -> dict[str, dict[str, Any]]:
             f"{queue.dead_letter_queue}-not-empty",
             f"{queue.logical_id}'s consumer kept failing a message: it is in the DLQ.",
             "dead-letter-queue-not-empty",
-            {
-                "Namespace": "AWS/SQS",
-                "MetricName": "ApproximateNumberOfMessagesVisible",
-                "Dimensions": [
-                    _dimension("QueueName", GetAtt(queue.dead_letter_queue, "QueueName"))
-                ],
-                "Statistic": "Maximum",
-                "Period": PERIOD_S,
-                "EvaluationPeriods": 1,
-                "Threshold": 0,
-                "ComparisonOperator": "GreaterThanThreshold",
-            },
+            _queue_not_empty(queue.dead_letter_queue),
         )
+    for function in inventory.stream_readers:
+        for on_failure in function.on_failure_queues:
+            alarms[f"{on_failure}NotEmptyAlarm"] = _alarm(
+                f"{on_failure}-not-empty",
+                f"{function.logical_id}'s stream mapping gave records up (retries or record "
+                f"age spent): their invocation records are in {on_failure}.",
+                "stream-records-given-up",
+                _queue_not_empty(on_failure),
+            )
     for queue in inventory.queues:
         alarms[f"{queue.logical_id}OldestMessageAlarm"] = _alarm(
             f"{queue.logical_id}-oldest-message",
@@ -139,6 +139,23 @@ def _alarms(inventory: Inventory) -> dict[str, dict[str, Any]]:
                 "Period": PERIOD_S,
                 "EvaluationPeriods": 3,
                 "Threshold": OLDEST_MESSAGE_LIMIT_S,
+                "ComparisonOperator": "GreaterThanThreshold",
+            },
+        )
+    for function in inventory.stream_readers:
+        alarms[f"{function.logical_id}IteratorAgeAlarm"] = _alarm(
+            f"{function.logical_id}-iterator-age",
+            f"{function.logical_id} has been over {ITERATOR_AGE_LIMIT_MS // 1000} s behind its "
+            "stream for 3 minutes.",
+            "stream-iterator-age",
+            {
+                "Namespace": "AWS/Lambda",
+                "MetricName": "IteratorAge",
+                "Dimensions": [_dimension("FunctionName", Ref(function.logical_id))],
+                "Statistic": "Maximum",
+                "Period": PERIOD_S,
+                "EvaluationPeriods": 3,
+                "Threshold": ITERATOR_AGE_LIMIT_MS,
                 "ComparisonOperator": "GreaterThanThreshold",
             },
         )
@@ -202,6 +219,19 @@ def _alarm(name: str, description: str, runbook: str, settings: dict[str, Any]) 
     }
 
 
+def _queue_not_empty(queue: str) -> dict[str, Any]:
+    return {
+        "Namespace": "AWS/SQS",
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [_dimension("QueueName", GetAtt(queue, "QueueName"))],
+        "Statistic": "Maximum",
+        "Period": PERIOD_S,
+        "EvaluationPeriods": 1,
+        "Threshold": 0,
+        "ComparisonOperator": "GreaterThanThreshold",
+    }
+
+
 def _stage_value(stage: str | StageRef) -> str | Ref:
     return Ref(stage.name) if isinstance(stage, StageRef) else stage
 
@@ -245,9 +275,9 @@ def dashboard_body(inventory: Inventory, alarm_ids: list[str]) -> str:
             "Average",
         ),
         *_api_widgets(inventory),
-        _series("Lambda errors", _per_function(inventory, "Errors"), "Sum"),
-        _series("Lambda throttles", _per_function(inventory, "Throttles"), "Sum"),
-        _series("Lambda duration (ms)", _per_function(inventory, "Duration"), "Average"),
+        _series("Lambda errors", _per_function(inventory.functions, "Errors"), "Sum"),
+        _series("Lambda throttles", _per_function(inventory.functions, "Throttles"), "Sum"),
+        _series("Lambda duration (ms)", _per_function(inventory.functions, "Duration"), "Average"),
         _series(
             "Cold starts",
             [
@@ -286,6 +316,7 @@ def dashboard_body(inventory: Inventory, alarm_ids: list[str]) -> str:
             ),
             "Maximum",
         ),
+        *_stream_widgets(inventory),
         {
             "type": "alarm",
             "properties": {
@@ -337,14 +368,31 @@ def _api_widgets(inventory: Inventory) -> list[dict[str, Any]]:
     ]
 
 
+def _stream_widgets(inventory: Inventory) -> list[dict[str, Any]]:
+    readers = inventory.stream_readers
+    if not readers:
+        return []
+    return [
+        _series("Stream iterator age (ms)", _per_function(readers, "IteratorAge"), "Maximum"),
+        _series(
+            "Stream records given up (on-failure queue depth)",
+            _per_queue(
+                [queue for function in readers for queue in function.on_failure_queues],
+                "ApproximateNumberOfMessagesVisible",
+            ),
+            "Maximum",
+        ),
+    ]
+
+
 def _business(name: str, service: str) -> list[Any]:
     return [NAMESPACE, name, "service", service]
 
 
-def _per_function(inventory: Inventory, metric_name: str) -> list[list[Any]]:
+def _per_function(functions: list[Function], metric_name: str) -> list[list[Any]]:
     return [
         ["AWS/Lambda", metric_name, "FunctionName", f"${{{function.logical_id}}}"]
-        for function in inventory.functions
+        for function in functions
     ]
 
 

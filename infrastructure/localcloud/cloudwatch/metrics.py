@@ -3,9 +3,10 @@
 - A function's Embedded Metric Format line (Powertools Metrics prints one per flush)
   becomes the metric data CloudWatch Logs would extract from it.
 - An invocation becomes AWS/Lambda Invocations, Errors, Duration and Throttles by
-  FunctionName; an API request AWS/ApiGateway Count, 4XXError, 5XXError and Latency by
-  ApiName (and Stage, and Method and Resource for a matched route); a queue's sampled
-  attributes AWS/SQS ApproximateNumberOf... and ApproximateAgeOfOldestMessage by QueueName.
+  FunctionName (and IteratorAge, for a DynamoDB stream batch); an API request
+  AWS/ApiGateway Count, 4XXError, 5XXError and Latency by ApiName (and Stage, and Method
+  and Resource for a matched route); a queue's sampled attributes AWS/SQS
+  ApproximateNumberOf... and ApproximateAgeOfOldestMessage by QueueName.
 - `MetricPublisher` sends them to the emulator from a background thread, in batches
   (`BackgroundBatcher`), so whatever records a metric (a log line, an invocation, a
   request) never waits for it.
@@ -163,6 +164,23 @@ def lambda_invocation_points(
         # of refusing it, so nothing is ever throttled.
         point("Throttles", 0.0),
     ]
+
+
+def iterator_age_points(
+    function_name: str, event: Mapping[str, Any], sent_at: float, at: datetime
+) -> list[MetricPoint]:
+    """AWS/Lambda IteratorAge of a DynamoDB stream invocation: how old the batch's last
+    record was when the event went out (`sent_at`, epoch seconds); none for other events."""
+    records = event.get("Records")
+    last = records[-1] if isinstance(records, list) and records else None
+    if not isinstance(last, Mapping) or last.get("eventSource") != "aws:dynamodb":
+        return []
+    created = (last.get("dynamodb") or {}).get("ApproximateCreationDateTime")
+    if not isinstance(created, int | float):
+        return []
+    age_ms = max(0.0, (sent_at - created) * 1000)
+    dimensions = (("FunctionName", function_name),)
+    return [MetricPoint("AWS/Lambda", "IteratorAge", dimensions, (age_ms,), "Milliseconds", at)]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from localcloud.cloudwatch.metrics import (
     MetricPublisher,
     api_request_points,
     is_emf_line,
+    iterator_age_points,
     lambda_invocation_points,
     queue_points,
 )
@@ -127,9 +129,16 @@ class LocalMonitoring:
         if is_emf_line(line):
             self._publisher.record_emf(line)
 
-    def invocation(self, logical_id: str, result: InvocationResult) -> None:
+    def invocation(
+        self, logical_id: str, result: InvocationResult, event: Mapping[str, Any] | None = None
+    ) -> None:
         name = self._function_names.get(logical_id, logical_id)
-        self._publisher.record(lambda_invocation_points(name, result, self._now()))
+        now = self._now()
+        points = lambda_invocation_points(name, result, now)
+        if event is not None:
+            sent_at = time.time() - result.duration_ms / 1000
+            points += iterator_age_points(name, event, sent_at, now)
+        self._publisher.record(points)
 
     def api_request(self, route: Route | None, status: int, latency_ms: float) -> None:
         request = ApiRequest(

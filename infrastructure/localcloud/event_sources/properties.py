@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from localcloud.cloudformation.intrinsics import cfn_string
 from localcloud.cloudformation.provisioning.context import ProvisionContext, Resource
+from localcloud.event_sources.destinations import destination_service
 from localcloud.event_sources.filtering import UnsupportedFilter, parse_patterns
 
 StartingPosition = Literal["TRIM_HORIZON", "LATEST"]
@@ -56,3 +58,18 @@ def ignore_destination(resource: Resource, context: ProvisionContext) -> None:
             f"{resource.label}: property DestinationConfig",
             "on-failure destinations are not delivered locally",
         )
+
+
+def on_failure_destination(resource: Resource) -> str | None:
+    """The ARN of DestinationConfig.OnFailure, an SQS queue or SNS topic; None if not set."""
+    config = resource.properties.get("DestinationConfig") or {}
+    destination = (config.get("OnFailure") or {}).get("Destination")
+    if not destination:
+        return None
+    arn = cfn_string(destination)
+    if destination_service(arn) is None:
+        raise resource.error(
+            f"property DestinationConfig: {arn!r}: the local cloud delivers to an SQS queue "
+            "or SNS topic"
+        )
+    return arn

@@ -17,6 +17,13 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 OWN_QUEUES_PREFIX = "PaymentChargeRetries"
 """The payments consumer's charge-retry queue stays SQS: Kafka has no delayed delivery."""
 OWN_QUEUES = ("PaymentChargeRetriesQueue",)
+STREAM_FAILURE_QUEUES = (
+    "InventoryOutboxPublisherFailuresQueue",
+    "OrdersOutboxPublisherFailuresQueue",
+    "PaymentsOutboxPublisherFailuresQueue",
+)
+"""The outbox publishers' on-failure queues stay SQS: a DynamoDB stream mapping's
+destination is an SQS queue or SNS topic, whatever the event bus."""
 
 
 def _load_generator() -> ModuleType:
@@ -86,7 +93,9 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
     assert not [
         logical_id
         for logical_id, r in kafka.items()
-        if r["Type"].startswith("AWS::SQS::") and not logical_id.startswith(OWN_QUEUES_PREFIX)
+        if r["Type"].startswith("AWS::SQS::")
+        and not logical_id.startswith((OWN_QUEUES_PREFIX, "OutboxPublisherFailures"))
+        and logical_id not in STREAM_FAILURE_QUEUES
     ]
     assert not [
         logical_id
@@ -102,12 +111,14 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
         for r in kafka.values()
         if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("Namespace") == "AWS/SQS"
     ]
-    assert sorted(sqs_alarms) == [
-        "PaymentChargeRetriesDeadLetterQueue",
-        "PaymentChargeRetriesQueue",
-    ]
+    assert sorted(sqs_alarms) == sorted(
+        ["PaymentChargeRetriesDeadLetterQueue", "PaymentChargeRetriesQueue", *STREAM_FAILURE_QUEUES]
+    )
     dashboard_lines = [line for line in text.splitlines() if '["AWS/SQS"' in line]
-    assert all("PaymentChargeRetries" in line for line in dashboard_lines)
+    assert all(
+        "PaymentChargeRetries" in line or "OutboxPublisherFailuresQueue" in line
+        for line in dashboard_lines
+    )
     topics = {
         r["Properties"]["TopicName"]: r["Properties"]["PartitionCount"]
         for r in kafka.values()

@@ -21,6 +21,7 @@ from localcloud.cloudwatch.metrics import (
     api_request_points,
     emf_metric_points,
     is_emf_line,
+    iterator_age_points,
     lambda_invocation_points,
     metric_data,
     queue_points,
@@ -119,6 +120,38 @@ def test_an_invocation_counts_as_lambda_counts_it() -> None:
     }
     assert {point.dimensions for point in points} == {(("FunctionName", "petstore-PlaceOrder"),)}
     assert {point.namespace for point in points} == {"AWS/Lambda"}
+
+
+def test_a_stream_batch_reports_the_age_of_its_last_record_as_iterator_age() -> None:
+    created = AT.timestamp() - 90
+    event = {
+        "Records": [
+            {"eventSource": "aws:dynamodb", "dynamodb": {"ApproximateCreationDateTime": 0}},
+            {"eventSource": "aws:dynamodb", "dynamodb": {"ApproximateCreationDateTime": created}},
+        ]
+    }
+
+    [point] = iterator_age_points("petstore-OrdersOutboxPublisher", event, AT.timestamp(), AT)
+
+    assert (point.namespace, point.name, point.unit) == (
+        "AWS/Lambda",
+        "IteratorAge",
+        "Milliseconds",
+    )
+    assert point.dimensions == (("FunctionName", "petstore-OrdersOutboxPublisher"),)
+    assert point.values == (pytest.approx(90_000),)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]},
+        {"Records": []},
+        {"httpMethod": "GET"},
+    ],
+)
+def test_other_invocations_report_no_iterator_age(event: dict[str, Any]) -> None:
+    assert iterator_age_points("f", event, AT.timestamp(), AT) == []
 
 
 def test_an_api_request_counts_for_the_api_its_stage_and_its_route() -> None:

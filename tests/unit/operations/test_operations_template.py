@@ -63,7 +63,17 @@ def test_the_committed_operations_block_is_what_the_generator_writes(template_te
     )
 
 
-def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_alarm_topic(
+def stream_mappings(resources: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(function, event properties) of every DynamoDB stream event of the template."""
+    return [
+        (function, event["Properties"])
+        for function, resource in of_type(resources, "AWS::Serverless::Function").items()
+        for event in resource["Properties"].get("Events", {}).values()
+        if event["Type"] == "DynamoDB"
+    ]
+
+
+def test_every_dead_letter_and_on_failure_queue_has_an_alarm_that_notifies_the_alarm_topic(
     resources: dict[str, Any],
 ) -> None:
     dead_letter_queues = {
@@ -71,6 +81,12 @@ def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_alarm_topic(
         for queue in of_type(resources, "AWS::SQS::Queue").values()
         if "RedrivePolicy" in queue.get("Properties", {})
     }
+    on_failure_queues = {
+        properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        for _, properties in stream_mappings(resources)
+    }
+    assert len(on_failure_queues) == 3
+    dead_letter_queues |= on_failure_queues
     alarmed = {
         alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
         for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
@@ -149,3 +165,31 @@ def test_every_alarm_links_to_a_runbook_section_that_exists(resources: dict[str,
     }
 
     assert linked == anchors
+
+
+def test_every_stream_mapping_has_an_iterator_age_alarm_and_a_dashboard_line(
+    resources: dict[str, Any],
+) -> None:
+    readers = {function for function, _ in stream_mappings(resources)}
+    iterator_age_alarms = [
+        alarm["Properties"]
+        for alarm in of_type(resources, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "IteratorAge"
+    ]
+    dashboard = resources["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widget = next(
+        w
+        for w in json.loads(dashboard)["widgets"]
+        if w["properties"].get("title") == "Stream iterator age (ms)"
+    )
+
+    assert len(readers) == 3
+    assert {alarm["Dimensions"][0]["Value"]["Ref"] for alarm in iterator_age_alarms} == readers
+    for alarm in iterator_age_alarms:
+        assert alarm["Namespace"] == "AWS/Lambda"
+        assert alarm["Dimensions"][0]["Name"] == "FunctionName"
+        assert alarm["Statistic"] == "Maximum"
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert {tuple(line) for line in widget["properties"]["metrics"]} == {
+        ("AWS/Lambda", "IteratorAge", "FunctionName", f"${{{reader}}}") for reader in readers
+    }

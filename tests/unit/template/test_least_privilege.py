@@ -1,6 +1,7 @@
 """Each function's role, as the SAM transform writes it, allows only item-level actions on
 its own table (and the indexes it queries by name), publishing to its own topic, sending to
-its own queue, and no wildcard: "its own" being what the function's environment names."""
+its own queue, and no wildcard: "its own" being what the function's environment names, and
+the on-failure destination of its stream mapping."""
 
 from __future__ import annotations
 
@@ -74,8 +75,20 @@ def as_list(value: Any) -> list[Any]:
 
 
 def own_resources(function: str) -> set[str]:
+    """What its environment names, and the on-failure destinations of its event source
+    mappings (Lambda sends to them with the function's role)."""
     environment = RESOURCES[function]["Properties"].get("Environment", {})
-    return referenced_names(environment)
+    return referenced_names(environment) | referenced_names(on_failure_destinations(function))
+
+
+def on_failure_destinations(function: str) -> list[Any]:
+    return [
+        resource["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        for resource in RESOURCES.values()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+        and resource["Properties"]["FunctionName"] == {"Ref": function}
+        and "DestinationConfig" in resource["Properties"]
+    ]
 
 
 def index_names(table: str) -> set[str]:
@@ -131,3 +144,19 @@ def test_managed_policies_are_only_the_ones_sam_attaches_for_logs_traces_and_pol
     }
 
     assert attached <= set(SAM_MANAGED_POLICIES), attached - set(SAM_MANAGED_POLICIES)
+
+
+@pytest.mark.parametrize("function", sorted({f for f in FUNCTIONS if on_failure_destinations(f)}))
+def test_a_mapping_with_an_on_failure_queue_may_send_to_it_which_sam_does_not_grant(
+    function: str,
+) -> None:
+    # SAM adds a policy for a DestinationConfig only when given its Type; the template
+    # grants sqs:SendMessage itself, on exactly that queue.
+    [destination] = on_failure_destinations(function)
+    sends = [
+        statement["Resource"]
+        for statement in allowed_statements(function)
+        if "sqs:SendMessage" in as_list(statement["Action"])
+    ]
+
+    assert sends == [destination]

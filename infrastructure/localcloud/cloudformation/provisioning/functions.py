@@ -159,7 +159,6 @@ _MAPPING_PROPERTIES = frozenset({"FunctionName", "EventSourceArn"})
 _MAPPING_IGNORED = {
     "ParallelizationFactor": "one poller per stream locally",
     "ProvisionedPollerConfig": "Kafka pollers are not scaled locally",
-    "MaximumRecordAgeInSeconds": "records are not aged out locally",
     "Tags": _TAGS,
     "KmsKeyArn": "filter criteria are not encrypted locally",
     "MetricsConfig": "no event source mapping metrics locally",

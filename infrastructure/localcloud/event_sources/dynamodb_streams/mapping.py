@@ -22,6 +22,7 @@ MAPPING_PROPERTIES = frozenset(
         "FilterCriteria",
         "StartingPosition",
         "MaximumRetryAttempts",
+        "MaximumRecordAgeInSeconds",
         "BisectBatchOnFunctionError",
     }
 )
@@ -38,11 +39,16 @@ class StreamMapping:
     starting_position: StartingPosition = "LATEST"
     maximum_retry_attempts: int = -1
     """-1 retries until the record expires, as Lambda does."""
+    maximum_record_age_s: int = -1
+    """Records older than this are given up on instead of invoked; -1: no limit."""
     bisect_batch_on_error: bool = False
     report_batch_item_failures: bool = False
     enabled: bool = True
     filters: tuple[dict[str, Any], ...] = ()
     """FilterCriteria patterns; a record that matches none is passed over."""
+    on_failure_destination: str | None = None
+    """ARN of the SQS queue or SNS topic given-up records are reported to."""
+    function_arn: str = ""
 
 
 def stream_mappings(stack: Stack) -> list[StreamMapping]:
@@ -55,7 +61,6 @@ def claims(source_arn: str, mapping_properties: dict[str, Any]) -> bool:
 
 
 def add_mapping(resource: Resource, context: ProvisionContext, new: NewMapping) -> None:
-    properties.ignore_destination(resource, context)
     stream_mappings(context.stack).append(
         StreamMapping(
             function=new.function,
@@ -65,9 +70,12 @@ def add_mapping(resource: Resource, context: ProvisionContext, new: NewMapping) 
             batching_window_s=properties.batching_window_s(resource),
             starting_position=properties.starting_position(resource),
             maximum_retry_attempts=properties.integer_or(resource, "MaximumRetryAttempts", -1),
+            maximum_record_age_s=properties.integer_or(resource, "MaximumRecordAgeInSeconds", -1),
             bisect_batch_on_error=resource.flag("BisectBatchOnFunctionError"),
             report_batch_item_failures=properties.reports_item_failures(resource),
             enabled=resource.flag("Enabled", True),
             filters=properties.filters(resource),
+            on_failure_destination=properties.on_failure_destination(resource),
+            function_arn=context.stack.functions[new.function].arn,
         )
     )

@@ -1,6 +1,7 @@
 """A DynamoDB Streams event source mapping as Lambda runs it: reads every shard of the
 table's stream in order and invokes the function with each batch, retrying a failed
-batch before moving on (see `ordered_retry`)."""
+batch before moving on (see `ordered_retry`); records it gives up on are reported to the
+on-failure destination, if the mapping has one."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
@@ -15,15 +17,21 @@ from localcloud.emulator.clients import EmulatorClients
 from localcloud.event_sources.base import Invoke, Outage, Poller, invoke_safely
 from localcloud.event_sources.batch_failures import failed_items
 from localcloud.event_sources.batching import BatchPolicy, gather
+from localcloud.event_sources.destinations import send_to_destination
 from localcloud.event_sources.dynamodb_streams.events import (
     StreamRecord,
     dynamodb_stream_event,
     stream_record,
 )
+from localcloud.event_sources.dynamodb_streams.invocation_record import (
+    created_at,
+    invocation_record,
+)
 from localcloud.event_sources.dynamodb_streams.mapping import StreamMapping
 from localcloud.event_sources.filtering import matches_any
 from localcloud.event_sources.ordered_retry import (
     Attempt,
+    GivenUp,
     RetryPolicy,
     attempt_from,
     deliver_in_order,
@@ -82,12 +90,13 @@ class StreamPoller(Poller):
         super().__init__(mapping, f"stream-poller-{mapping.function}")
         self.mapping: StreamMapping = mapping
         self._invoke = invoke
-        self._endpoint_url = endpoint_url
+        self._clients = EmulatorClients.for_pollers(endpoint_url, region)
         self._region = region
         self._batch_policy = BatchPolicy(mapping.batch_size, mapping.batching_window_s)
         self._retry_policy = RetryPolicy(
             retry_limit=mapping.maximum_retry_attempts,
             bisect_on_error=mapping.bisect_batch_on_error,
+            record_age_limit_s=mapping.maximum_record_age_s,
         )
         self._stream_arn: str | None = None
         self._shards: dict[str, _Shard] = {}
@@ -100,7 +109,7 @@ class StreamPoller(Poller):
         outage = Outage(
             f"DynamoDB stream poller {self.mapping.function} <- {self.mapping.table_name}"
         )
-        clients = EmulatorClients.for_pollers(self._endpoint_url, self._region)
+        clients = self._clients
         while not self.stopping.is_set():
             try:
                 streams = clients.dynamodbstreams()
@@ -183,7 +192,7 @@ class StreamPoller(Poller):
             if not batch.records:
                 continue
             delivered = True
-            if self._deliver(batch.records):
+            if self._deliver(shard, batch.records):
                 shard.checkpoint = batch.records[-1]["dynamodb"]["SequenceNumber"]
             else:
                 # Stopped mid-batch: the next start reads again from the checkpoint.
@@ -236,16 +245,17 @@ class StreamPoller(Poller):
         assert self._stream_arn is not None
         return len(json.dumps(stream_record(record, self._stream_arn, self._region)))
 
-    def _deliver(self, records: list[StreamRecord]) -> bool:
-        """Invokes until every record succeeded, was filtered out or was discarded, in
+    def _deliver(self, shard: _Shard, records: list[StreamRecord]) -> bool:
+        """Invokes until every record succeeded, was filtered out or was given up on, in
         order; False if the poller was stopped first."""
         return deliver_in_order(
             [record for record in records if self._passes_filters(record)],
             self._attempt,
             self._retry_policy,
             self.stopping,
-            give_up=self._discard,
+            give_up=partial(self._give_up, shard.shard_id),
             retrying=self._retrying,
+            age_s=_age_s,
         )
 
     def _passes_filters(self, record: StreamRecord) -> bool:
@@ -275,15 +285,52 @@ class StreamPoller(Poller):
             retries,
         )
 
-    def _discard(self, attempt: Attempt[StreamRecord]) -> None:
-        records = attempt.retry
-        logger.error(
-            "%s: discarding %d stream records (%s..%s) after %d retries (%s: %s)",
+    def _give_up(self, shard_id: str, given_up: GivenUp[StreamRecord]) -> None:
+        """Reports the records to the on-failure destination (raising if it does not take
+        them: the poller then reads them again), or logs that they are discarded."""
+        records = given_up.records
+        why = self._why(given_up)
+        destination = self.mapping.on_failure_destination
+        if destination is None:
+            logger.error(
+                "%s: discarding %d stream records (%s..%s): %s",
+                self.mapping.function,
+                len(records),
+                records[0]["dynamodb"]["SequenceNumber"],
+                records[-1]["dynamodb"]["SequenceNumber"],
+                why,
+            )
+            return
+        assert self._stream_arn is not None
+        record = invocation_record(
+            given_up,
+            function_arn=self.mapping.function_arn,
+            shard_id=shard_id,
+            stream_arn=self._stream_arn,
+            now=datetime.now(UTC),
+        )
+        send_to_destination(self._clients, destination, record)
+        logger.warning(
+            "%s: %d stream records (%s..%s) sent to %s: %s",
             self.mapping.function,
             len(records),
             records[0]["dynamodb"]["SequenceNumber"],
             records[-1]["dynamodb"]["SequenceNumber"],
-            self.mapping.maximum_retry_attempts,
-            attempt.result.error_type or "batchItemFailures",
-            attempt.result.error_message or "reported by the function",
+            destination,
+            why,
         )
+
+    def _why(self, given_up: GivenUp[StreamRecord]) -> str:
+        if given_up.condition == "RecordAgeExceeded":
+            return f"older than {self.mapping.maximum_record_age_s} s"
+        assert given_up.last is not None
+        result = given_up.last.result
+        return (
+            f"after {self.mapping.maximum_retry_attempts} retries "
+            f"({result.error_type or 'batchItemFailures'}: "
+            f"{result.error_message or 'reported by the function'})"
+        )
+
+
+def _age_s(record: StreamRecord) -> float:
+    return time.time() - created_at(record).timestamp()

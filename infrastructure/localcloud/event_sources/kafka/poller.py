@@ -33,6 +33,7 @@ from localcloud.event_sources.kafka.events import (
 from localcloud.event_sources.kafka.mapping import KafkaMapping
 from localcloud.event_sources.ordered_retry import (
     Attempt,
+    GivenUp,
     RetryPolicy,
     attempt_from,
     deliver_in_order,
@@ -112,11 +113,13 @@ class KafkaPoller(Poller):
             result, batch, {index for index, record in enumerate(batch) if record.offset in failed}
         )
 
-    def send_to_destination(self, attempt: Attempt[KafkaRecord]) -> None:
+    def send_to_destination(self, given_up: GivenUp[KafkaRecord]) -> None:
         """Write records whose retries are spent to the on-failure topic (raises if the
         broker does not take them), or log them when the mapping has no destination."""
-        records = attempt.failed
-        result = attempt.result
+        # A Kafka mapping has no record age: records are only given up after invocations.
+        assert given_up.last is not None
+        records = given_up.failed
+        result = given_up.last.result
         error = result.error_type or "ReportedFailure"
         reason = result.error_message or "the function reported the record as failed"
         topic = self.mapping.on_failure_topic

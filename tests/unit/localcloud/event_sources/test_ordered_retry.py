@@ -2,7 +2,9 @@
 partition), as documented: the batch is retried until it succeeds or MaximumRetryAttempts
 retries are spent (forever at -1), then given up on (discarded, or sent to the on-failure
 destination); BisectBatchOnFunctionError splits a failed batch in two first; a partial
-batch response retries from the lowest failed record. Driven by a fake function."""
+batch response retries from the lowest failed record; records older than
+MaximumRecordAgeInSeconds are given up on before they are invoked again. Driven by a fake
+function."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from localcloud.event_sources.kafka.mapping import KafkaMapping
 from localcloud.event_sources.ordered_retry import (
     Attempt,
+    GivenUp,
     RetryPolicy,
     attempt_from,
     deliver_in_order,
@@ -54,10 +57,11 @@ def deliver(
     *,
     stopping: threading.Event | None = None,
     retrying: Callable[[Attempt[str], int], None] = lambda attempt, retries: None,
-    **policy: int | bool,
-) -> tuple[bool, list[Attempt[str]]]:
-    """Delivers with a near-zero backoff; returns the outcome and the given-up attempts."""
-    given_up: list[Attempt[str]] = []
+    age_s: Callable[[str], float] = lambda record: 0.0,
+    **policy: float | bool,
+) -> tuple[bool, list[GivenUp[str]]]:
+    """Delivers with a near-zero backoff; returns the outcome and what was given up."""
+    given_up: list[GivenUp[str]] = []
     outcome = deliver_in_order(
         records,
         function,
@@ -65,6 +69,7 @@ def deliver(
         stopping or threading.Event(),
         give_up=given_up.append,
         retrying=retrying,
+        age_s=age_s,
     )
     return outcome, given_up
 
@@ -99,8 +104,10 @@ def test_a_batch_is_given_up_on_after_maximum_retry_attempts_retries(retry_limit
     assert delivered
     assert function.batches == [["a", "b"]] * (retry_limit + 1)
     [last] = given_up
-    assert last.retry == ["a", "b"]
-    assert last.result == FAILED
+    assert last.records == ["a", "b"]
+    assert last.condition == "RetryAttemptsExhausted"
+    assert last.invocations == retry_limit + 1
+    assert last.last is not None and last.last.result == FAILED
 
 
 @pytest.mark.parametrize(
@@ -151,7 +158,7 @@ def test_records_still_reported_failed_when_retries_run_out_are_given_up_alone()
     assert function.batches == [["a", "b", "c"], ["b", "c"]]
     [last] = given_up
     assert last.failed == ["b"]
-    assert last.retry == ["b", "c"]
+    assert last.records == ["b", "c"]
 
 
 def test_bisecting_isolates_a_poison_record_and_the_records_after_it_still_arrive() -> None:
@@ -164,7 +171,9 @@ def test_bisecting_isolates_a_poison_record_and_the_records_after_it_still_arriv
     # splitting is not a retry: only ["b"] alone spends the one attempt it has
     assert delivered
     assert function.batches == [["a", "b", "c", "d"], ["a", "b"], ["a"], ["b"], ["c", "d"]]
-    assert [attempt.retry for attempt in given_up] == [["b"]]
+    assert [given.records for given in given_up] == [["b"]]
+    # the whole batch, then [a, b], then [b] alone: three invocations held "b"
+    assert given_up[0].invocations == 3
 
 
 def test_bisecting_keeps_the_order_of_the_halves() -> None:
@@ -236,3 +245,71 @@ def test_attempt_from_resumes_at_the_lowest_failed_index() -> None:
     assert attempt.retry == ["b", "c", "d"]
     assert attempt.failed == ["b", "d"]
     assert attempt_from(SUCCEEDED, ["a"], set()) == Attempt(SUCCEEDED, [], [])
+
+
+class AgingClock:
+    """Record ages that grow by `per_invocation_s` with every invocation of `function`."""
+
+    def __init__(self, function: FakeFunction, ages: dict[str, float], per_invocation_s: float):
+        self.function = function
+        self.ages = ages
+        self.per_invocation_s = per_invocation_s
+
+    def __call__(self, record: str) -> float:
+        return self.ages[record] + self.per_invocation_s * len(self.function.batches)
+
+
+def test_records_older_than_the_maximum_age_are_given_up_unread_and_the_rest_delivered() -> None:
+    function = FakeFunction()
+    ages = {"a": 120.0, "b": 90.0, "c": 10.0}
+
+    delivered, given_up = deliver(
+        ["a", "b", "c"], function, record_age_limit_s=60, age_s=ages.__getitem__
+    )
+
+    assert delivered
+    assert function.batches == [["c"]]
+    [expired] = given_up
+    assert expired == GivenUp(["a", "b"], "RecordAgeExceeded", 0, None)
+    assert expired.failed == ["a", "b"]
+
+
+def test_a_failing_batch_is_retried_until_its_records_grow_too_old() -> None:
+    # unlimited retries, but every retry finds the records 25 s older: the fourth
+    # invocation would see them at 100 s, past the 60 s limit
+    function = FakeFunction(poison=["a"])
+    clock = AgingClock(function, {"a": 0.0, "b": 0.0}, per_invocation_s=25)
+
+    delivered, given_up = deliver(["a", "b"], function, record_age_limit_s=60, age_s=clock)
+
+    assert delivered
+    assert function.batches == [["a", "b"]] * 3
+    [expired] = given_up
+    assert expired.records == ["a", "b"]
+    assert expired.condition == "RecordAgeExceeded"
+    assert expired.invocations == 3
+    assert expired.last is not None and expired.last.result == FAILED
+
+
+def test_only_the_leading_records_past_the_age_expire_before_a_retry() -> None:
+    # the batch fails once; by the retry "a" is past the limit, "b" is not yet
+    function = FakeFunction(poison=["a"], failures=1)
+    clock = AgingClock(function, {"a": 50.0, "b": 20.0}, per_invocation_s=15)
+
+    delivered, given_up = deliver(["a", "b"], function, record_age_limit_s=60, age_s=clock)
+
+    assert delivered
+    assert function.batches == [["a", "b"], ["b"]]
+    assert [(given.records, given.condition) for given in given_up] == [
+        (["a"], "RecordAgeExceeded")
+    ]
+
+
+def test_no_age_limit_keeps_old_records() -> None:
+    function = FakeFunction()
+
+    delivered, given_up = deliver(["a"], function, age_s=lambda record: 10**6)
+
+    assert delivered
+    assert function.batches == [["a"]]
+    assert given_up == []
