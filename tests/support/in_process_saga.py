@@ -161,6 +161,7 @@ def stream_publishers() -> list[StreamPublisher]:
 
 
 def subscriptions() -> list[Subscription]:
+    """The queues' subscriptions to the event topics (not the operators' e-mail)."""
     return [
         Subscription(
             topic=_named(properties["TopicArn"]),
@@ -169,6 +170,7 @@ def subscriptions() -> list[Subscription]:
             logical_id=logical_id,
         )
         for logical_id, properties in _deployed_of_type("AWS::SNS::Subscription").items()
+        if properties["Protocol"] == "sqs"
     ]
 
 
