@@ -80,7 +80,10 @@ test-integration: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy infrastructure layers/shared/petstore_shared $(wildcard functions/*/*/)
+	$(BIN)/mypy --exclude '^infrastructure/kafka/topics/' infrastructure layers/shared/petstore_shared \
+		$(wildcard functions/*/*/)
+	@# The Kafka topics function's package as Lambda imports it, not under infrastructure/kafka.
+	$(BIN)/mypy -p kafka_topics
 
 format: install
 	$(BIN)/ruff format .

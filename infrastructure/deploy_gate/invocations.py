@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.cloudformation.provision import provision
-from localcloud.emulator.process import LOCAL_CREDENTIALS
+from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
+from localcloud.event_sources.kafka.runtime import LocalKafka
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec, InvocationResult, Stack
@@ -52,7 +53,33 @@ class _Invocation:
 
 
 def provisioned(built: BuiltStack, endpoint_url: str, stack_name: str) -> Stack:
-    return provision(built.built_template, endpoint_url, stack_name=stack_name, region=REGION)
+    """The built template in the emulator. A custom resource's function runs from its
+    built artifact, as CloudFormation runs it, with a Kafka broker of its own if the
+    stack has Kafka resources (the Kafka template's topics function makes its topics)."""
+    kafka = LocalKafka("127.0.0.1", free_port())
+
+    def run_function(stack: Stack, logical_id: str, event: dict[str, Any]) -> InvocationResult:
+        kafka.start_for(stack)
+        invoker = Invoker(
+            {logical_id: stack.functions[logical_id]},
+            base_env={**_base_env(endpoint_url), **kafka.environment()},
+            log_sink=LogSink(quiet=True),
+        )
+        try:
+            return invoker.invoke(logical_id, event)
+        finally:
+            invoker.close()
+
+    try:
+        return provision(
+            built.built_template,
+            endpoint_url,
+            stack_name=stack_name,
+            region=REGION,
+            run_function=run_function,
+        )
+    finally:
+        kafka.stop()
 
 
 def check_invocations(

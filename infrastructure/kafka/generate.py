@@ -3,7 +3,10 @@ Serverless with IAM access control) instead of SNS/SQS, from template.yaml, so t
 variants cannot drift apart.
 
 What changes, and nothing else:
-- the SNS topics become an MSK Serverless cluster and its topics (three partitions);
+- the SNS topics become an MSK Serverless cluster and its topics (three partitions),
+  made with the dead-letter topics by the `Custom::KafkaTopics` custom resource: its
+  function (infrastructure/kafka/topics/) calls Kafka's admin API, since MSK Serverless
+  has no AWS::MSK::Topic (the MSK topic APIs are not available for Serverless clusters);
 - each consumer's SQS queue, subscription, queue policy and dead-letter queue become an
   `MSK` event source on its topic: its own consumer group, the subscription's filter
   policy as a filter on the record's `type`, retries split in half on error and bounded
@@ -11,6 +14,7 @@ What changes, and nothing else:
   destination, which needs the event source in provisioned mode);
 - each function that publishes gets the names of its topics instead of SNS topic ARNs,
   the cluster's ARN, a place in the cluster's VPC, and leave to write to its topics;
+- every function that reads or writes a topic depends on the custom resource;
 - every function runs with `EVENT_TRANSPORT=kafka` and the Kafka client layer.
 
     python -m infrastructure.kafka.generate          # write infrastructure/kafka/template.yaml
@@ -32,6 +36,7 @@ from typing import Any
 import yaml
 
 from localcloud.cloudformation.template import parse_template
+from operations.resources import Ref, Sub, log_group, log_group_id
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PATH = REPO_ROOT / "template.yaml"
@@ -42,8 +47,6 @@ TO_REPO_ROOT = "../../"
 TOPIC_NAMES = {"OrdersTopic": "orders", "PaymentsTopic": "payments"}
 TOPIC_NAMES["NotificationsTopic"] = "notifications"
 PARTITIONS = 3
-REPLICATION_FACTOR = 3
-"""MSK Serverless keeps three replicas of every partition."""
 DEAD_LETTER_PARTITIONS = 1
 BATCH_WINDOW_S = 0
 """Lambda waits 500 ms by default to fill a Kafka batch: a saga would wait it at each hop."""
@@ -71,7 +74,8 @@ KAFKA_PARAMETERS = {
         "Description": (
             "Required on AWS: two or more private subnets (in different AZs) for the MSK "
             "Serverless cluster and the functions that publish to it. They need a route to "
-            "DynamoDB and the MSK API (a NAT gateway or VPC endpoints)."
+            "DynamoDB, the MSK API and S3 (a NAT gateway or VPC endpoints): the topics' "
+            "custom resource answers CloudFormation on a pre-signed S3 URL."
         ),
     },
     "KafkaSecurityGroupIds": {
@@ -99,6 +103,11 @@ DASHBOARD_TITLES = {
     "Dead-letter queue depth": "Records into dead-letter topics (per second)",
 }
 NETWORK_GIVEN = "KafkaNetworkGiven"
+TOPICS_RESOURCE = "KafkaTopics"
+TOPICS_FUNCTION = "KafkaTopicsFunction"
+TOPICS_TIMEOUT_S = 60
+TOPICS_SERVICE_TIMEOUT_S = 300
+"""A topics function that never answers fails the stack in 5 minutes, not CloudFormation's hour."""
 
 
 @dataclass(frozen=True)
@@ -114,10 +123,6 @@ class Consumer:
     @property
     def kebab_name(self) -> str:
         return re.sub(r"(?<!^)(?=[A-Z])", "-", self.name).lower()
-
-    @property
-    def dead_letter_topic(self) -> str:
-        return f"{self.name}DeadLetterTopic"
 
     @property
     def dead_letter_topic_name(self) -> str:
@@ -139,10 +144,20 @@ def kafka_template(source: Mapping[str, Any]) -> dict[str, Any]:
     runtime = template["Globals"]["Function"]["Runtime"]
     template["Resources"] = dict(_resources(resources, consumers, runtime))
     template["Outputs"] = {
-        **template.get("Outputs", {}),
+        **_outputs_of_kafka_topics(template.get("Outputs", {})),
         "KafkaClusterArn": {"Value": {"Ref": "KafkaCluster"}},
     }
     return template
+
+
+def _outputs_of_kafka_topics(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """An output of an SNS topic's ARN gives the ARN of the Kafka topic that replaces it."""
+    kafka_outputs = copy.deepcopy(dict(outputs))
+    for output in kafka_outputs.values():
+        value = output.get("Value")
+        if isinstance(value, dict) and value.get("Ref") in TOPIC_NAMES:
+            output["Value"] = _cluster_resource("topic", TOPIC_NAMES[value["Ref"]])
+    return kafka_outputs
 
 
 def _insert_after(
@@ -183,10 +198,12 @@ def _parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _rules() -> dict[str, Any]:
-    """A deployment without the network the cluster needs fails before creating anything."""
+    """A deployment without the network the cluster needs fails before creating anything.
+    Rules take only the rule functions (no Fn::Join): a list parameter left at its
+    default ("") holds one empty member."""
     assertions = [
         {
-            "Assert": _given(name),
+            "Assert": {"Fn::Not": [{"Fn::Contains": [{"Ref": name}, ""]}]},
             "AssertDescription": f"{name} must name the cluster's {what}.",
         }
         for name, what in (
@@ -225,7 +242,7 @@ def _resources(
         kind = resource.get("Type")
         if kind == "AWS::SNS::Topic" and logical_id in TOPIC_NAMES:
             if not cluster_written:
-                yield from _cluster_and_topics()
+                yield from _cluster_and_topics(consumers.values())
                 cluster_written = True
         elif kind in SQS_KINDS or kind == "AWS::SNS::Subscription":
             yield from _replace_queue(logical_id, resource, queues)
@@ -269,8 +286,8 @@ def _queue_roles(consumers: Iterable[Consumer]) -> dict[str, QueueRole]:
 def _replace_queue(
     logical_id: str, resource: Mapping[str, Any], queues: Mapping[str, QueueRole]
 ) -> Iterator[tuple[str, Any]]:
-    """A consumer's dead-letter queue becomes its dead-letter topic; its queue, queue
-    policy and subscription go. Queues and subscriptions of anything else stay."""
+    """A consumer's queues, queue policy and subscription go; queues and subscriptions of
+    anything else stay."""
     properties = resource.get("Properties") or {}
     if resource["Type"] == "AWS::SNS::Subscription":
         endpoint = properties.get("Endpoint")
@@ -284,9 +301,8 @@ def _replace_queue(
     role = queues.get(logical_id)
     if role is None:
         yield logical_id, resource
-    elif role.dead_letters:
-        topic = _topic(role.consumer.dead_letter_topic_name, DEAD_LETTER_PARTITIONS)
-        yield role.consumer.dead_letter_topic, topic
+    # A consumer's queue and dead-letter queue go: its dead-letter topic is one of the
+    # topics the custom resource makes.
 
 
 def _policy_without_event_topics(
@@ -385,7 +401,7 @@ def _kafka_dashboard(resource: Mapping[str, Any], queues: Mapping[str, QueueRole
     return dashboard
 
 
-def _cluster_and_topics() -> Iterator[tuple[str, Any]]:
+def _cluster_and_topics(consumers: Iterable[Consumer]) -> Iterator[tuple[str, Any]]:
     yield (
         "KafkaCluster",
         {
@@ -404,20 +420,81 @@ def _cluster_and_topics() -> Iterator[tuple[str, Any]]:
             },
         },
     )
-    for logical_id, name in TOPIC_NAMES.items():
-        yield logical_id, _topic(name, PARTITIONS)
+    topics = {name: PARTITIONS for name in TOPIC_NAMES.values()}
+    for consumer in consumers:
+        topics[consumer.dead_letter_topic_name] = DEAD_LETTER_PARTITIONS
+    yield TOPICS_FUNCTION, _topics_function(list(topics))
+    yield log_group_id(TOPICS_FUNCTION), _written_out(log_group(TOPICS_FUNCTION))
+    yield (
+        TOPICS_RESOURCE,
+        {
+            "Type": "Custom::KafkaTopics",
+            "Properties": {
+                "ServiceToken": {"Fn::GetAtt": [TOPICS_FUNCTION, "Arn"]},
+                "ServiceTimeout": TOPICS_SERVICE_TIMEOUT_S,
+                "ClusterArn": {"Ref": "KafkaCluster"},
+                "Topics": [
+                    {"Name": name, "Partitions": partitions} for name, partitions in topics.items()
+                ],
+            },
+        },
+    )
 
 
-def _topic(name: str, partitions: int) -> dict[str, Any]:
+def _written_out(value: Any) -> Any:
+    """The operations generator's intrinsics as the parsed template writes them."""
+    if isinstance(value, Ref):
+        return {"Ref": value.name}
+    if isinstance(value, Sub):
+        return {"Fn::Sub": value.text}
+    if isinstance(value, dict):
+        return {name: _written_out(item) for name, item in value.items()}
+    return value
+
+
+def _topics_function(topic_names: list[str]) -> dict[str, Any]:
+    """The custom resource's provider: on Create and Update it makes the topics that are
+    missing and grows those with too few partitions; on Delete it keeps them."""
     return {
-        "Type": "AWS::MSK::Topic",
+        "Type": "AWS::Serverless::Function",
         "Properties": {
-            "ClusterArn": {"Ref": "KafkaCluster"},
-            "TopicName": name,
-            "PartitionCount": partitions,
-            "ReplicationFactor": REPLICATION_FACTOR,
+            "Description": (
+                "Makes the Kafka topics (the KafkaTopics custom resource): MSK Serverless "
+                "has no AWS::MSK::Topic."
+            ),
+            "CodeUri": "topics/",
+            "Handler": "kafka_topics.handlers.handle_kafka_topics.handler",
+            "Timeout": TOPICS_TIMEOUT_S,
+            "LoggingConfig": {"LogGroup": {"Ref": log_group_id(TOPICS_FUNCTION)}},
+            "Environment": {"Variables": {"KAFKA_CLUSTER_ARN": {"Ref": "KafkaCluster"}}},
+            "Policies": [{"Statement": _topic_admin_statements(topic_names)}],
+            "VpcConfig": _in_network(
+                {
+                    "SubnetIds": {"Ref": "KafkaSubnetIds"},
+                    "SecurityGroupIds": {"Ref": "KafkaSecurityGroupIds"},
+                }
+            ),
         },
     }
+
+
+def _topic_admin_statements(topic_names: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "Effect": "Allow",
+            "Action": ["kafka:GetBootstrapBrokers", "kafka-cluster:Connect"],
+            "Resource": {"Ref": "KafkaCluster"},
+        },
+        {
+            "Effect": "Allow",
+            "Action": [
+                "kafka-cluster:CreateTopic",
+                "kafka-cluster:DescribeTopic",
+                "kafka-cluster:AlterTopic",
+            ],
+            "Resource": [_cluster_resource("topic", name) for name in topic_names],
+        },
+    ]
 
 
 def _with_code_from_repo(resource: Mapping[str, Any], code_property: str) -> dict[str, Any]:
@@ -468,14 +545,21 @@ def _kafka_function(resource: Mapping[str, Any], consumers: Mapping[str, Consume
         properties["Policies"] = [
             policy for policy in properties["Policies"] if "SNSPublishMessagePolicy" not in policy
         ]
-        _allow(properties, _publisher_statements(published))
+        _allow(properties, _publisher_statements([TOPIC_NAMES[t] for t in published]))
         properties["VpcConfig"] = _in_network(
             {
                 "SubnetIds": {"Ref": "KafkaSubnetIds"},
                 "SecurityGroupIds": {"Ref": "KafkaSecurityGroupIds"},
             }
         )
+    if published or "Kafka" in events:
+        function["DependsOn"] = _with_dependency(function.get("DependsOn"), TOPICS_RESOURCE)
     return function
+
+
+def _with_dependency(depends_on: Any, logical_id: str) -> list[str]:
+    named = [depends_on] if isinstance(depends_on, str) else list(depends_on or [])
+    return [*named, logical_id]
 
 
 def _kafka_event(sqs: Mapping[str, Any], consumer: Consumer) -> dict[str, Any]:
@@ -529,12 +613,12 @@ def _consumer_statements(consumer: Consumer) -> list[dict[str, Any]]:
         {
             "Effect": "Allow",
             "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"],
-            "Resource": {"Fn::GetAtt": [consumer.topic, "TopicArn"]},
+            "Resource": _cluster_resource("topic", TOPIC_NAMES[consumer.topic]),
         },
         {
             "Effect": "Allow",
             "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
-            "Resource": {"Fn::GetAtt": [consumer.dead_letter_topic, "TopicArn"]},
+            "Resource": _cluster_resource("topic", consumer.dead_letter_topic_name),
         },
         {
             "Effect": "Allow",
@@ -554,7 +638,7 @@ def _publisher_statements(topics: list[str]) -> list[dict[str, Any]]:
         {
             "Effect": "Allow",
             "Action": ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"],
-            "Resource": [{"Fn::GetAtt": [topic, "TopicArn"]} for topic in topics],
+            "Resource": [_cluster_resource("topic", topic) for topic in topics],
         },
     ]
 

@@ -88,6 +88,7 @@ class LocalCloud:
             config.build_dir or default_build_dir(config.template), report=self._report
         )
         self.hot_reload: HotReload | None = None
+        self._starting_sources = threading.Lock()
 
     @property
     def api_url(self) -> str:
@@ -205,6 +206,7 @@ class LocalCloud:
             region=self.config.region,
             parameter_overrides=self.config.parameter_overrides,
             builder=self.builder,
+            run_function=self._run_while_provisioning,
         )
         if self.stack is None and not self.config.quiet:
             print_ignored_summary(stack.ignored, self.config.log_stream or sys.stdout)
@@ -218,6 +220,27 @@ class LocalCloud:
                 log_sink=self.log_sink,
                 runtimes_dir=self.config.runtimes_dir,
             )
+        self.log_sink.register(spec.name for spec in stack.functions.values())
+
+    def _run_while_provisioning(
+        self, stack: Stack, logical_id: str, event: dict[str, Any]
+    ) -> InvocationResult:
+        """One invocation of a function of the stack provisioned so far (a custom
+        resource's), in an execution environment of its own, with what the stack's
+        event sources give functions (a custom resource may make a broker's topics)."""
+        with self._starting_sources:
+            for source in self.event_sources:
+                source.start_for(stack)
+        invoker = Invoker(
+            {logical_id: stack.functions[logical_id]},
+            base_env=self._function_base_env(),
+            log_sink=self.log_sink,
+            runtimes_dir=self.config.runtimes_dir,
+        )
+        try:
+            return invoker.invoke(logical_id, event)
+        finally:
+            invoker.close()
 
     def _start_hot_reload(self) -> None:
         if not self.config.hot_reload:

@@ -87,21 +87,26 @@ def log_group_id(function: str) -> str:
 
 
 def _log_groups(inventory: Inventory) -> dict[str, dict[str, Any]]:
-    """One per function, named as Lambda names its own default group but after the function's
-    logical id (its generated name would make a cycle: the function names its group). Lambda
-    would create a group by itself at the first invocation, kept forever and left behind by
-    a deleted stack; the stack's own is created before the function and deleted with it."""
     return {
-        log_group_id(function.logical_id): {
-            "Type": "AWS::Logs::LogGroup",
-            "DeletionPolicy": "Delete",
-            "UpdateReplacePolicy": "Delete",
-            "Properties": {
-                "LogGroupName": Sub(f"/aws/lambda/${{AWS::StackName}}-{function.logical_id}"),
-                "RetentionInDays": Ref(LOG_RETENTION_PARAMETER),
-            },
-        }
+        log_group_id(function.logical_id): log_group(function.logical_id)
         for function in inventory.functions
+    }
+
+
+def log_group(function: str) -> dict[str, Any]:
+    """The log group of the function `function` (a logical id), named as Lambda names its
+    own default group but after the function's logical id (its generated name would make a
+    cycle: the function names its group). Lambda would create a group by itself at the
+    first invocation, kept forever and left behind by a deleted stack; the stack's own is
+    created before the function and deleted with it."""
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "LogGroupName": Sub(f"/aws/lambda/${{AWS::StackName}}-{function}"),
+            "RetentionInDays": Ref(LOG_RETENTION_PARAMETER),
+        },
     }
 
 

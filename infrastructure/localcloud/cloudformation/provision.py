@@ -25,6 +25,7 @@ from localcloud.cloudformation.intrinsics import (
 from localcloud.cloudformation.provisioning import (
     api,
     cognito,
+    custom_resources,
     dynamodb,
     functions,
     messaging,
@@ -35,6 +36,7 @@ from localcloud.cloudformation.provisioning.context import (
     Provisioned,
     Resource,
     ResourceKind,
+    RunFunction,
 )
 from localcloud.cloudformation.provisioning.ignored import IGNORED_KINDS
 from localcloud.cloudformation.template import parse_template, transform_template
@@ -66,10 +68,12 @@ def provision(
     region: str = "us-east-1",
     parameter_overrides: dict[str, str] | None = None,
     builder: LambdaBuilder | None = None,
+    run_function: RunFunction | None = None,
 ) -> Stack:
     """Create the template's resources in the emulator at `endpoint_url` (again, if they
     exist already) and return what the local runtime needs to run the stack: its
-    functions run from what `builder` builds, as they would from `sam build`'s output."""
+    functions run from what `builder` builds, as they would from `sam build`'s output.
+    `run_function` runs the functions of Lambda-backed custom resources."""
     source = parse_template(template_path.read_text())
     parameters = resolve_parameters(source.get("Parameters") or {}, parameter_overrides)
     loaded = transform_template(
@@ -83,7 +87,11 @@ def provision(
     )
     stack = Stack(name=stack_name, region=region, account_id=ACCOUNT_ID, api_stage="")
     context = ProvisionContext(
-        stack, resolver, EmulatorClients.for_emulator(endpoint_url, region), loaded
+        stack,
+        resolver,
+        EmulatorClients.for_emulator(endpoint_url, region),
+        loaded,
+        run_function=run_function,
     )
     resources = template["Resources"]
     with ThreadPoolExecutor(max_workers=_CONCURRENT_CALLS) as calls:
@@ -169,9 +177,11 @@ def _prepare(
         return partial(
             ignored.reference, Resource(logical_id, kind_name, dict(properties)), context
         )
-    if kind_name not in RESOURCE_KINDS:
+    kind = RESOURCE_KINDS.get(kind_name)
+    if kind is None and custom_resources.is_custom_resource(kind_name):
+        kind = custom_resources.KIND
+    if kind is None:
         raise TemplateError(f"{label}: resource type is not supported locally")
-    kind = RESOURCE_KINDS[kind_name]
     kept = _supported_properties(label, properties, kind, context)
     resolved = context.resolver.resolve(kept, label)
     return partial(kind.create, Resource(logical_id, kind_name, resolved), context)
@@ -180,6 +190,8 @@ def _prepare(
 def _supported_properties(
     label: str, properties: Mapping[str, Any], kind: ResourceKind, context: ProvisionContext
 ) -> dict[str, Any]:
+    if kind.accepts_any_property:
+        return dict(properties)
     kept = {}
     for name, value in properties.items():
         if name in kind.ignored_properties:

@@ -34,7 +34,9 @@ _GLOBALS_CODE_KEY = "Globals.Function.CodeUri"
 _SHORT_FUNCTIONS = frozenset(
     {"And", "Base64", "Cidr", "Equals", "FindInMap", "GetAZs", "If", "ImportValue"}
     | {"Join", "Not", "Or", "Select", "Split", "Sub", "Transform"}
+    | {"Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll"}
 )
+"""Short forms of the intrinsic functions, and of the rule functions (the Rules section's)."""
 _LOCAL_CODE_PROPERTIES = {
     "AWS::Serverless::Function": "CodeUri",
     "AWS::Serverless::LayerVersion": "ContentUri",

@@ -150,6 +150,11 @@ class Poller:
 class SourceRuntime(Protocol):
     """An event source's part of a running local cloud."""
 
+    def start_for(self, stack: Stack) -> None:
+        """Start what the stack's functions reach (e.g. a broker), if it has any: a custom
+        resource's function runs while the stack is still being provisioned."""
+        ...
+
     def prepare(self, stack: Stack) -> None:
         """Make what the stack's mappings read from, before any function runs (on every
         provisioning: the first, and every reset)."""
@@ -181,6 +186,9 @@ class PollersOnly:
     ) -> None:
         self._mappings_of = mappings_of
         self._poller = poller
+
+    def start_for(self, stack: Stack) -> None:
+        return None
 
     def prepare(self, stack: Stack) -> None:
         return None

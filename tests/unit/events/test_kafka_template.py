@@ -120,9 +120,10 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
         for line in dashboard_lines
     )
     topics = {
-        r["Properties"]["TopicName"]: r["Properties"]["PartitionCount"]
+        topic["Name"]: topic["Partitions"]
         for r in kafka.values()
-        if r["Type"] == "AWS::MSK::Topic"
+        if r["Type"] == "Custom::KafkaTopics"
+        for topic in r["Properties"]["Topics"]
     }
     assert {name: topics[name] for name in ("orders", "payments", "notifications")} == {
         "orders": 3,

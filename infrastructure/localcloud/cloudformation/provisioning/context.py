@@ -6,17 +6,17 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError, ParamValidationError
 
 from localcloud.cloudformation.intrinsics import IntrinsicResolver, cfn_string
 from localcloud.cloudformation.template import LoadedTemplate
 from localcloud.emulator.clients import EmulatorClients
-from localcloud.model import Stack, TemplateError
+from localcloud.model import InvocationResult, Stack, TemplateError
 
-if TYPE_CHECKING:
-    pass
+RunFunction = Callable[[Stack, str, dict[str, Any]], InvocationResult]
+"""Invoke the function (a logical id) of the stack with an event, during provisioning."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class ProvisionContext:
     deployment_stage_names: set[str] = field(default_factory=set)
     layer_dirs: dict[str, Path] = field(default_factory=dict)
     """Layer version ARN -> local folder."""
+    run_function: RunFunction | None = None
+    """Invokes a function of the stack provisioned so far (a custom resource's)."""
 
     def ignore(self, subject: str, reason: str) -> None:
         """Record what has no local effect (lists are safe to append to from several threads)."""
@@ -113,3 +115,5 @@ class ResourceKind:
     properties: frozenset[str]
     ignored_properties: Mapping[str, str] = field(default_factory=dict)
     """Property -> why it has no local effect."""
+    accepts_any_property: bool = False
+    """Its properties are its own to define (a custom resource's)."""

@@ -74,16 +74,24 @@ class KafkaBroker:
             _failed_names(admin.create_topics(missing, operation_timeout=ADMIN_TIMEOUT_S))
 
     def recreate_topics(self, topics: Sequence[KafkaTopic]) -> None:
-        """Each topic exists with its partitions and no records (what it held is deleted)."""
+        """Each topic exists with its partitions and no records (what it held is deleted).
+        A topic keeps the partitions it has if they are more: a function (a custom
+        resource's) may have made it so."""
         from confluent_kafka.admin import NewTopic
 
         admin = self.admin()
-        existing = set(admin.list_topics(timeout=ADMIN_TIMEOUT_S).topics)
+        existing = {
+            name: len(metadata.partitions)
+            for name, metadata in admin.list_topics(timeout=ADMIN_TIMEOUT_S).topics.items()
+        }
         stale = [topic.name for topic in topics if topic.name in existing]
         if stale:
             _wait_all(admin.delete_topics(stale, operation_timeout=ADMIN_TIMEOUT_S))
         deadline = time.monotonic() + ADMIN_TIMEOUT_S
-        pending = list(topics)
+        pending = [
+            KafkaTopic(topic.name, max(topic.partitions, existing.get(topic.name, 0)))
+            for topic in topics
+        ]
         while pending:
             # A real broker deletes in the background: the name may be taken a while yet.
             new = [NewTopic(topic.name, topic.partitions, -1) for topic in pending]

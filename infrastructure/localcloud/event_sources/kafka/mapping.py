@@ -56,12 +56,14 @@ class KafkaStack:
 
     topics: dict[str, KafkaTopic] = field(default_factory=dict)
     mappings: list[KafkaMapping] = field(default_factory=list)
+    clusters: list[str] = field(default_factory=list)
+    """The ARNs of the template's MSK clusters (the broker stands in for each)."""
     bootstrap_servers: str = ""
     """The broker that stands in for the stack's cluster, once it runs."""
 
     @property
     def in_use(self) -> bool:
-        return bool(self.topics or self.mappings)
+        return bool(self.topics or self.mappings or self.clusters)
 
     def all_topics(self) -> list[KafkaTopic]:
         """The template's topics, and the topics its mappings read or fail to that the

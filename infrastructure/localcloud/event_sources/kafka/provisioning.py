@@ -68,6 +68,7 @@ def create_cluster(resource: Resource, context: ProvisionContext) -> Provisioned
     name = resource.physical_name(context.stack.name, "ClusterName")
     cluster_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{context.stack.name}/{resource.logical_id}")
     arn = f"{_kafka_arn_prefix(context)}:cluster/{name}/{cluster_id}-s1"
+    kafka_stack_of(context.stack).clusters.append(arn)
     return Provisioned(ref=arn, attributes={"Arn": arn})
 
 

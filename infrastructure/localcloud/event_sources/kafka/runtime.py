@@ -18,17 +18,27 @@ class LocalKafka:
         self.broker: KafkaBroker | None = None
         self._prepared = False
 
-    def prepare(self, stack: Stack) -> None:
-        """The stack's topics exist. The first time (the broker is started then, unless an
-        external one is used) what a broker already holds is kept: another local cloud
-        may be using it. Every time after (a reset) the topics are made empty again and
-        the consumer groups forgotten, as in a new deployment."""
+    def start_for(self, stack: Stack) -> None:
+        """The broker runs once the stack (so far) has Kafka resources: a custom resource's
+        function may reach it while the stack is still being provisioned."""
         kafka = kafka_stack_of(stack)
         if not kafka.in_use:
             return
         if self.broker is None:
             self.broker = start_kafka_broker(self.host, self.port)
         kafka.bootstrap_servers = self.broker.bootstrap_servers
+
+    def prepare(self, stack: Stack) -> None:
+        """The stack's topics exist. The first time (the broker is started then, unless an
+        external one is used, or a custom resource's function needed it already) what a
+        broker already holds is kept: another local cloud may be using it, and functions
+        may have made topics. Every time after (a reset) the topics are made empty again
+        and the consumer groups forgotten, as in a new deployment."""
+        kafka = kafka_stack_of(stack)
+        if not kafka.in_use:
+            return
+        self.start_for(stack)
+        assert self.broker is not None
         if not self._prepared:
             self.broker.create_missing_topics(kafka.all_topics())
             self._prepared = True

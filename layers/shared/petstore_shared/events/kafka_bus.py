@@ -126,10 +126,15 @@ class KafkaEventBus:
 
 def producer_config(settings: KafkaConnectionSettings) -> dict[str, Any]:
     """The producer's settings for the brokers the environment names."""
+    return {**PRODUCER_SETTINGS, **connection_config(settings)}
+
+
+def connection_config(settings: KafkaConnectionSettings) -> dict[str, Any]:
+    """How any client (producer, admin) reaches the brokers the environment names."""
     if settings.bootstrap_servers:
-        return {**PRODUCER_SETTINGS, "bootstrap.servers": settings.bootstrap_servers}
+        return {"bootstrap.servers": settings.bootstrap_servers}
     if settings.cluster_arn:
-        return {**PRODUCER_SETTINGS, **msk_iam_connection(settings.cluster_arn, settings.region)}
+        return msk_iam_connection(settings.cluster_arn, settings.region)
     raise KafkaNotConfigured()
 
 
