@@ -31,6 +31,7 @@ from localcloud.emulator.patches import responses as emulator_responses
 from localcloud.emulator.patches import signing_keys as emulator_signing_keys
 from localcloud.emulator.patches import sqs_age as metrics_sqs_age
 from localcloud.emulator.patches import stream_records as emulator_stream_records
+from localcloud.emulator.patches import subscriptions as emulator_subscriptions
 from localcloud.emulator.patches import transactions as emulator_transactions
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -71,6 +72,7 @@ def main(argv: list[str]) -> None:
     emulator_queues.install()
     emulator_queue_attributes.install()
     emulator_notifications.install()
+    emulator_subscriptions.install()
     emulator_stream_records.install()
     emulator_responses.install()
     metrics_sqs_age.install()

@@ -11,7 +11,14 @@ import pytest
 from PIL import Image
 
 from localcloud.cloudformation.template import parse_template
-from petstore_cli.dashboard import dashboard_pages
+from petstore_cli.dashboard import (
+    DPI,
+    GRID_COLUMNS,
+    INCHES_PER_COLUMN,
+    INCHES_PER_ROW,
+    TITLE_INCHES,
+    dashboard_pages,
+)
 from petstore_cli.main import main as petstore_command
 from support.saga_http import Shop, add_pet, aws, place_order, wait_for_status
 
@@ -50,7 +57,11 @@ def test_the_dashboard_png_has_one_panel_per_widget_of_the_templates_dashboard(
     assert png.startswith(PNG_SIGNATURE)
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG"
-        assert (image.width, image.height) == (1536, 1200)
+        rows = max(widget["y"] + widget["height"] for widget in widgets)
+        assert (image.width, image.height) == (
+            round(GRID_COLUMNS * INCHES_PER_COLUMN * DPI),
+            round((rows * INCHES_PER_ROW + TITLE_INCHES) * DPI),
+        )
 
 
 def test_the_local_dashboard_page_shows_the_picture_and_the_templates_alarms(

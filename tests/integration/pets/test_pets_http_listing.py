@@ -25,7 +25,7 @@ def all_pages(client: ApiClient, **query: Any) -> list[list[Json]]:
         assert answer.status_code == 200, answer.text
         page = answer.json()
         pages.append(page["items"])
-        if page["nextToken"] is None:
+        if "nextToken" not in page:
             return pages
         assert len(pages) < 50, "the listing does not end"
         params["nextToken"] = page["nextToken"]
