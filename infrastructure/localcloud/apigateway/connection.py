@@ -61,6 +61,9 @@ class RequestReader:
         self._adjustments = Adjustments(
             max_request_body_size=max_body_bytes + 1,
             max_request_header_size=MAX_HEADER_BYTES,
+            # Bodies stay in memory (as the proxy event holds them anyway) rather than
+            # going through a temporary file: 9 MB took 23 ms that way instead of 5.
+            inbuf_overflow=max_body_bytes + 1,
         )
         self._unread = b""
         self._refused_body_left = 0
