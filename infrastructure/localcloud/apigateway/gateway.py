@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import logging
 import socket
+import socketserver
 import threading
 import time
 import uuid
@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from email.utils import formatdate
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from localcloud.apigateway.authorizers.cognito import CognitoVerifier
 from localcloud.apigateway.authorizers.rejections import AuthRejected
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
+from localcloud.apigateway.connection import Refusal, RequestReader, WireRequest
 from localcloud.apigateway.cors import is_preflight, without_uncovered_allowance
 from localcloud.apigateway.messages import BadRequest, GatewayResponse, ReceivedRequest
 from localcloud.apigateway.proxy import (
@@ -44,7 +44,7 @@ from localcloud.apigateway.responses import (
     internal_error,
     mapped_response,
     missing_route,
-    request_too_large,
+    unreadable_request,
 )
 from localcloud.apigateway.routes import CompiledRoute, RouteTable
 from localcloud.emulator.process import PortInUseError
@@ -61,8 +61,8 @@ Headers = list[tuple[str, str]]
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """API Gateway's payload quota."""
-DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
-DRAIN_DEADLINE_S = 5.0
+IDLE_TIMEOUT_S = 120
+"""Idle keep-alive connections are closed after this many seconds."""
 
 
 # ---------------------------------------------------------------- the gateway
@@ -301,13 +301,14 @@ def _check_authorizers(routes: list[Route], cognito: CognitoVerifier | None) -> 
 # ---------------------------------------------------------------- HTTP
 
 
-class _GatewayServer(ThreadingHTTPServer):
+class _GatewayServer(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
     daemon_threads = True
     request_queue_size = 128
     """socketserver's default backlog of 5 resets connections under a burst of clients."""
     gateway: ApiGateway
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(self, address: tuple[str, int], handler: type[_GatewayHandler]) -> None:
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, handler)
@@ -334,167 +335,79 @@ class _GatewayServer(ThreadingHTTPServer):
         logger.debug("Connection from %s ended with an error", client_address, exc_info=True)
 
 
-class _GatewayHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "localcloud-apigateway"
-    disable_nagle_algorithm = True
-    timeout = 120
-    """Idle keep-alive connections are closed after this many seconds."""
+class _GatewayHandler(socketserver.BaseRequestHandler):
+    """Serves one client connection: request after request until either side ends it."""
+
     server: _GatewayServer
+    request: socket.socket
 
-    def handle_one_request(self) -> None:
-        try:
-            self.raw_requestline = self.rfile.readline(65537)
-            if len(self.raw_requestline) > 65536:
-                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
-                return
-            if not self.raw_requestline:
-                self.close_connection = True
-                return
-            if self.parse_request():
-                self._serve()
-        except (TimeoutError, ConnectionError):
-            self.close_connection = True
+    def handle(self) -> None:
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.request.settimeout(IDLE_TIMEOUT_S)
+        reader = RequestReader(self.request, MAX_BODY_BYTES)
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            while self._serve_one(reader):
+                pass
 
-    def handle_expect_100(self) -> bool:
-        with contextlib.suppress(BadRequest):
-            if self._declared_length() > MAX_BODY_BYTES:
-                self._send_too_long(drain=False)
-                return False
-        return super().handle_expect_100()
+    def _serve_one(self, reader: RequestReader) -> bool:
+        """Answers the next request; False once the connection is to end."""
+        received = reader.next_request()
+        if received is None:
+            return False
+        if isinstance(received, Refusal):
+            logger.debug("Refused a request from %s: %s", self.client_address, received.reason)
+            refusal = self.server.gateway.error_response(unreadable_request(received.status))
+            self._send(refusal, received.method, close=True)
+            reader.discard_refused_body()
+            return False
+        self._send(self._answer(received), received.method, close=received.close)
+        return not received.close
 
-    def _serve(self) -> None:
-        try:
-            declared = self._declared_length()
-            if declared > MAX_BODY_BYTES:
-                self._send_too_long(drain=True)
-                return
-            body = self._read_body(declared)
-        except _BodyTooLong:
-            self._send_too_long(drain=False)
-            return
-        except BadRequest:
-            self._send(self.server.gateway.error_response(bad_request()), close=True)
-            return
-        self._send(self._answer(body))
-
-    def _answer(self, body: bytes) -> GatewayResponse:
+    def _answer(self, received: WireRequest) -> GatewayResponse:
         gateway = self.server.gateway
         try:
-            page = gateway.local_page(self.command, self.path)
+            page = gateway.local_page(received.method, received.target)
             if page is not None:
                 return page
             request = ReceivedRequest(
-                self.command,
-                self.path,
-                list(self.headers.items()),
-                body,
+                received.method,
+                received.target,
+                received.headers,
+                received.body,
                 self.client_address[0],
-                self.request_version,
+                received.protocol,
                 self.server.server_address[1],
             )
             return gateway.respond(request)
         except BadRequest:
             return gateway.error_response(bad_request())
         except Exception:
-            logger.exception("The API Gateway emulator failed on %s %s", self.command, self.path)
+            logger.exception(
+                "The API Gateway emulator failed on %s %s", received.method, received.target
+            )
             return gateway.error_response(internal_error())
 
-    def _declared_length(self) -> int:
-        value = self.headers.get("Content-Length")
-        if value is None:
-            return 0
-        if not value.strip().isdigit():
-            raise BadRequest(f"Content-Length: {value}")
-        return int(value)
-
-    def _read_body(self, declared: int) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return _read_chunked(self.rfile, MAX_BODY_BYTES)
-        body = self.rfile.read(declared) if declared else b""
-        if len(body) < declared:
-            raise ConnectionError("the client closed the connection mid-body")
-        return body
-
-    def _send_too_long(self, *, drain: bool) -> None:
-        self._send(self.server.gateway.error_response(request_too_large()), close=True)
-        if drain:
-            self._discard_body(self._declared_length())
-
-    def _discard_body(self, length: int) -> None:
-        """Read and drop the refused body, so the client gets to read the 413 instead of
-        a connection reset for closing on unread data."""
-        deadline = time.monotonic() + DRAIN_DEADLINE_S
-        remaining = min(length, DRAIN_LIMIT_BYTES)
-        self.connection.settimeout(1.0)
-        try:
-            while remaining > 0 and time.monotonic() < deadline:
-                chunk = self.rfile.read1(min(remaining, 1 << 16))
-                if not chunk:
-                    return
-                remaining -= len(chunk)
-        except OSError:
-            return
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """The stdlib's answers to unreadable HTTP, as the API's gateway responses shape
-        them instead of an HTML page."""
-        status = HTTPStatus(code)
-        default_type = "DEFAULT_5XX" if code >= 500 else "DEFAULT_4XX"
-        error = GatewayError(
-            default_type, code, message or status.phrase, status.phrase.replace(" ", "")
-        )
-        self._send(self.server.gateway.error_response(error), True)
-
-    def _send(self, response: GatewayResponse, close: bool = False) -> None:
-        if close:
-            self.close_connection = True
-        self.wfile.write(self._serialize(response))
-
-    def _serialize(self, response: GatewayResponse) -> bytes:
-        if not response.request_id:
-            response = response.with_gateway_headers()
-        # 204 and 304 never carry a body; HEAD announces the length GET would send.
-        body = b"" if response.status in (204, 304) else response.body
-        headers = [
-            *response.headers,
-            ("Date", formatdate(usegmt=True)),
-            ("Content-Length", str(len(body))),
-        ]
-        if self.close_connection:
-            headers.append(("Connection", "close"))
-        try:
-            reason = HTTPStatus(response.status).phrase
-        except ValueError:
-            reason = "Unknown"
-        head = [f"HTTP/1.1 {response.status} {reason}"] + [f"{n}: {v}" for n, v in headers]
-        if getattr(self, "command", None) == "HEAD":
-            body = b""
-        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
-
-    def log_message(self, format: str, *args: Any) -> None:
-        logger.debug("%s %s", self.address_string(), format % args)
+    def _send(self, response: GatewayResponse, method: str, *, close: bool) -> None:
+        self.request.sendall(_serialize(response, method, close=close))
 
 
-class _BodyTooLong(Exception):
-    pass
-
-
-def _read_chunked(stream: io.BufferedIOBase, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        size_line = stream.readline(1026).split(b";")[0].strip()
-        try:
-            size = int(size_line, 16)
-        except ValueError as error:
-            raise BadRequest("malformed chunk size") from error
-        if size == 0:
-            while stream.readline(65537).strip():
-                pass
-            return b"".join(chunks)
-        total += size
-        if total > limit:
-            raise _BodyTooLong()
-        chunks.append(stream.read(size))
-        stream.readline(3)
+def _serialize(response: GatewayResponse, method: str, *, close: bool) -> bytes:
+    if not response.request_id:
+        response = response.with_gateway_headers()
+    # 204 and 304 never carry a body; HEAD announces the length GET would send.
+    body = b"" if response.status in (204, 304) else response.body
+    headers = [
+        *response.headers,
+        ("Date", formatdate(usegmt=True)),
+        ("Content-Length", str(len(body))),
+    ]
+    if close:
+        headers.append(("Connection", "close"))
+    try:
+        reason = HTTPStatus(response.status).phrase
+    except ValueError:
+        reason = "Unknown"
+    head = [f"HTTP/1.1 {response.status} {reason}"] + [f"{n}: {v}" for n, v in headers]
+    if method == "HEAD":
+        body = b""
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from localcloud.apigateway.messages import GatewayResponse, Headers, ReceivedRequest
 from localcloud.model import ResponseMapping, RestApiSettings
@@ -53,6 +54,18 @@ def request_too_large() -> GatewayError:
 
 def bad_request() -> GatewayError:
     return GatewayError("DEFAULT_4XX", 400, "Bad Request", "BadRequestException")
+
+
+def unreadable_request(status: int) -> GatewayError:
+    """The answer to a request the gateway cannot read as HTTP/1.1 (400, 413, 431,
+    501 or 505)."""
+    if status == 400:
+        return bad_request()
+    if status == 413:
+        return request_too_large()
+    phrase = HTTPStatus(status).phrase
+    default_type = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+    return GatewayError(default_type, status, phrase, phrase.replace(" ", ""))
 
 
 def internal_error() -> GatewayError:
