@@ -281,7 +281,7 @@ class LocalCloud:
 
     def _function_base_env(self) -> dict[str, str]:
         return {
-            **LOCAL_CREDENTIALS,
+            **{name: os.environ[name] for name in LOCAL_CREDENTIALS},
             "AWS_ENDPOINT_URL": self.faults.url if self.faults else self.endpoint_url,
             "AWS_REGION": self.config.region,
             "AWS_DEFAULT_REGION": self.config.region,
@@ -299,11 +299,7 @@ class LocalCloud:
             account_id=stack.account_id,
             cognito=self._cognito_verifier(),
             sigv4=SigV4Verifier(
-                {
-                    LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"]: LOCAL_CREDENTIALS[
-                        "AWS_SECRET_ACCESS_KEY"
-                    ]
-                },
+                {os.environ["AWS_ACCESS_KEY_ID"]: os.environ["AWS_SECRET_ACCESS_KEY"]},
                 stack.region,
                 stack.account_id,
             ),
@@ -349,10 +345,15 @@ class LocalCloud:
 
 
 def _use_local_credentials(region: str) -> None:
-    """The local cloud's own AWS clients sign with the local credentials and use
-    the stack's region unless the caller chose others (e.g. for an external emulator)."""
-    for name, value in {**LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": region}.items():
-        os.environ.setdefault(name, value)
+    """The local cloud's own AWS clients sign with this run's credentials (the only ones
+    its emulator takes) and use the stack's region unless the caller chose another. With
+    an external emulator (`AWS_ENDPOINT_URL`) the caller's credentials stay."""
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    for name, value in LOCAL_CREDENTIALS.items():
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            os.environ.setdefault(name, value)
+        else:
+            os.environ[name] = value
 
 
 def print_ignored_summary(ignored: list[str], stream: TextIO) -> None:

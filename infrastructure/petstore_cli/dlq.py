@@ -17,7 +17,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from localcloud.emulator.access import EmulatorAccess
 
 FAILED_EVENT_PATTERN = '"Event failed"'
 LAMBDA_LOG_GROUPS = "/aws/lambda/"
@@ -273,28 +276,26 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-DeadLettersFactory = Callable[[str, str], DeadLetters]
-"""(emulator endpoint URL, region) -> the transport's dead letters."""
+DeadLettersFactory = Callable[[str, str, "EmulatorAccess"], DeadLetters]
+"""(emulator endpoint URL, region, the run's access) -> the transport's dead letters."""
 
 
-def sqs_dead_letters(endpoint_url: str, region: str) -> DeadLetters:
+def sqs_dead_letters(endpoint_url: str, region: str, access: EmulatorAccess) -> DeadLetters:
     import boto3
-
-    from localcloud.emulator.process import LOCAL_CREDENTIALS
 
     def client(service: str) -> Any:
         return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=endpoint_url,
             region_name=region,
-            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=access.access_key_id,
+            aws_secret_access_key=access.secret_access_key,
         )
 
     return SqsDeadLetters(client("sqs"), client("logs"))
 
 
-def kafka_dead_letters(endpoint_url: str, region: str) -> DeadLetters:
+def kafka_dead_letters(endpoint_url: str, region: str, access: EmulatorAccess) -> DeadLetters:
     from petstore_cli.kafka_dead_letters import running_kafka_dead_letters
 
     return running_kafka_dead_letters(endpoint_url, region)

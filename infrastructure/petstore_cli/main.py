@@ -10,12 +10,14 @@ import json
 import os
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, serve
+from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.cognito import NoSentMessagesError
-from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, launch_emulator
+from localcloud.emulator.process import free_port, launch_emulator
 from localcloud.event_sources.kafka.broker import check_external_broker
 from petstore_cli import running_cloud
 from petstore_cli.dashboard import dashboard_pages
@@ -193,6 +195,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
             endpoint_url=cloud.endpoint_url,
             region=stack.region,
             outputs=stack.outputs,
+            access=asdict(this_run()),
             **_kafka_state(cloud),
         )
     )
@@ -225,7 +228,12 @@ def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:
 def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  API           {cloud.api_url}   (docs: {cloud.api_url}/docs)")
     print(f"  Dashboard     {cloud.api_url}/_dashboard   (alarms, metrics: petstore dashboard)")
-    print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
+    print(f"  AWS emulator  {cloud.endpoint_url}   (signed with this run's credentials only:)")
+    credentials = this_run().environment()
+    print(
+        f"    export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_REGION={cloud.config.region} "
+        + " ".join(f"{name}={value}" for name, value in credentials.items())
+    )
     print(f"  User pool     {outputs.get('UserPoolId', '?')}")
     for name, address in cloud.endpoints().items():
         print(f"  {name:<13} {address}   (events over Kafka)")
@@ -234,7 +242,7 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
 
 def command_token(args: argparse.Namespace) -> int:
     cloud = running_cloud.load()
-    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    cognito = _cognito(cloud.endpoint_url, cloud.region, cloud.emulator_access())
     print(id_token(cognito, cloud.outputs["UserPoolClientId"], args.user))
     return 0
 
@@ -243,7 +251,7 @@ def command_signup(args: argparse.Namespace) -> int:
     from petstore_cli.shoppers import sign_up
 
     cloud = running_cloud.load()
-    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    cognito = _cognito(cloud.endpoint_url, cloud.region, cloud.emulator_access())
     password = args.password or getpass.getpass(f"Password for {args.email}: ")
     delivery = sign_up(cognito, cloud.outputs["UserPoolClientId"], args.email, password)
     sent_to = delivery.get("Destination", args.email)
@@ -257,7 +265,11 @@ def command_signup_code(args: argparse.Namespace) -> int:
     from petstore_cli.shoppers import confirmation_code
 
     cloud = running_cloud.load()
-    print(confirmation_code(cloud.endpoint_url, cloud.outputs["UserPoolId"], args.email))
+    print(
+        confirmation_code(
+            cloud.endpoint_url, cloud.outputs["UserPoolId"], args.email, cloud.emulator_access()
+        )
+    )
     return 0
 
 
@@ -265,7 +277,7 @@ def command_resend_code(args: argparse.Namespace) -> int:
     from petstore_cli.shoppers import resend_code
 
     cloud = running_cloud.load()
-    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    cognito = _cognito(cloud.endpoint_url, cloud.region, cloud.emulator_access())
     delivery = resend_code(cognito, cloud.outputs["UserPoolClientId"], args.email)
     print(f"A new confirmation code went to {delivery.get('Destination', args.email)}.")
     return 0
@@ -275,7 +287,7 @@ def command_confirm_signup(args: argparse.Namespace) -> int:
     from petstore_cli.shoppers import confirm_sign_up
 
     cloud = running_cloud.load()
-    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    cognito = _cognito(cloud.endpoint_url, cloud.region, cloud.emulator_access())
     confirm_sign_up(cognito, cloud.outputs["UserPoolClientId"], args.email, args.code)
     print(f"Confirmed {args.email}: sign in with petstore signin {args.email}")
     return 0
@@ -285,7 +297,7 @@ def command_signin(args: argparse.Namespace) -> int:
     from petstore_cli.shoppers import sign_in
 
     cloud = running_cloud.load()
-    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    cognito = _cognito(cloud.endpoint_url, cloud.region, cloud.emulator_access())
     password = args.password or getpass.getpass(f"Password for {args.email}: ")
     tokens = sign_in(cognito, cloud.outputs["UserPoolClientId"], args.email, password)
     print(tokens["IdToken"])
@@ -301,6 +313,7 @@ def command_invoke(args: argparse.Namespace) -> int:
     with contextlib.suppress(running_cloud.NotRunningError):
         running = running_cloud.load()
         os.environ["AWS_ENDPOINT_URL"] = running.endpoint_url
+        os.environ.update(running.emulator_access().environment())
         if running.kafka_bootstrap_servers:
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = running.kafka_bootstrap_servers
     cloud = LocalCloud(
@@ -335,7 +348,7 @@ def command_demo(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    cognito = _cognito(cloud.endpoint_url, cloud.region)
+    cognito = _cognito(cloud.endpoint_url, cloud.region, cloud.emulator_access())
     client_id = cloud.outputs["UserPoolClientId"]
     tokens = {user.username: id_token(cognito, client_id, user.username) for user in DEMO_USERS}
     try:
@@ -352,7 +365,7 @@ def _dead_letters(args: argparse.Namespace) -> DeadLetters:
     transport = args.transport or cloud.transport
     if transport not in TRANSPORTS:
         raise DeadLetterError(f"dead letters of the {transport} transport are not supported")
-    return TRANSPORTS[transport](cloud.endpoint_url, cloud.region)
+    return TRANSPORTS[transport](cloud.endpoint_url, cloud.region, cloud.emulator_access())
 
 
 def command_dlq_list(args: argparse.Namespace) -> int:
@@ -391,28 +404,25 @@ def command_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _local_client(service: str, endpoint_url: str, region: str) -> Any:
+def _local_client(
+    service: str, endpoint_url: str, region: str, access: EmulatorAccess | None = None
+) -> Any:
+    """A client of the local cloud's emulator, signing with its run's credentials (by
+    default those of the run this process started)."""
     import boto3
 
+    access = access or this_run()
     return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=access.access_key_id,
+        aws_secret_access_key=access.secret_access_key,
     )
 
 
-def _cognito(endpoint_url: str, region: str) -> object:
-    import boto3
-
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=endpoint_url,
-        region_name=region,
-        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+def _cognito(endpoint_url: str, region: str, access: EmulatorAccess | None = None) -> object:
+    return _local_client("cognito-idp", endpoint_url, region, access)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from localcloud.emulator.access import EmulatorAccess
+
 
 class NotRunningError(Exception):
     def __init__(self) -> None:
@@ -24,6 +26,11 @@ class RunningCloud:
     kafka_bootstrap_servers: str = ""
     kafka_dead_letter_topics: dict[str, list[str]] = field(default_factory=dict)
     """Each consumer's on-failure topic -> where its records come from."""
+    access: dict[str, str] = field(default_factory=dict, repr=False)
+    """The run's emulator credentials and control secret (`EmulatorAccess`)."""
+
+    def emulator_access(self) -> EmulatorAccess:
+        return EmulatorAccess(**self.access)
 
 
 def state_file() -> Path:
@@ -31,9 +38,14 @@ def state_file() -> Path:
 
 
 def save(cloud: RunningCloud) -> None:
+    """Only the owner may read the file: it holds the run's credentials."""
     path = state_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(cloud), indent=2))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as state:
+        state.write(json.dumps(asdict(cloud), indent=2))
 
 
 def forget() -> None:

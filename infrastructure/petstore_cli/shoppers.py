@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from localcloud.emulator.access import EmulatorAccess
 from localcloud.emulator.cognito import sent_messages
 
 
@@ -49,11 +50,13 @@ def sign_up(cognito: Any, client_id: str, email: str, password: str) -> dict[str
     return dict(answer.get("CodeDeliveryDetails") or {})
 
 
-def confirmation_code(endpoint_url: str, pool_id: str, email: str) -> str:
+def confirmation_code(
+    endpoint_url: str, pool_id: str, email: str, access: EmulatorAccess | None = None
+) -> str:
     """The newest sign-up code the pool e-mailed to this address."""
     codes = [
         message["code"]
-        for message in sent_messages(endpoint_url, pool_id, email)
+        for message in sent_messages(endpoint_url, pool_id, email, access)
         if message["kind"] == "sign-up"
     ]
     if not codes:

@@ -9,12 +9,13 @@ import os
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import jwt
 import pytest
 
+from localcloud.emulator.access import this_run
 from localcloud.emulator.cognito import expire_confirmation_code
 from petstore_cli import running_cloud
 from petstore_cli.main import main
@@ -54,6 +55,7 @@ def petstore_command(
             endpoint_url=cloud.endpoint_url,
             region=cloud.stack.region,
             outputs=cloud.stack.outputs,
+            access=asdict(this_run()),
         )
     )
 

@@ -7,6 +7,7 @@ shared (boto3's clients are thread-safe once made; the session that makes them i
 
 from __future__ import annotations
 
+import os
 from threading import Lock
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -99,8 +100,9 @@ class EmulatorClients:
 
 
 def _credentials(session: boto3.session.Session) -> dict[str, str]:
-    """The emulator takes any credentials: the local ones when the environment has none."""
-    if session.get_credentials() is not None:
+    """The embedded emulator takes only this run's credentials; an external one
+    (`AWS_ENDPOINT_URL`) those of the environment, if it has any."""
+    if os.environ.get("AWS_ENDPOINT_URL") and session.get_credentials() is not None:
         return {}
     return {
         "aws_access_key_id": LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],

@@ -7,6 +7,8 @@ from typing import Any
 
 import requests
 
+from localcloud.emulator.access import EmulatorAccess, this_run
+
 SENT_MESSAGES_PATH = "/_localcloud/cognito-idp/sent-messages"
 """GET: the messages the emulated user pools sent (confirmation codes, invitations)."""
 EXPIRE_CODES_PATH = "/_localcloud/cognito-idp/expire-codes"
@@ -26,12 +28,16 @@ def jwks_url(endpoint_url: str, pool_id: str) -> str:
     return f"{endpoint_url.rstrip('/')}/{pool_id}/.well-known/jwks.json"
 
 
-def sent_messages(endpoint_url: str, pool_id: str, destination: str) -> list[dict[str, Any]]:
+def sent_messages(
+    endpoint_url: str, pool_id: str, destination: str, access: EmulatorAccess | None = None
+) -> list[dict[str, Any]]:
     """What the pool sent to an e-mail address, oldest first: each with `kind` ("sign-up"
-    or "invitation"), `subject`, `body`, `code`, `sent_at` and `expires_at`."""
+    or "invitation"), `subject`, `body`, `code`, `sent_at` and `expires_at`. `access` is
+    the emulator's run (by default this process's)."""
     answer = requests.get(
         f"{endpoint_url.rstrip('/')}{SENT_MESSAGES_PATH}",
         params={"UserPoolId": pool_id, "Destination": destination},
+        headers=(access or this_run()).control_headers(),
         timeout=TIMEOUT_S,
     )
     if answer.status_code != 200:
@@ -47,6 +53,7 @@ def expire_confirmation_code(endpoint_url: str, pool_id: str, username: str) -> 
     answer = requests.post(
         f"{endpoint_url.rstrip('/')}{EXPIRE_CODES_PATH}",
         json={"UserPoolId": pool_id, "Username": username},
+        headers=this_run().control_headers(),
         timeout=TIMEOUT_S,
     )
     answer.raise_for_status()

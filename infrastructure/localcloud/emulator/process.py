@@ -8,11 +8,14 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
-LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+from localcloud.emulator.access import EmulatorAccess, this_run
+
+LOCAL_CREDENTIALS = this_run().environment()
+"""The credentials the emulators this process starts accept (made for this run)."""
 
 
 class PortInUseError(Exception):
@@ -42,6 +45,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 class Emulator:
     endpoint_url: str
     process: subprocess.Popen[bytes] | None = None
+    access: EmulatorAccess = field(default_factory=this_run, repr=False)
 
     @property
     def is_embedded(self) -> bool:
@@ -49,7 +53,7 @@ class Emulator:
 
     def wait_ready(self, timeout_s: float = 15) -> None:
         try:
-            _wait_ready(self.endpoint_url, timeout_s, self.process)
+            _wait_ready(self.endpoint_url, timeout_s, self.process, self.access)
         except BaseException:
             self.stop()
             raise
@@ -57,7 +61,11 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource and item (moto only)."""
         if self.is_embedded:
-            requests.post(f"{self.endpoint_url}/moto-api/reset", timeout=10).raise_for_status()
+            requests.post(
+                f"{self.endpoint_url}/moto-api/reset",
+                headers=self.access.control_headers(),
+                timeout=10,
+            ).raise_for_status()
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -85,24 +93,31 @@ def launch_emulator(host: str = "127.0.0.1", port: int = 4566) -> Emulator:
     if external:
         return Emulator(endpoint_url=external.rstrip("/"))
     ensure_port_free(host, port, "The AWS emulator")
+    access = this_run()
     process = subprocess.Popen(
         [sys.executable, "-m", "localcloud.emulator.server", host, str(port)],
+        env={**os.environ, **access.hand_down()},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         # Its own session: Ctrl-C reaches the local cloud, which stops the pollers
         # before the emulator they talk to.
         start_new_session=True,
     )
-    return Emulator(endpoint_url=f"http://{host}:{port}", process=process)
+    return Emulator(endpoint_url=f"http://{host}:{port}", process=process, access=access)
 
 
-def _wait_ready(endpoint: str, timeout_s: float, process: subprocess.Popen[bytes] | None) -> None:
+def _wait_ready(
+    endpoint: str,
+    timeout_s: float,
+    process: subprocess.Popen[bytes] | None,
+    access: EmulatorAccess,
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"The AWS emulator exited at start (code {process.returncode}).")
         try:
-            requests.get(f"{endpoint}/moto-api/", timeout=2)
+            requests.get(f"{endpoint}/moto-api/", headers=access.control_headers(), timeout=2)
             return
         except requests.RequestException:  # not listening yet, or busy booting
             time.sleep(0.05)

@@ -7,6 +7,9 @@ stock 10 sold 12). DynamoDB applies every request atomically, so this server run
 DynamoDB and DynamoDB Streams requests one at a time; every other service's requests
 run side by side (SQS long polls must not block each other).
 
+Only the local cloud that started it may use it (`localcloud.emulator.gate`): the run's
+access comes down in the environment (`EmulatorAccess.hand_down`).
+
 Run as `python -m localcloud.emulator.server HOST PORT`.
 """
 
@@ -22,6 +25,8 @@ import waitress
 from moto import backends
 from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, create_backend_app
 
+from localcloud.emulator.access import EmulatorAccess
+from localcloud.emulator.gate import OnlyTheLocalCloud
 from localcloud.emulator.patches import cognito_sign_up as emulator_cognito_sign_up
 from localcloud.emulator.patches import notifications as emulator_notifications
 from localcloud.emulator.patches import queries as emulator_queries
@@ -65,6 +70,9 @@ class DynamoDbRequestsOneAtATime:
 
 def main(argv: list[str]) -> None:
     host, port = argv[0], int(argv[1])
+    access = EmulatorAccess.handed_down()
+    if access is None:
+        sys.exit("The emulator serves only the local cloud that starts it: no access handed down.")
     os.environ.setdefault("MOTO_PORT", str(port))
     emulator_transactions.install()
     _list_moto_modules_once()
@@ -84,7 +92,9 @@ def main(argv: list[str]) -> None:
     # uses, closes each one: a TCP connection and a thread per AWS call), and runs
     # requests on a pool of threads big enough for every poller's long poll at once.
     waitress.serve(
-        DynamoDbRequestsOneAtATime(emulator_cognito_sign_up.ServeSentMessages(app)),
+        OnlyTheLocalCloud(
+            DynamoDbRequestsOneAtATime(emulator_cognito_sign_up.ServeSentMessages(app)), access
+        ),
         host=host,
         port=port,
         threads=SERVER_THREADS,

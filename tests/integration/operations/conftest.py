@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
+from localcloud.emulator.access import this_run
 from petstore_cli import running_cloud
 from support.saga_http import Shop
 
@@ -25,5 +27,6 @@ def cli_state(petstore: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
             endpoint_url=petstore.cloud.endpoint_url,
             region=stack.region,
             outputs=stack.outputs,
+            access=asdict(this_run()),
         )
     )
