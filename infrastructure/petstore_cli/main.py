@@ -19,7 +19,7 @@ from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, launch_emu
 from localcloud.event_sources.kafka.broker import check_external_broker
 from petstore_cli import running_cloud
 from petstore_cli.dashboard import dashboard_pages
-from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
+from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token, user_id_in
 from petstore_cli.dlq import DeadLetterError
 from petstore_cli.local_pages import api_document_pages
 from petstore_cli.seed import SeedError, seed_demo_data
@@ -68,8 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     add_cloud_arguments(up)
     up.set_defaults(run=command_up)
 
-    token = commands.add_parser("token", help="print an IdToken for a demo user")
+    token = commands.add_parser(
+        "token",
+        help="print an IdToken for a demo user (and their user id on standard error)",
+    )
     token.add_argument("user", help=", ".join(user.username for user in DEMO_USERS))
+    token.add_argument(
+        "--user-id",
+        action="store_true",
+        help="print the user's id (the token's sub, as /orders/user/{userId} takes it) instead",
+    )
     token.set_defaults(run=command_token)
     _add_shopper_commands(commands)
 
@@ -235,7 +243,16 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
 def command_token(args: argparse.Namespace) -> int:
     cloud = running_cloud.load()
     cognito = _cognito(cloud.endpoint_url, cloud.region)
-    print(id_token(cognito, cloud.outputs["UserPoolClientId"], args.user))
+    token = id_token(cognito, cloud.outputs["UserPoolClientId"], args.user)
+    if args.user_id:
+        print(user_id_in(token))
+        return 0
+    # Standard output stays the token alone, for `Authorization: Bearer $(petstore token alice)`.
+    print(token)
+    print(
+        f"{args.user}'s user id: {user_id_in(token)} (or 'me' in /user/{{userId}} paths)",
+        file=sys.stderr,
+    )
     return 0
 
 
