@@ -18,6 +18,7 @@ from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, launch_emulator
 from localcloud.event_sources.kafka.broker import check_external_broker
 from petstore_cli import running_cloud
+from petstore_cli.api_request_event import NoSuchRouteError
 from petstore_cli.dashboard import dashboard_pages
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token, user_id_in
 from petstore_cli.dlq import DeadLetterError
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         CognitoRefusal,
         NoCodeSentError,
         NoSentMessagesError,
+        InvokeError,
+        NoSuchRouteError,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
@@ -81,9 +84,26 @@ def _parser() -> argparse.ArgumentParser:
     token.set_defaults(run=command_token)
     _add_shopper_commands(commands)
 
-    invoke = commands.add_parser("invoke", help="invoke one function once, like sam local invoke")
+    invoke = commands.add_parser(
+        "invoke",
+        help="invoke one function once, like sam local invoke",
+        description="Invoke one function once with an event file, or with the API request "
+        "--path (and --body, --as) its route would be sent, built as the local API Gateway "
+        "builds it.",
+    )
     invoke.add_argument("function", help="the function's logical id in template.yaml")
-    invoke.add_argument("--event", type=Path, required=True, help="JSON event file ('-': stdin)")
+    event = invoke.add_mutually_exclusive_group(required=True)
+    event.add_argument("--event", type=Path, help="JSON event file ('-': stdin)")
+    event.add_argument("--path", help="an API request's path and query, e.g. /orders/user/me")
+    invoke.add_argument(
+        "--method", help="the request's method (default: POST with --body, else GET)"
+    )
+    invoke.add_argument("--body", help="the request's JSON body")
+    invoke.add_argument(
+        "--as",
+        dest="user",
+        help="the demo user whose ID token signs the request (the running local cloud's)",
+    )
     invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
     invoke.set_defaults(run=command_invoke)
 
@@ -312,14 +332,22 @@ def command_signin(args: argparse.Namespace) -> int:
 def command_invoke(args: argparse.Namespace) -> int:
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
-    event = json.loads(sys.stdin.read() if str(args.event) == "-" else args.event.read_text())
+    if args.path is None and (args.body, args.method, args.user) != (None, None, None):
+        raise InvokeError("--body, --method and --as build an API request: give its --path too.")
     # Into the running local cloud's emulator (and Kafka broker) if there is one;
     # otherwise into an emulator (and broker) of its own, on free ports, for this one call.
+    running = None
     with contextlib.suppress(running_cloud.NotRunningError):
         running = running_cloud.load()
         os.environ["AWS_ENDPOINT_URL"] = running.endpoint_url
         if running.kafka_bootstrap_servers:
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = running.kafka_bootstrap_servers
+    token = None
+    if args.user is not None:
+        if running is None:
+            raise running_cloud.NotRunningError()
+        cognito = _cognito(running.endpoint_url, running.region)
+        token = id_token(cognito, running.outputs["UserPoolClientId"], args.user)
     cloud = LocalCloud(
         LocalCloudConfig(
             template=args.template,
@@ -331,7 +359,7 @@ def command_invoke(args: argparse.Namespace) -> int:
     )
     try:
         cloud.start_functions_only()
-        result = cloud.invoke(args.function, event)
+        result = cloud.invoke(args.function, _invocation_event(cloud, args, token))
     finally:
         cloud.stop()
     if result.ok:
@@ -339,6 +367,27 @@ def command_invoke(args: argparse.Namespace) -> int:
         return 0
     print(json.dumps({"errorType": result.error_type, "errorMessage": result.error_message}))
     return 1
+
+
+class InvokeError(Exception):
+    pass
+
+
+def _invocation_event(cloud: LocalCloud, args: argparse.Namespace, token: str | None) -> Any:
+    from petstore_cli.api_request_event import api_request, api_request_event
+
+    stack = cloud.stack
+    assert stack is not None
+    if args.function not in stack.functions:
+        names = "\n  ".join(sorted(stack.functions))
+        raise InvokeError(f"{args.template} has no function {args.function!r}; it has:\n  {names}")
+    if args.event is not None:
+        return json.loads(sys.stdin.read() if str(args.event) == "-" else args.event.read_text())
+    if not args.path.startswith("/"):
+        raise InvokeError(f"--path {args.path!r}: a path starts with '/'.")
+    method = args.method or ("POST" if args.body is not None else "GET")
+    request = api_request(method, args.path, args.body, token)
+    return api_request_event(stack, cloud.endpoint_url, args.function, request, token)
 
 
 def command_demo(args: argparse.Namespace) -> int:

@@ -75,6 +75,62 @@ def test_token_for_an_unknown_user_names_the_demo_users(petstore_up: RunningUp) 
     assert "alice, bob, admin" in answer.stderr
 
 
+def petstore_command(running: RunningUp, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PETSTORE, *argv],
+        cwd=PROJECT,
+        env=running.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_invoke_as_a_user_sends_the_route_event_with_that_users_verified_claims(
+    petstore_up: RunningUp,
+) -> None:
+    pets = requests.get(f"{petstore_up.api_url}/pets?limit=1", timeout=30).json()["items"]
+    body = json.dumps({"petId": pets[0]["id"], "quantity": 1, "paymentToken": "tok_visa"})
+    alice = petstore_command(petstore_up, "token", "alice", "--user-id").stdout.strip()
+
+    answer = petstore_command(
+        petstore_up, "invoke", "PlaceOrderFunction", "--as", "alice", "--path", "/orders",
+        "--body", body,
+    )  # fmt: skip
+
+    assert answer.returncode == 0, answer.stderr
+    response = json.loads(answer.stdout)
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["userId"] == alice
+
+
+def test_invoke_without_a_user_reaches_the_function_unsigned(petstore_up: RunningUp) -> None:
+    answer = petstore_command(
+        petstore_up, "invoke", "ListUserOrdersFunction", "--path", "/orders/user/me"
+    )
+
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout)["statusCode"] == 401
+
+
+def test_invoke_of_an_unknown_function_lists_the_functions(petstore_up: RunningUp) -> None:
+    answer = petstore_command(petstore_up, "invoke", "PlaceOrder", "--path", "/orders")
+
+    assert answer.returncode == 1
+    assert "has no function 'PlaceOrder'; it has:" in answer.stderr
+    assert "  PlaceOrderFunction\n" in answer.stderr
+    assert "Traceback" not in answer.stderr
+
+
+def test_invoke_of_a_path_the_function_does_not_serve_names_its_routes(
+    petstore_up: RunningUp,
+) -> None:
+    answer = petstore_command(petstore_up, "invoke", "ListUserOrdersFunction", "--path", "/pets")
+
+    assert answer.returncode == 1
+    assert "it serves GET /orders/user/{userId}" in answer.stderr
+
+
 def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:
     petstore_up.process.send_signal(signal.SIGINT)
     # Read what it prints while it stops, as a terminal does: a full pipe would block it.
