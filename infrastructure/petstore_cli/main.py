@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, serve
+from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, add_verbose_argument, serve
 from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, launch_emulator
 from localcloud.event_sources.kafka.broker import check_external_broker
@@ -105,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the demo user whose ID token signs the request (the running local cloud's)",
     )
     invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
+    add_verbose_argument(invoke)
     invoke.set_defaults(run=command_invoke)
 
     demo = commands.add_parser(
@@ -191,6 +192,7 @@ def command_up(args: argparse.Namespace) -> int:
             local_pages=api_document_pages(),
             parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
+            verbose=args.verbose,
         )
     )
     cloud.config.local_pages.update(
@@ -355,6 +357,7 @@ def command_invoke(args: argparse.Namespace) -> int:
             emulator_port=free_port(),
             kafka_port=free_port(),
             log_stream=sys.stderr,  # standard output carries only the function's result
+            verbose=args.verbose,
         )
     )
     try:

@@ -38,6 +38,13 @@ def test_up_prints_the_urls_and_serves_the_demo_pets(petstore_up: RunningUp) -> 
     assert {"Biscuit", "Mochi", "Kiwi"} <= {pet["name"] for pet in pets["items"]}
 
 
+def test_up_sums_the_ignored_template_settings_up_in_one_line(petstore_up: RunningUp) -> None:
+    ignored = [line for line in petstore_up.output if "ignored locally" in line]
+
+    assert len(ignored) == 1
+    assert ignored[0].strip().endswith("template settings ignored locally; --verbose lists them")
+
+
 def test_token_prints_an_id_token_the_api_accepts(petstore_up: RunningUp) -> None:
     token = subprocess.run(
         [*PETSTORE, "token", "alice"],
@@ -129,6 +136,7 @@ def test_invoke_of_a_path_the_function_does_not_serve_names_its_routes(
 
     assert answer.returncode == 1
     assert "it serves GET /orders/user/{userId}" in answer.stderr
+    assert len([line for line in answer.stderr.splitlines() if "ignored locally" in line]) == 1
 
 
 def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:
