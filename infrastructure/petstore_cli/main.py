@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         SeedError,
         UnknownUserError,
         running_cloud.NotRunningError,
+        running_cloud.AlreadyRunningError,
         DeadLetterError,
         CognitoRefusal,
         NoCodeSentError,
@@ -68,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         help="sns (template.yaml, the default) or kafka (infrastructure/kafka/template.yaml)",
     )
     up.add_argument("--no-seed", action="store_true", help="start without demo data")
+    up.add_argument(
+        "--stack-name", default=STACK_NAME, help=f"the stack's name (default {STACK_NAME})"
+    )
     add_cloud_arguments(up)
     up.set_defaults(run=command_up)
 
@@ -175,6 +179,7 @@ def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def command_up(args: argparse.Namespace) -> int:
+    running_cloud.refuse_if_running()
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
     if args.transport == "kafka":
         check_external_broker()
@@ -185,7 +190,7 @@ def command_up(args: argparse.Namespace) -> int:
     cloud = LocalCloud(
         LocalCloudConfig(
             template=TEMPLATES[args.transport],
-            stack_name=STACK_NAME,
+            stack_name=args.stack_name,
             api_port=args.port,
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
@@ -223,6 +228,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
             endpoint_url=cloud.endpoint_url,
             region=stack.region,
             outputs=stack.outputs,
+            stack_name=stack.name,
             **_kafka_state(cloud),
         )
     )
@@ -353,7 +359,7 @@ def command_invoke(args: argparse.Namespace) -> int:
     cloud = LocalCloud(
         LocalCloudConfig(
             template=args.template,
-            stack_name=STACK_NAME,
+            stack_name=running.stack_name if running else STACK_NAME,
             emulator_port=free_port(),
             kafka_port=free_port(),
             log_stream=sys.stderr,  # standard output carries only the function's result

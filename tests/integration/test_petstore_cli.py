@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from localcloud.emulator.process import free_port
 from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
 
 pytestmark = pytest.mark.integration
@@ -137,6 +138,16 @@ def test_invoke_of_a_path_the_function_does_not_serve_names_its_routes(
     assert answer.returncode == 1
     assert "it serves GET /orders/user/{userId}" in answer.stderr
     assert len([line for line in answer.stderr.splitlines() if "ignored locally" in line]) == 1
+
+
+def test_a_second_up_says_where_the_running_pet_store_is(petstore_up: RunningUp) -> None:
+    second = petstore_command(
+        petstore_up, "up", "--port", str(free_port()), "--emulator-port", str(free_port())
+    )
+
+    assert second.returncode == 1
+    assert f"already running at {petstore_up.api_url}" in second.stderr
+    assert requests.get(f"{petstore_up.api_url}/pets", timeout=30).status_code == 200
 
 
 def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:
