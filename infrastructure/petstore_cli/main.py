@@ -425,6 +425,12 @@ def _dead_letters(args: argparse.Namespace) -> DeadLetters:
 
     cloud = running_cloud.load()
     transport = args.transport or cloud.transport
+    if transport != cloud.transport:
+        raise DeadLetterError(
+            f"The running local cloud carries its events over {cloud.transport}, not "
+            f"{transport}: its dead letters are listed by `petstore dlq list` (or "
+            f"--transport {cloud.transport})."
+        )
     if transport not in TRANSPORTS:
         raise DeadLetterError(f"dead letters of the {transport} transport are not supported")
     return TRANSPORTS[transport](cloud.endpoint_url, cloud.region)

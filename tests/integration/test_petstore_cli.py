@@ -140,6 +140,13 @@ def test_invoke_of_a_path_the_function_does_not_serve_names_its_routes(
     assert len([line for line in answer.stderr.splitlines() if "ignored locally" in line]) == 1
 
 
+def test_dlq_of_another_transport_names_the_running_one(petstore_up: RunningUp) -> None:
+    answer = petstore_command(petstore_up, "dlq", "--transport", "kafka", "list")
+
+    assert answer.returncode == 1
+    assert "carries its events over sns, not kafka" in answer.stderr
+
+
 def test_a_second_up_says_where_the_running_pet_store_is(petstore_up: RunningUp) -> None:
     second = petstore_command(
         petstore_up, "up", "--port", str(free_port()), "--emulator-port", str(free_port())
