@@ -15,6 +15,10 @@ SAM := .venv-sam/bin/sam
 CHECKOV := .tools/checkov/bin/checkov
 TRANSPORT ?= sns
 PARAMS ?=
+# `make run PORT=3001 EMULATOR_PORT=4567 STACK=mine`: petstore up's --port, --emulator-port, --stack-name.
+PORT ?=
+EMULATOR_PORT ?=
+STACK ?=
 
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
@@ -23,6 +27,7 @@ export SAM_CLI_TELEMETRY := 0
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
+	@echo "                (PORT=, EMULATOR_PORT=, STACK=, TRANSPORT=kafka, PARAMS=\"KEY=VALUE ...\")"
 	@echo "make test       every test (unit, integration, end to end)"
 	@echo "make test-slow  the tests that wait out real AWS periods (minutes each)"
 	@echo "make lint       ruff (lint + format check) and mypy"
@@ -41,6 +46,7 @@ $(UV):
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	@echo "Installing the project's packages into $(VENV) and compiling their bytecode (about 30 s the first time)…"
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
@@ -59,7 +65,9 @@ $(CHECKOV): infrastructure/tools/checkov.lock.txt | $(UV)
 	@touch $@
 
 run: install
-	$(BIN)/petstore up --transport $(TRANSPORT) $(if $(PARAMS),--parameter-overrides $(PARAMS))
+	$(BIN)/petstore up --transport $(TRANSPORT) $(if $(PORT),--port $(PORT)) \
+		$(if $(EMULATOR_PORT),--emulator-port $(EMULATOR_PORT)) $(if $(STACK),--stack-name $(STACK)) \
+		$(if $(PARAMS),--parameter-overrides $(PARAMS))
 
 demo: install
 	$(BIN)/petstore demo --transport $(TRANSPORT)

@@ -22,6 +22,17 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
 
 
+@pytest.fixture(autouse=True)
+def _environment_kept() -> Iterator[None]:
+    """Each test ends with the environment it started with: a `petstore` command run
+    in-process points the AWS SDK at the running cloud it finds (its endpoint and its
+    run's credentials), which must not leak into the next test's default clients."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """moto's server on a free port, shared by the whole test session."""

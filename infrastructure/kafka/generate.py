@@ -533,6 +533,9 @@ def _kafka_function(resource: Mapping[str, Any], consumers: Mapping[str, Consume
                 continue  # a queue of the function's own (not the saga's): it stays SQS
             del events[name]
             events["Kafka"] = _kafka_event(event["Properties"], consumer)
+            # Its consumer skips records redriven for another group (petstore_shared.events).
+            environment = properties.setdefault("Environment", {}).setdefault("Variables", {})
+            environment["KAFKA_CONSUMER_GROUP"] = consumer.kebab_name
             _allow(properties, _consumer_statements(consumer))
     variables = (properties.get("Environment") or {}).get("Variables") or {}
     published = [

@@ -66,6 +66,8 @@ class LocalCloudConfig:
     hot_reload: bool = False
     """Watch the code folders: a saved file is built in and its functions' next
     invocation runs the new code."""
+    verbose: bool = False
+    """List every template setting ignored locally at start, not only how many."""
 
 
 class LocalCloud:
@@ -209,7 +211,9 @@ class LocalCloud:
             run_function=self._run_while_provisioning,
         )
         if self.stack is None and not self.config.quiet:
-            print_ignored_summary(stack.ignored, self.config.log_stream or sys.stdout)
+            print_ignored_summary(
+                stack.ignored, self.config.log_stream or sys.stdout, verbose=self.config.verbose
+            )
         self.stack = stack
         for source in self.event_sources:
             source.prepare(stack)
@@ -356,8 +360,18 @@ def _use_local_credentials(region: str) -> None:
             os.environ[name] = value
 
 
-def print_ignored_summary(ignored: list[str], stream: TextIO) -> None:
-    """One line per reason: which resources the local cloud deliberately ignores."""
+def print_ignored_summary(ignored: list[str], stream: TextIO, *, verbose: bool = False) -> None:
+    """How many template settings the local cloud deliberately ignores; `verbose`: one
+    line per reason, naming the resources."""
+    if not ignored:
+        return
+    if not verbose:
+        settings = "setting" if len(ignored) == 1 else "settings"
+        print(
+            f"  {len(ignored)} template {settings} ignored locally; --verbose lists them",
+            file=stream,
+        )
+        return
     by_reason: dict[str, list[str]] = {}
     for line in ignored:
         subject, _, reason = line.partition(": ignored locally — ")

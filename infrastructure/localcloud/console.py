@@ -51,10 +51,19 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5)",
     )
+    add_verbose_argument(command)
     command.add_argument(
         "--no-hot-reload",
         action="store_true",
         help="do not rebuild and reload a function's code when one of its files is saved",
+    )
+
+
+def add_verbose_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list every template setting ignored locally, with the reason",
     )
 
 
@@ -113,6 +122,7 @@ def _up(args: argparse.Namespace) -> int:
             kafka_port=args.kafka_port,
             parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
+            verbose=args.verbose,
         )
     )
     return serve(cloud, emulator, _print_ready)

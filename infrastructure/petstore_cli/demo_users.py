@@ -3,7 +3,9 @@ sign in with their e-mail address (the pool's UsernameAttributes), known here by
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,3 +67,10 @@ def id_token(cognito: Any, client_id: str, username: str) -> str:
         AuthParameters={"USERNAME": demo_user.email, "PASSWORD": DEMO_PASSWORD},
     )
     return str(answer["AuthenticationResult"]["IdToken"])
+
+
+def user_id_in(token: str) -> str:
+    """The `sub` claim of an IdToken Cognito has just issued (its signature is the API's to
+    check, not this command's)."""
+    payload = token.split(".")[1]
+    return str(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"])

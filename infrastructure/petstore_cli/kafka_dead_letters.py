@@ -1,6 +1,9 @@
 """`petstore dlq` for the Kafka variant: each consumer's on-failure (dead-letter) topic,
 its records with the failure the local cloud's poller wrote in their headers, and
-redrive back to the topic each record came from, keyed as it was.
+redrive back to the topic each record came from, keyed as it was, for the consumer group
+that failed it only: every group reads that topic, and the others skip a record whose
+REDRIVEN_FOR_HEADER names another group, so a redrive reaches the failed consumer as an
+SQS redrive reaches the failed consumer's queue.
 
 A Kafka topic keeps what it was given, so "redriven" is a position: the consumer group
 REDRIVEN_GROUP commits, per dead-letter topic, the offset up to which records went back.
@@ -22,6 +25,9 @@ from petstore_cli import running_cloud
 from petstore_cli.dlq import DeadLetter, DeadLetterError, DeadLetterQueue, DeadLetters
 
 REDRIVEN_GROUP = "petstore-dead-letters-redriven"
+REDRIVEN_FOR_HEADER = "redriven-for-consumer-group"
+"""The header naming the one consumer group a redriven record is for; the services'
+consumers skip a record redriven for another group (petstore_shared.events.records)."""
 READ_TIMEOUT_S = 10.0
 
 
@@ -98,11 +104,12 @@ class KafkaDeadLetters:
             if not source:
                 raise DeadLetterError(f"Record {record.message_id} does not say where it came from")
             reports.clear()
+            kept = [h for h in record.headers if not h[0].startswith(FAILURE_HEADER_PREFIX)]
             producer.produce(
                 source,
                 value=record.value,
                 key=record.key,
-                headers=[h for h in record.headers if not h[0].startswith(FAILURE_HEADER_PREFIX)],
+                headers=[*kept, (REDRIVEN_FOR_HEADER, record.failure("consumer-group").encode())],
                 on_delivery=lambda error, _message: reports.append(error),
             )
             # One at a time: a record only counts as redriven once its topic has it.

@@ -8,20 +8,22 @@ import contextlib
 import getpass
 import json
 import os
+import shlex
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, serve
+from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, add_verbose_argument, serve
 from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import free_port, launch_emulator
 from localcloud.event_sources.kafka.broker import check_external_broker
 from petstore_cli import running_cloud
+from petstore_cli.api_request_event import NoSuchRouteError
 from petstore_cli.dashboard import dashboard_pages
-from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token
+from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token, user_id_in
 from petstore_cli.dlq import DeadLetterError
 from petstore_cli.local_pages import api_document_pages
 from petstore_cli.seed import SeedError, seed_demo_data
@@ -46,10 +48,13 @@ def main(argv: list[str] | None = None) -> int:
         SeedError,
         UnknownUserError,
         running_cloud.NotRunningError,
+        running_cloud.AlreadyRunningError,
         DeadLetterError,
         CognitoRefusal,
         NoCodeSentError,
         NoSentMessagesError,
+        InvokeError,
+        NoSuchRouteError,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
@@ -67,18 +72,52 @@ def _parser() -> argparse.ArgumentParser:
         help="sns (template.yaml, the default) or kafka (infrastructure/kafka/template.yaml)",
     )
     up.add_argument("--no-seed", action="store_true", help="start without demo data")
+    up.add_argument(
+        "--stack-name", default=STACK_NAME, help=f"the stack's name (default {STACK_NAME})"
+    )
     add_cloud_arguments(up)
     up.set_defaults(run=command_up)
 
-    token = commands.add_parser("token", help="print an IdToken for a demo user")
+    token = commands.add_parser(
+        "token",
+        help="print an IdToken for a demo user (and their user id on standard error)",
+    )
     token.add_argument("user", help=", ".join(user.username for user in DEMO_USERS))
+    token.add_argument(
+        "--user-id",
+        action="store_true",
+        help="print the user's id (the token's sub, as /orders/user/{userId} takes it) instead",
+    )
     token.set_defaults(run=command_token)
+    environment = commands.add_parser(
+        "env",
+        help="print the running local cloud's AWS settings as shell exports (eval them)",
+    )
+    environment.set_defaults(run=command_env)
     _add_shopper_commands(commands)
 
-    invoke = commands.add_parser("invoke", help="invoke one function once, like sam local invoke")
+    invoke = commands.add_parser(
+        "invoke",
+        help="invoke one function once, like sam local invoke",
+        description="Invoke one function once with an event file, or with the API request "
+        "--path (and --body, --as) its route would be sent, built as the local API Gateway "
+        "builds it.",
+    )
     invoke.add_argument("function", help="the function's logical id in template.yaml")
-    invoke.add_argument("--event", type=Path, required=True, help="JSON event file ('-': stdin)")
+    event = invoke.add_mutually_exclusive_group(required=True)
+    event.add_argument("--event", type=Path, help="JSON event file ('-': stdin)")
+    event.add_argument("--path", help="an API request's path and query, e.g. /orders/user/me")
+    invoke.add_argument(
+        "--method", help="the request's method (default: POST with --body, else GET)"
+    )
+    invoke.add_argument("--body", help="the request's JSON body")
+    invoke.add_argument(
+        "--as",
+        dest="user",
+        help="the demo user whose ID token signs the request (the running local cloud's)",
+    )
     invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
+    add_verbose_argument(invoke)
     invoke.set_defaults(run=command_invoke)
 
     demo = commands.add_parser(
@@ -148,6 +187,7 @@ def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def command_up(args: argparse.Namespace) -> int:
+    running_cloud.refuse_if_running()
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
     if args.transport == "kafka":
         check_external_broker()
@@ -158,13 +198,14 @@ def command_up(args: argparse.Namespace) -> int:
     cloud = LocalCloud(
         LocalCloudConfig(
             template=TEMPLATES[args.transport],
-            stack_name=STACK_NAME,
+            stack_name=args.stack_name,
             api_port=args.port,
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
             local_pages=api_document_pages(),
             parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
+            verbose=args.verbose,
         )
     )
     cloud.config.local_pages.update(
@@ -196,6 +237,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
             region=stack.region,
             outputs=stack.outputs,
             access=asdict(this_run()),
+            stack_name=stack.name,
             **_kafka_state(cloud),
         )
     )
@@ -229,21 +271,39 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  API           {cloud.api_url}   (docs: {cloud.api_url}/docs)")
     print(f"  Dashboard     {cloud.api_url}/_dashboard   (alarms, metrics: petstore dashboard)")
     print(f"  AWS emulator  {cloud.endpoint_url}   (signed with this run's credentials only:)")
-    credentials = this_run().environment()
-    print(
-        f"    export AWS_ENDPOINT_URL={cloud.endpoint_url} AWS_REGION={cloud.config.region} "
-        + " ".join(f"{name}={value}" for name, value in credentials.items())
-    )
+    print(f"    {aws_exports(cloud.endpoint_url, cloud.config.region, this_run())}")
+    print('    or in any shell: eval "$(petstore env)"')
     print(f"  User pool     {outputs.get('UserPoolId', '?')}")
     for name, address in cloud.endpoints().items():
         print(f"  {name:<13} {address}   (events over Kafka)")
     print(f"  Try:          curl {cloud.api_url}/pets")
 
 
+def aws_exports(endpoint_url: str, region: str, access: EmulatorAccess) -> str:
+    """The shell line that points AWS tools at the emulator with this run's credentials."""
+    settings = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, **access.environment()}
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())
+
+
+def command_env(_args: argparse.Namespace) -> int:
+    cloud = running_cloud.load()
+    print(aws_exports(cloud.endpoint_url, cloud.region, cloud.emulator_access()))
+    return 0
+
+
 def command_token(args: argparse.Namespace) -> int:
     cloud = running_cloud.load()
     cognito = _cognito(cloud.endpoint_url, cloud.region, cloud.emulator_access())
-    print(id_token(cognito, cloud.outputs["UserPoolClientId"], args.user))
+    token = id_token(cognito, cloud.outputs["UserPoolClientId"], args.user)
+    if args.user_id:
+        print(user_id_in(token))
+        return 0
+    # Standard output stays the token alone, for `Authorization: Bearer $(petstore token alice)`.
+    print(token)
+    print(
+        f"{args.user}'s user id: {user_id_in(token)} (or 'me' in /user/{{userId}} paths)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -307,27 +367,36 @@ def command_signin(args: argparse.Namespace) -> int:
 def command_invoke(args: argparse.Namespace) -> int:
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
-    event = json.loads(sys.stdin.read() if str(args.event) == "-" else args.event.read_text())
+    if args.path is None and (args.body, args.method, args.user) != (None, None, None):
+        raise InvokeError("--body, --method and --as build an API request: give its --path too.")
     # Into the running local cloud's emulator (and Kafka broker) if there is one;
     # otherwise into an emulator (and broker) of its own, on free ports, for this one call.
+    running = None
     with contextlib.suppress(running_cloud.NotRunningError):
         running = running_cloud.load()
         os.environ["AWS_ENDPOINT_URL"] = running.endpoint_url
         os.environ.update(running.emulator_access().environment())
         if running.kafka_bootstrap_servers:
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = running.kafka_bootstrap_servers
+    token = None
+    if args.user is not None:
+        if running is None:
+            raise running_cloud.NotRunningError()
+        cognito = _cognito(running.endpoint_url, running.region, running.emulator_access())
+        token = id_token(cognito, running.outputs["UserPoolClientId"], args.user)
     cloud = LocalCloud(
         LocalCloudConfig(
             template=args.template,
-            stack_name=STACK_NAME,
+            stack_name=running.stack_name if running else STACK_NAME,
             emulator_port=free_port(),
             kafka_port=free_port(),
             log_stream=sys.stderr,  # standard output carries only the function's result
+            verbose=args.verbose,
         )
     )
     try:
         cloud.start_functions_only()
-        result = cloud.invoke(args.function, event)
+        result = cloud.invoke(args.function, _invocation_event(cloud, args, token))
     finally:
         cloud.stop()
     if result.ok:
@@ -335,6 +404,27 @@ def command_invoke(args: argparse.Namespace) -> int:
         return 0
     print(json.dumps({"errorType": result.error_type, "errorMessage": result.error_message}))
     return 1
+
+
+class InvokeError(Exception):
+    pass
+
+
+def _invocation_event(cloud: LocalCloud, args: argparse.Namespace, token: str | None) -> Any:
+    from petstore_cli.api_request_event import api_request, api_request_event
+
+    stack = cloud.stack
+    assert stack is not None
+    if args.function not in stack.functions:
+        names = "\n  ".join(sorted(stack.functions))
+        raise InvokeError(f"{args.template} has no function {args.function!r}; it has:\n  {names}")
+    if args.event is not None:
+        return json.loads(sys.stdin.read() if str(args.event) == "-" else args.event.read_text())
+    if not args.path.startswith("/"):
+        raise InvokeError(f"--path {args.path!r}: a path starts with '/'.")
+    method = args.method or ("POST" if args.body is not None else "GET")
+    request = api_request(method, args.path, args.body, token)
+    return api_request_event(stack, cloud.endpoint_url, args.function, request, token)
 
 
 def command_demo(args: argparse.Namespace) -> int:
@@ -363,6 +453,12 @@ def _dead_letters(args: argparse.Namespace) -> DeadLetters:
 
     cloud = running_cloud.load()
     transport = args.transport or cloud.transport
+    if transport != cloud.transport:
+        raise DeadLetterError(
+            f"The running local cloud carries its events over {cloud.transport}, not "
+            f"{transport}: its dead letters are listed by `petstore dlq list` (or "
+            f"--transport {cloud.transport})."
+        )
     if transport not in TRANSPORTS:
         raise DeadLetterError(f"dead letters of the {transport} transport are not supported")
     return TRANSPORTS[transport](cloud.endpoint_url, cloud.region, cloud.emulator_access())

@@ -15,6 +15,16 @@ class NotRunningError(Exception):
         super().__init__("The local cloud is not running: start it with `make run` (petstore up).")
 
 
+class AlreadyRunningError(Exception):
+    def __init__(self, cloud: RunningCloud) -> None:
+        super().__init__(
+            f"The pet store is already running at {cloud.api_url} (AWS emulator "
+            f"{cloud.endpoint_url}, process {cloud.pid}): use it, or stop it with Ctrl-C in "
+            f"its terminal first. A second one beside it needs other ports and its own "
+            f"PETSTORE_STATE_FILE."
+        )
+
+
 @dataclass(frozen=True)
 class RunningCloud:
     pid: int
@@ -22,6 +32,7 @@ class RunningCloud:
     endpoint_url: str
     region: str
     outputs: dict[str, str]
+    stack_name: str = "petstore"
     transport: str = "sns"
     kafka_bootstrap_servers: str = ""
     kafka_dead_letter_topics: dict[str, list[str]] = field(default_factory=dict)
@@ -50,6 +61,15 @@ def save(cloud: RunningCloud) -> None:
 
 def forget() -> None:
     state_file().unlink(missing_ok=True)
+
+
+def refuse_if_running() -> None:
+    """Raises AlreadyRunningError naming the running pet store, if there is one."""
+    try:
+        running = load()
+    except NotRunningError:
+        return
+    raise AlreadyRunningError(running)
 
 
 def load() -> RunningCloud:

@@ -147,6 +147,22 @@ def test_the_demo_users_still_get_tokens_and_sign_in_with_their_email(
     assert petstore.alice.get(f"/orders/user/{claims['sub']}").status_code == 200
 
 
+def test_token_tells_the_user_id_that_user_paths_take(
+    petstore: Shop, petstore_command: Petstore
+) -> None:
+    printed = petstore_command("token", "alice")
+    user_id = petstore_command("token", "alice", "--user-id").out.strip()
+    claims = jwt.decode(printed.out.strip(), options={"verify_signature": False})
+
+    assert user_id == claims["sub"]
+    assert f"alice's user id: {user_id}" in printed.err
+    assert petstore.alice.get("/orders/user/me").status_code == 200
+    assert petstore.alice.get("/notifications/user/me").status_code == 200
+    refused = petstore.alice.get("/orders/user/alice")
+    assert refused.status_code == 403
+    assert user_id in refused.json()["error"]["message"]
+
+
 def test_a_weak_password_is_refused_naming_the_rule(petstore_command: Petstore) -> None:
     email = new_email()
 

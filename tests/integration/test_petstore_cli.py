@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from localcloud.emulator.process import free_port
 from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
 
 pytestmark = pytest.mark.integration
@@ -36,6 +37,13 @@ def test_up_prints_the_urls_and_serves_the_demo_pets(petstore_up: RunningUp) -> 
     try_line = next(line for line in petstore_up.output if line.strip().startswith("Try:"))
     assert requests.get(try_line.split()[-1], timeout=30).status_code == 200
     assert {"Biscuit", "Mochi", "Kiwi"} <= {pet["name"] for pet in pets["items"]}
+
+
+def test_up_sums_the_ignored_template_settings_up_in_one_line(petstore_up: RunningUp) -> None:
+    ignored = [line for line in petstore_up.output if "ignored locally" in line]
+
+    assert len(ignored) == 1
+    assert ignored[0].strip().endswith("template settings ignored locally; --verbose lists them")
 
 
 def test_token_prints_an_id_token_the_api_accepts(petstore_up: RunningUp) -> None:
@@ -73,6 +81,80 @@ def test_token_for_an_unknown_user_names_the_demo_users(petstore_up: RunningUp) 
 
     assert answer.returncode == 1
     assert "alice, bob, admin" in answer.stderr
+
+
+def petstore_command(running: RunningUp, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PETSTORE, *argv],
+        cwd=PROJECT,
+        env=running.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_invoke_as_a_user_sends_the_route_event_with_that_users_verified_claims(
+    petstore_up: RunningUp,
+) -> None:
+    pets = requests.get(f"{petstore_up.api_url}/pets?limit=1", timeout=30).json()["items"]
+    body = json.dumps({"petId": pets[0]["id"], "quantity": 1, "paymentToken": "tok_visa"})
+    alice = petstore_command(petstore_up, "token", "alice", "--user-id").stdout.strip()
+
+    answer = petstore_command(
+        petstore_up, "invoke", "PlaceOrderFunction", "--as", "alice", "--path", "/orders",
+        "--body", body,
+    )  # fmt: skip
+
+    assert answer.returncode == 0, answer.stderr
+    response = json.loads(answer.stdout)
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["userId"] == alice
+
+
+def test_invoke_without_a_user_reaches_the_function_unsigned(petstore_up: RunningUp) -> None:
+    answer = petstore_command(
+        petstore_up, "invoke", "ListUserOrdersFunction", "--path", "/orders/user/me"
+    )
+
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout)["statusCode"] == 401
+
+
+def test_invoke_of_an_unknown_function_lists_the_functions(petstore_up: RunningUp) -> None:
+    answer = petstore_command(petstore_up, "invoke", "PlaceOrder", "--path", "/orders")
+
+    assert answer.returncode == 1
+    assert "has no function 'PlaceOrder'; it has:" in answer.stderr
+    assert "  PlaceOrderFunction\n" in answer.stderr
+    assert "Traceback" not in answer.stderr
+
+
+def test_invoke_of_a_path_the_function_does_not_serve_names_its_routes(
+    petstore_up: RunningUp,
+) -> None:
+    answer = petstore_command(petstore_up, "invoke", "ListUserOrdersFunction", "--path", "/pets")
+
+    assert answer.returncode == 1
+    assert "it serves GET /orders/user/{userId}" in answer.stderr
+    assert len([line for line in answer.stderr.splitlines() if "ignored locally" in line]) == 1
+
+
+def test_dlq_of_another_transport_names_the_running_one(petstore_up: RunningUp) -> None:
+    answer = petstore_command(petstore_up, "dlq", "--transport", "kafka", "list")
+
+    assert answer.returncode == 1
+    assert "carries its events over sns, not kafka" in answer.stderr
+
+
+def test_a_second_up_says_where_the_running_pet_store_is(petstore_up: RunningUp) -> None:
+    second = petstore_command(
+        petstore_up, "up", "--port", str(free_port()), "--emulator-port", str(free_port())
+    )
+
+    assert second.returncode == 1
+    assert f"already running at {petstore_up.api_url}" in second.stderr
+    assert requests.get(f"{petstore_up.api_url}/pets", timeout=30).status_code == 200
 
 
 def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from petstore_shared.caller_identity import OWN_USER_ID
 from petstore_shared.domain_errors import Conflict, Forbidden, NotFound
 
 
@@ -41,5 +42,9 @@ class IdempotencyKeyReused(Conflict):
 
 
 class NotYourOrders(Forbidden):
-    def __init__(self) -> None:
-        super().__init__("Shoppers may list only their own orders.", field="userId")
+    def __init__(self, own_user_id: str) -> None:
+        super().__init__(
+            f"Shoppers may list only their own orders: your user id is '{own_user_id}' "
+            f"(or write '{OWN_USER_ID}').",
+            field="userId",
+        )

@@ -22,6 +22,9 @@ from petstore_shared.domain_errors import Forbidden, Unauthorized
 
 ADMIN_GROUP = "admin"
 GROUPS_CLAIM = "cognito:groups"
+OWN_USER_ID = "me"
+"""Written in a `/user/{userId}` path for the caller's own id, which a shopper rarely
+knows: it is the token's `sub`, not the name they sign in with."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,11 @@ def caller_from_event(event: Mapping[str, Any]) -> CallerIdentity:
         (value for name, value in headers.items() if name.lower() == "authorization"), None
     )
     return caller_from_claims(authorizer.get("claims"), authorization)
+
+
+def user_id_meant(caller: CallerIdentity, user_id: str) -> str:
+    """The user a `/user/{userId}` path names: `me` is the caller."""
+    return caller.user_id if user_id == OWN_USER_ID else user_id
 
 
 def require_groups(caller: CallerIdentity, groups: Collection[str]) -> CallerIdentity:

@@ -53,7 +53,11 @@ def dashboard_metric(state: dict[str, Any], metric: tuple[str, dict[str, str]]) 
     alarms name it (Maximum per minute)."""
     name, dimensions = metric
     cloudwatch = boto3.client(
-        "cloudwatch", endpoint_url=state["endpoint_url"], region_name=state["region"]
+        "cloudwatch",
+        endpoint_url=state["endpoint_url"],
+        region_name=state["region"],
+        aws_access_key_id=state["access"]["access_key_id"],
+        aws_secret_access_key=state["access"]["secret_access_key"],
     )
     now = datetime.now(UTC)
     answer = cloudwatch.get_metric_statistics(

@@ -130,3 +130,17 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
         "payments": 3,
         "notifications": 3,
     }
+
+
+def test_every_kafka_consumer_knows_its_mappings_consumer_group() -> None:
+    """A consumer skips a record redriven for another group: it must know its own."""
+    consumers = [
+        (logical_id, resource["Properties"])
+        for logical_id, resource in resources(generate.TEMPLATE_PATH).items()
+        if "Kafka" in (resource.get("Properties", {}).get("Events") or {})
+    ]
+
+    assert consumers
+    for logical_id, properties in consumers:
+        group = properties["Events"]["Kafka"]["Properties"]["ConsumerGroupId"]
+        assert properties["Environment"]["Variables"]["KAFKA_CONSUMER_GROUP"] == group, logical_id

@@ -26,7 +26,7 @@ from petstore_shared.events.kafka_bus import (
     kafka_event_bus_from_environment,
     producer_config,
 )
-from petstore_shared.events.records import event_from_kafka_record
+from petstore_shared.events.records import REDRIVEN_FOR_HEADER, event_from_kafka_record
 from petstore_shared.events.registry import MalformedEvent
 from petstore_shared.settings import load_settings
 from support.in_process_saga import InProcessSaga
@@ -143,7 +143,12 @@ def test_the_environment_chooses_the_kafka_transport(monkeypatch: pytest.MonkeyP
     assert [config["bootstrap.servers"] for config in made] == ["127.0.0.1:9092"]
 
 
-def kafka_record(value: bytes, offset: int = 0, partition: int = 0) -> KafkaRecord:
+def kafka_record(
+    value: bytes,
+    offset: int = 0,
+    partition: int = 0,
+    headers: tuple[tuple[str, bytes | None], ...] = (),
+) -> KafkaRecord:
     return KafkaRecord(
         topic="payments",
         partition=partition,
@@ -152,6 +157,7 @@ def kafka_record(value: bytes, offset: int = 0, partition: int = 0) -> KafkaReco
         timestamp_type="CREATE_TIME",
         key=b"order-1",
         value=value,
+        headers=headers,
     )
 
 
@@ -216,3 +222,39 @@ def test_a_consumer_reports_only_the_malformed_record_of_a_kafka_batch(
     }
     [notification] = saga.items("NotificationsTable")
     assert notification["subject"]["S"] == "Refund issued"
+
+
+def refund_record(refund_id: str, offset: int, redriven_for: str | None = None) -> KafkaRecord:
+    refunded = PaymentRefunded(
+        order_id=f"order-{refund_id}",
+        user_id="user-alice",
+        pet_id="pet-1",
+        quantity=1,
+        payment_id=f"pay-{refund_id}",
+        refund_id=refund_id,
+        amount=Money(amount=Decimal("10.00"), currency="EUR"),
+    )
+    headers = () if redriven_for is None else ((REDRIVEN_FOR_HEADER, redriven_for.encode()),)
+    value = new_event(refunded, source="test").to_json().encode()
+    return kafka_record(value, offset=offset, headers=headers)
+
+
+def test_a_record_redriven_for_another_consumer_group_is_skipped_and_its_own_handled(
+    saga: InProcessSaga, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from notifications.handlers import handle_payment_events
+
+    monkeypatch.setenv("KAFKA_CONSUMER_GROUP", "notifications-payment-events")
+    event = msk_records(
+        refund_record("re-other", 1, redriven_for="orders-payment-events"),
+        refund_record("re-mine", 2, redriven_for="notifications-payment-events"),
+        refund_record("re-new", 3),
+    )
+
+    response = handle_payment_events.lambda_handler(
+        event, LambdaContextStub("NotificationPaymentEventsFunction")
+    )
+
+    assert response == {"batchItemFailures": []}
+    orders = sorted(item["orderId"]["S"] for item in saga.items("NotificationsTable"))
+    assert orders == ["order-re-mine", "order-re-new"]

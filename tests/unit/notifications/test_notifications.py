@@ -100,3 +100,24 @@ def test_an_empty_subject_answers_422_naming_it(saga: InProcessSaga) -> None:
 
     assert answer.status == 422
     assert answer.body["error"]["field"] == "subject"
+
+
+def test_me_reads_the_callers_own_notifications(
+    saga: InProcessSaga, place_order: Callable[..., str]
+) -> None:
+    place_order(token="tok_visa")
+    saga.settle()
+
+    mine = notifications_page("alice", "me")
+    admins_own = notifications_page("admin", "me")
+
+    assert mine.status == 200
+    assert mine.body["items"] == notifications_page("alice", "user-alice").body["items"] != []
+    assert admins_own.body["items"] == []
+
+
+def test_a_refusal_names_the_id_the_shopper_may_read(saga: InProcessSaga) -> None:
+    answer = notifications_page("alice", "alice")
+
+    assert answer.status == 403
+    assert "your user id is 'user-alice'" in answer.body["error"]["message"]

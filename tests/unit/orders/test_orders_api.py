@@ -175,10 +175,26 @@ def test_a_users_orders_are_listed_newest_first_a_page_at_a_time(pet: str) -> No
     assert second.body.get("nextToken") is None
 
 
-def test_listing_someone_elses_orders_answers_403(saga: InProcessSaga) -> None:
-    event = rest_event("GET", "/orders/user/user-alice", caller="bob")
+def test_listing_someone_elses_orders_answers_403_naming_the_callers_own_id(
+    saga: InProcessSaga,
+) -> None:
+    event = rest_event("GET", "/orders/user/alice", caller="bob")
 
-    assert call_api(handle_list_user_orders, event).status == 403
+    answer = call_api(handle_list_user_orders, event)
+
+    assert answer.status == 403
+    assert "your user id is 'user-bob'" in answer.body["error"]["message"]
+    assert "'me'" in answer.body["error"]["message"]
+
+
+def test_me_lists_the_callers_own_orders(pet: str) -> None:
+    placed = place("alice", {"petId": pet, "quantity": 1, "paymentToken": "tok_visa"})
+    place("bob", {"petId": pet, "quantity": 1, "paymentToken": "tok_visa"})
+
+    answer = call_api(handle_list_user_orders, rest_event("GET", "/orders/user/me", caller="alice"))
+
+    assert answer.status == 200
+    assert [order["orderId"] for order in answer.body["items"]] == [placed.body["orderId"]]
 
 
 def test_a_tampered_next_token_answers_400_naming_next_token(saga: InProcessSaga) -> None:

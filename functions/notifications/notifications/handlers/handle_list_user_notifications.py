@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.depends import Depends
-from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from notifications.dal.notifications_table import notifications_table_from_environment
@@ -14,7 +13,7 @@ from notifications.logic.read_notifications import list_user_notifications
 from notifications.models import NotificationPage
 from petstore_shared.caller_identity import CallerIdentity, signed_in_caller
 from petstore_shared.http_errors import documented_errors
-from petstore_shared.listing_parameters import NextToken, PageLimit
+from petstore_shared.listing_parameters import NextToken, PageLimit, UserIdInPath
 from petstore_shared.observability import logger, metrics
 from petstore_shared.openapi_security import SIGNED_IN_USER
 from petstore_shared.rest_api import create_rest_resolver
@@ -34,7 +33,7 @@ app = create_rest_resolver()
     },
 )
 def get_user_notifications(
-    user_id: Annotated[str, Path(alias="userId", max_length=100)],
+    user_id: UserIdInPath,
     caller: Annotated[CallerIdentity, Depends(signed_in_caller)],
     limit: PageLimit = 20,
     next_token: NextToken = None,

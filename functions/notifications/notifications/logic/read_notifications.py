@@ -3,7 +3,7 @@ from __future__ import annotations
 from notifications.dal.notifications_table import NotificationsTable
 from notifications.errors import NotYourNotifications
 from notifications.models import NotificationPage
-from petstore_shared.caller_identity import CallerIdentity
+from petstore_shared.caller_identity import CallerIdentity, user_id_meant
 
 
 def list_user_notifications(
@@ -14,8 +14,9 @@ def list_user_notifications(
     *,
     notifications: NotificationsTable,
 ) -> NotificationPage:
-    """A shopper's notifications, newest first, for that shopper or an admin."""
+    """A shopper's notifications, newest first, for that shopper (`me`) or an admin."""
+    user_id = user_id_meant(caller, user_id)
     if caller.user_id != user_id and not caller.is_admin:
-        raise NotYourNotifications()
+        raise NotYourNotifications(caller.user_id)
     items, token = notifications.list_user_notifications(user_id, limit, next_token)
     return NotificationPage(items=items, next_token=token)

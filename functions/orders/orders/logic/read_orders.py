@@ -3,7 +3,7 @@ from __future__ import annotations
 from orders.dal.orders_table import OrdersTable
 from orders.errors import NotYourOrders, OrderNotFound
 from orders.models import Order, OrderPage, OrderWithHistory
-from petstore_shared.caller_identity import CallerIdentity
+from petstore_shared.caller_identity import CallerIdentity, user_id_meant
 
 
 def get_order(caller: CallerIdentity, order_id: str, *, orders: OrdersTable) -> OrderWithHistory:
@@ -23,9 +23,10 @@ def list_user_orders(
     *,
     orders: OrdersTable,
 ) -> OrderPage:
-    """A shopper's orders, newest first, for that shopper or an admin."""
+    """A shopper's orders, newest first, for that shopper (`me`) or an admin."""
+    user_id = user_id_meant(caller, user_id)
     if caller.user_id != user_id and not caller.is_admin:
-        raise NotYourOrders()
+        raise NotYourOrders(caller.user_id)
     items, token = orders.list_user_orders(user_id, limit, next_token)
     return OrderPage(items=items, next_token=token)
 

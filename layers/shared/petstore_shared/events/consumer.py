@@ -39,7 +39,12 @@ from pydantic import Field
 
 from petstore_shared.aws_clients import dynamodb_client
 from petstore_shared.events.envelope import Event, EventData
-from petstore_shared.events.records import event_from_kafka_record, event_from_sqs_record
+from petstore_shared.events.records import (
+    CONSUMER_GROUP_VARIABLE,
+    event_from_kafka_record,
+    event_from_sqs_record,
+    redriven_for_another_consumer,
+)
 from petstore_shared.observability import logger, traced
 from petstore_shared.settings import EnvironmentSettings, load_settings
 
@@ -126,6 +131,10 @@ class EventConsumer:
         self._handle_event(event_from_sqs_record(record.raw_event))
 
     def _handle_kafka_record(self, record: KafkaEventRecord) -> None:
+        own_group = os.environ.get(CONSUMER_GROUP_VARIABLE, "")
+        if redriven_for_another_consumer(record.raw_event, own_group):
+            logger.debug("Skipping a record redriven for another consumer group")
+            return
         self._handle_event(event_from_kafka_record(record.raw_event))
 
     def _handle_event(self, event: Event[Any]) -> None:

@@ -20,6 +20,24 @@ def event_from_sqs_record(record: Mapping[str, Any]) -> Event[Any]:
     return parse_event(body)
 
 
+REDRIVEN_FOR_HEADER = "redriven-for-consumer-group"
+"""A record redriven from a dead-letter topic goes back onto its source topic, which every
+consumer group reads; this header names the one group that failed it, and the others
+skip it (`petstore dlq redrive` writes it, as SQS redrive reaches only the failed queue)."""
+CONSUMER_GROUP_VARIABLE = "KAFKA_CONSUMER_GROUP"
+"""Each Kafka consumer's environment names its event source mapping's ConsumerGroupId."""
+
+
+def redriven_for_another_consumer(record: Mapping[str, Any], consumer_group: str) -> bool:
+    """Whether a Kafka record (as Lambda hands it over: each header's value a list of
+    byte values) was redriven for a consumer group other than `consumer_group`."""
+    for header in record.get("headers") or ():
+        value = header.get(REDRIVEN_FOR_HEADER) if isinstance(header, Mapping) else None
+        if isinstance(value, list):
+            return bytes(value).decode(errors="replace") != consumer_group
+    return False
+
+
 def event_from_kafka_record(record: Mapping[str, Any]) -> Event[Any]:
     """Lambda hands over a Kafka record (Amazon MSK or self-managed) with its value in
     base64: the value is the envelope."""

@@ -22,7 +22,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
 from localcloud.emulator.patches import queries as emulator_queries
-from localcloud.emulator.process import Emulator
+from localcloud.emulator.process import LOCAL_CREDENTIALS, Emulator
 
 pytestmark = pytest.mark.integration
 
@@ -528,7 +528,14 @@ def counted(compare: Any, made: Iterator[int]) -> Any:
 def test_the_emulator_server_pages_through_an_index_in_sort_key_order(
     emulator: Emulator,
 ) -> None:
-    dynamodb = boto3.client("dynamodb", endpoint_url=emulator.endpoint_url)
+    # Credentials given, not read from the environment: this module's in-process tests
+    # run inside mock_aws(), which sets moto's fake ones there.
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=emulator.endpoint_url,
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
     table = create_table(dynamodb, Shape(sort_key_type="S", index_sort_type="N"))
     ranks = {"p1": "3", "p2": "1", "p3": "2", "p4": "1", "p5": None}
     for partition, rank in ranks.items():
