@@ -28,6 +28,7 @@ from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
 from localcloud.emulator.patches import queues as emulator_queues
 from localcloud.emulator.patches import responses as emulator_responses
+from localcloud.emulator.patches import shard_iterators as emulator_shard_iterators
 from localcloud.emulator.patches import signing_keys as emulator_signing_keys
 from localcloud.emulator.patches import sqs_age as metrics_sqs_age
 from localcloud.emulator.patches import stream_records as emulator_stream_records
@@ -72,6 +73,7 @@ def main(argv: list[str]) -> None:
     emulator_queue_attributes.install()
     emulator_notifications.install()
     emulator_stream_records.install()
+    emulator_shard_iterators.install()
     emulator_responses.install()
     metrics_sqs_age.install()
     emulator_cognito_sign_up.install()
