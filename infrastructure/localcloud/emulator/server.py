@@ -23,6 +23,7 @@ from moto import backends
 from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, create_backend_app
 
 from localcloud.emulator.patches import cognito_sign_up as emulator_cognito_sign_up
+from localcloud.emulator.patches import metric_retention as emulator_metric_retention
 from localcloud.emulator.patches import notifications as emulator_notifications
 from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
@@ -76,6 +77,7 @@ def main(argv: list[str]) -> None:
     emulator_shard_iterators.install()
     emulator_responses.install()
     metrics_sqs_age.install()
+    emulator_metric_retention.install()
     emulator_cognito_sign_up.install()
     emulator_signing_keys.install()
     app = DomainDispatcherApplication(create_backend_app)
