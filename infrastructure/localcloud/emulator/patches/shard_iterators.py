@@ -23,8 +23,10 @@ from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
 
 LIFETIME_S = 15 * 60.0
-ID_RANDOM_BYTES = 464
-"""With the 8 bytes of the issue time, as long as moto's ids (472 bytes, base64)."""
+ID_RANDOM_BYTES = 64
+"""After the 8 bytes of the issue time. moto's ids are 472 random bytes; the emulator holds
+15 minutes of iterators, each kept twice (its id, and its ARN as the key), so the
+shorter id makes the steady state ~3 times smaller."""
 ISSUED = struct.Struct(">d")
 
 clock: Callable[[], float] = time.monotonic
