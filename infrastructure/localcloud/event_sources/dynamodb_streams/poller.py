@@ -47,8 +47,9 @@ Shard = dict[str, Any]
 
 POLL_INTERVAL_S = 0.25
 """Between reads of a shard that had nothing: Lambda reads each shard 4 times a second."""
-REFRESH_INTERVAL_S = 1.0
-"""How often the table's latest stream and the stream's shards are looked up again."""
+REFRESH_INTERVAL_S = 5.0
+"""How often the table's latest stream and the stream's shards are looked up again (a
+table's shard rolls over every few hours; a recreated table is followed within this)."""
 MAX_RECORDS_PER_READ = 1000
 """The most one GetRecords returns."""
 
