@@ -152,25 +152,29 @@ def _summary(soak: Soak, warm_up_s: float, idle_from_s: float) -> str:
     idle = [s for s in soak.samples if s.at - soak.started >= idle_from_s]
     lines = ["=== summary"]
     names = sorted({usage.name for sample in soak.samples for usage in sample.usage.values()})
-    lines.append(f"  {'process':<52} {'RSS at end':>10} {'growth/h':>10} {'idle cpu':>9}")
+    lines.append(
+        f"  {'process':<52} {'RSS at end':>10} {'growth/h':>10} {'idle':>10} {'idle cpu':>9}"
+    )
     for name in names:
         growth = _growth_mb_per_hour(kept, name)
         idle_cpu = _idle_cpu(idle, name)
         end_rss = sum(u.rss_bytes for u in soak.samples[-1].usage.values() if u.name == name)
         lines.append(
             f"  {name:<52} {end_rss / MB:7.1f} MB {_figure(growth, 'MB'):>10} "
-            f"{_figure(idle_cpu, '%'):>9}"
+            f"{_figure(_growth_mb_per_hour(idle, name), 'MB'):>10} {_figure(idle_cpu, '%'):>9}"
         )
     lines.append(
         f"  {'all':<52} {sum(u.rss_bytes for u in soak.samples[-1].usage.values()) / MB:7.1f} MB "
         f"{_figure(_growth_mb_per_hour(kept, None), 'MB'):>10} "
+        f"{_figure(_growth_mb_per_hour(idle, None), 'MB'):>10} "
         f"{_figure(_idle_cpu(idle, None), '%'):>9}"
     )
     started = len(set(soak.samples[-1].usage) - set(kept[0].usage)) if kept else 0
     lines.append(
         f"  growth: least-squares slope of RSS over the {len(kept)} samples after the "
         f"{warm_up_s / 60:g} min warm-up, of the processes running throughout ({started} "
-        "workers started since); idle cpu: % of one core over the last "
+        "workers started since); idle: the same, over the idle samples; idle cpu: % of one core "
+        "over the last "
         f"{(idle[-1].at - idle[0].at) / 60 if len(idle) > 1 else 0:.1f} min, no traffic"
     )
     return "\n".join(lines)
