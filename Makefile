@@ -23,7 +23,7 @@ STACK ?=
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install build run test test-slow test-unit test-integration lint format validate bench load openapi schemas operations demo clean
+.PHONY: help install build run test test-slow test-unit test-integration lint format validate bench load soak openapi schemas operations demo clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
@@ -37,6 +37,8 @@ help:
 	@echo "make demo       with \`make run\` going in another terminal: one order down each saga path"
 	@echo "make bench      the benchmarks (figures printed side by side)"
 	@echo "make load       a 60 s mixed load run on a fresh local cloud, then the saga's invariants"
+	@echo "make soak       an hour (SOAK_MINUTES=…) of light traffic then idle on \`petstore up\`: each"
+	@echo "                process's memory and CPU every minute, then growth per hour and idle CPU"
 	@echo "make openapi    regenerate docs/openapi.json from the handlers"
 	@echo "make schemas    regenerate the events' JSON Schemas in events/schemas/"
 	@echo "make operations regenerate template.yaml's dashboard and alarms from its functions and queues"
@@ -117,6 +119,10 @@ bench: install
 
 load: install
 	PYTHONPATH=tests $(BIN)/python -m load.run_load --seconds 60 --users 12
+
+# SOAK_MINUTES=10 make soak for a shorter run.
+soak: install
+	PYTHONPATH=tests $(BIN)/python -m load.run_soak --minutes $(or $(SOAK_MINUTES),60)
 
 openapi: install
 	$(BIN)/python -m infrastructure.openapi.generate

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO
 
+from petstore_cli.dashboard_picture import INTERVAL_S, DashboardPicture
+
 GRID_COLUMNS = 24
 INCHES_PER_COLUMN = 0.8
 INCHES_PER_ROW = 0.6
@@ -358,7 +360,7 @@ PAGE = """<!doctype html>
 <body>
   <h1>{title}</h1>
   <p>The template's dashboard over the last {minutes} minutes, from the emulated CloudWatch;
-  this page refreshes every 30 seconds.</p>
+  this page refreshes every 30 seconds, the picture is drawn again once a minute at most.</p>
   <img src="/_dashboard.png" alt="{title}">
   <h2>Alarms</h2>
   <table>{alarm_rows}</table>
@@ -367,23 +369,38 @@ PAGE = """<!doctype html>
 """
 
 Page = tuple[int, dict[str, str], bytes]
+NOT_DRAWN = b"The dashboard could not be drawn yet; see the local cloud's log.\n"
 
 
 def dashboard_pages(
-    cloudwatch: Callable[[], Any], *, minutes: int = 15, period_s: int = 60
+    cloudwatch: Callable[[], Any],
+    *,
+    minutes: int = 15,
+    period_s: int = 60,
+    picture_interval_s: float = INTERVAL_S,
 ) -> dict[str, Callable[[], Page]]:
-    """/_dashboard (the picture and every alarm's state) and /_dashboard.png."""
+    """/_dashboard (the picture and every alarm's state) and /_dashboard.png, drawn at
+    most once per `picture_interval_s` (see `dashboard_picture`)."""
 
-    def picture() -> Page:
+    def draw() -> bytes:
         client = cloudwatch()
         out = io.BytesIO()
         render_png(
             dashboard_view(client, only_dashboard(client), minutes=minutes, period_s=period_s),
             out,
         )
-        return 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}, out.getvalue()
+        return out.getvalue()
+
+    drawn = DashboardPicture(draw, interval_s=picture_interval_s)
+
+    def picture() -> Page:
+        png = drawn.latest()
+        if png is None:
+            return 503, {"Content-Type": "text/plain", "Retry-After": "30"}, NOT_DRAWN
+        return 200, {"Content-Type": "image/png", "Cache-Control": "no-store"}, png
 
     def page() -> Page:
+        drawn.refresh()  # under way by the time the browser asks for the picture
         client = cloudwatch()
         name = only_dashboard(client)
         alarms = client.describe_alarms()["MetricAlarms"]

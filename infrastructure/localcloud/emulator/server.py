@@ -28,11 +28,13 @@ from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, c
 from localcloud.emulator.access import EmulatorAccess
 from localcloud.emulator.gate import OnlyTheLocalCloud
 from localcloud.emulator.patches import cognito_sign_up as emulator_cognito_sign_up
+from localcloud.emulator.patches import metric_retention as emulator_metric_retention
 from localcloud.emulator.patches import notifications as emulator_notifications
 from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
 from localcloud.emulator.patches import queues as emulator_queues
 from localcloud.emulator.patches import responses as emulator_responses
+from localcloud.emulator.patches import shard_iterators as emulator_shard_iterators
 from localcloud.emulator.patches import signing_keys as emulator_signing_keys
 from localcloud.emulator.patches import sqs_age as metrics_sqs_age
 from localcloud.emulator.patches import stream_records as emulator_stream_records
@@ -82,8 +84,10 @@ def main(argv: list[str]) -> None:
     emulator_notifications.install()
     emulator_subscriptions.install()
     emulator_stream_records.install()
+    emulator_shard_iterators.install()
     emulator_responses.install()
     metrics_sqs_age.install()
+    emulator_metric_retention.install()
     emulator_cognito_sign_up.install()
     emulator_signing_keys.install()
     app = DomainDispatcherApplication(create_backend_app)

@@ -45,9 +45,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 Shard = dict[str, Any]
 
-POLL_INTERVAL_S = 0.05
-REFRESH_INTERVAL_S = 1.0
-"""How often the table's latest stream and the stream's shards are looked up again."""
+POLL_INTERVAL_S = 0.25
+"""Between reads of a shard that had nothing: Lambda reads each shard 4 times a second."""
+REFRESH_INTERVAL_S = 5.0
+"""How often the table's latest stream and the stream's shards are looked up again (a
+table's shard rolls over every few hours; a recreated table is followed within this)."""
 MAX_RECORDS_PER_READ = 1000
 """The most one GetRecords returns."""
 
@@ -76,11 +78,6 @@ class _Shard:
 
     def is_finished(self) -> bool:
         return self.finished
-
-    @property
-    def positioned(self) -> bool:
-        """Whether a new iterator finds the same place: a record read, or the shard's start."""
-        return self.read_through is not None or self.start_position == "TRIM_HORIZON"
 
 
 class StreamPoller(Poller):
@@ -206,16 +203,20 @@ class StreamPoller(Poller):
     def _read(
         self, streams: DynamoDBStreamsClient, shard: _Shard, limit: int, _wait_s: float = 0.0
     ) -> list[StreamRecord]:
-        """Up to `limit` records after the shard's last read; a stream read does not wait."""
-        if shard.iterator is None or shard.positioned:
-            # A fresh iterator on every read: the emulator swaps a table's stream for a
-            # copy when a transaction is cancelled, and an iterator kept from before would
-            # go on reading the discarded copy. Only LATEST before any record must keep
-            # its iterator, or records written between reads would be skipped.
+        """Up to `limit` records after the shard's last read; a stream read does not wait.
+        Each read goes on with the NextShardIterator the last one handed back, as Lambda
+        reads a shard; an iterator that expired meanwhile (a long retry) is taken afresh."""
+        if shard.iterator is None:
             shard.iterator = self._iterator(streams, shard)
-        response = streams.get_records(
-            ShardIterator=shard.iterator, Limit=min(limit, MAX_RECORDS_PER_READ)
-        )
+        try:
+            response = streams.get_records(
+                ShardIterator=shard.iterator, Limit=min(limit, MAX_RECORDS_PER_READ)
+            )
+        except streams.exceptions.ExpiredIteratorException:
+            shard.iterator = self._iterator(streams, shard)
+            response = streams.get_records(
+                ShardIterator=shard.iterator, Limit=min(limit, MAX_RECORDS_PER_READ)
+            )
         shard.iterator = response.get("NextShardIterator")
         if shard.iterator is None:
             shard.finished = True

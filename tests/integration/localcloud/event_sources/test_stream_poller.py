@@ -216,6 +216,36 @@ def test_with_bisect_a_partial_response_naming_the_first_record_retries_the_batc
     assert batches(sink, "FailFlakyOnce") == [["a", "b", "c"], ["a", "b", "c"]]
 
 
+def test_records_after_a_cancelled_transaction_arrive_reading_on_with_next_shard_iterators(
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+) -> None:
+    # moto rolled a cancelled transaction back by swapping the table for a copy, which an
+    # iterator kept across reads would not have seen; the emulator's transactions do not.
+    start_poller(table, "FailOnPoison")
+    put(dynamodb, table, "before")
+    wait_for(lambda: batches(sink, "FailOnPoison") == [["before"]])
+
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table[0], "Item": {"id": {"S": "never"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": table[0],
+                        "Key": {"id": {"S": "before"}},
+                        "ConditionExpression": "attribute_not_exists(id)",
+                    }
+                },
+            ]
+        )
+    put(dynamodb, table, "after")
+
+    wait_for(lambda: batches(sink, "FailOnPoison") == [["before"], ["after"]])
+
+
 def test_the_poller_follows_a_recreated_table_to_its_new_stream(
     dynamodb: DynamoDBClient,
     sink: LogSink,
