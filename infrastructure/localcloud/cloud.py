@@ -311,6 +311,7 @@ class LocalCloud:
             port=self.config.api_port,
             local_pages=self.config.local_pages,
             observe_request=self._observe_request,
+            log_access=self.log_sink.access,
         )
         self.api.start()
 
