@@ -25,6 +25,7 @@ from petstore_cli.api_request_event import NoSuchRouteError
 from petstore_cli.dashboard import dashboard_pages
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token, user_id_in
 from petstore_cli.dlq import DeadLetterError
+from petstore_cli.function_logs import LogsError
 from petstore_cli.local_pages import api_document_pages
 from petstore_cli.seed import SeedError, seed_demo_data
 from petstore_cli.shoppers import CognitoRefusal, NoCodeSentError
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         NoSentMessagesError,
         InvokeError,
         NoSuchRouteError,
+        LogsError,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
@@ -130,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=command_demo)
     _add_dlq_commands(commands)
+    _add_logs_command(commands)
 
     dashboard = commands.add_parser(
         "dashboard", help="render the template's CloudWatch dashboard from the local metrics"
@@ -186,6 +189,22 @@ def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     redrive.set_defaults(run=command_dlq_redrive)
 
 
+def _add_logs_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    logs = commands.add_parser(
+        "logs",
+        help="the functions' lines from the local CloudWatch Logs, like sam logs",
+        description="Print the lines the functions wrote to their log groups in the running "
+        "local cloud's CloudWatch Logs, oldest first.",
+    )
+    logs.add_argument(
+        "functions", nargs="*", metavar="FUNCTION", help="logical ids (default: every function)"
+    )
+    logs.add_argument("--follow", "--tail", action="store_true", help="then print new lines")
+    logs.add_argument("--filter", metavar="TEXT", help="only the lines that hold TEXT")
+    logs.add_argument("--since", default="10m", help="how far back: 30s, 5m, 2h, 1d (default 10m)")
+    logs.set_defaults(run=command_logs)
+
+
 def command_up(args: argparse.Namespace) -> int:
     running_cloud.refuse_if_running()
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
@@ -238,6 +257,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
             outputs=stack.outputs,
             access=asdict(this_run()),
             stack_name=stack.name,
+            log_groups={key: spec.log_group_name for key, spec in stack.functions.items()},
             **_kafka_state(cloud),
         )
     )
@@ -483,6 +503,22 @@ def command_dlq_redrive(args: argparse.Namespace) -> int:
     print(f"Moved {len(moved)} message{'s' if len(moved) != 1 else ''} back to the source queue.")
     for message_id in moved:
         print(f"  {message_id}")
+    return 0
+
+
+def command_logs(args: argparse.Namespace) -> int:
+    import threading
+
+    from petstore_cli.function_logs import FunctionLogs, chosen_groups, show, since, start_of
+
+    window = since(args.since)
+    cloud = running_cloud.load()
+    groups = chosen_groups(cloud.log_groups, args.functions)
+    logs = _local_client("logs", cloud.endpoint_url, cloud.region, cloud.emulator_access())
+    stop = threading.Event() if args.follow else None
+    width = max(len(name) for name in groups)
+    with contextlib.suppress(KeyboardInterrupt):
+        show(FunctionLogs(logs, groups, args.filter), start_of(window), follow=stop, width=width)
     return 0
 
 

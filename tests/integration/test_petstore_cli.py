@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from localcloud.emulator.process import free_port
 from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
 
 pytestmark = pytest.mark.integration
+
+LOGS_SHIPPED_WITHIN_S = 15.0
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +159,35 @@ def test_a_second_up_says_where_the_running_pet_store_is(petstore_up: RunningUp)
     assert second.returncode == 1
     assert f"already running at {petstore_up.api_url}" in second.stderr
     assert requests.get(f"{petstore_up.api_url}/pets", timeout=30).status_code == 200
+
+
+def test_up_logs_each_api_request_on_one_line(petstore_up: RunningUp) -> None:
+    seeded = [line for line in petstore_up.output if re.search(r"^API\s+\| POST /pets 201 ", line)]
+
+    assert len(seeded) == 8
+    assert all(line.rstrip().endswith(" ms") for line in seeded)
+
+
+def test_logs_prints_a_functions_lines_from_cloudwatch_logs(petstore_up: RunningUp) -> None:
+    requests.get(f"{petstore_up.api_url}/pets", timeout=30).raise_for_status()
+    deadline = time.monotonic() + LOGS_SHIPPED_WITHIN_S
+    while True:  # the local cloud ships a function's lines to CloudWatch Logs each second
+        answer = petstore_command(petstore_up, "logs", "ListPetsFunction", "--filter", "START")
+        if "START RequestId" in answer.stdout or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+    assert answer.returncode == 0, answer.stderr
+    assert all(" ListPetsFunction | START RequestId" in line for line in answer.stdout.splitlines())
+    assert answer.stdout
+
+
+def test_logs_of_an_unknown_function_lists_the_functions(petstore_up: RunningUp) -> None:
+    answer = petstore_command(petstore_up, "logs", "NoSuchFunction")
+
+    assert answer.returncode == 1
+    assert "No function NoSuchFunction" in answer.stderr
+    assert "ListPetsFunction" in answer.stderr
 
 
 def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:
