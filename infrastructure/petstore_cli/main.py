@@ -15,7 +15,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, add_verbose_argument, serve
+from localcloud.console import (
+    CLOUD_ERRORS,
+    add_cloud_arguments,
+    add_debug_arguments,
+    add_verbose_argument,
+    function_debug,
+    serve,
+)
 from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import free_port, launch_emulator
@@ -120,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
     add_verbose_argument(invoke)
+    add_debug_arguments(invoke, named=False)
     invoke.set_defaults(run=command_invoke)
 
     demo = commands.add_parser(
@@ -225,6 +233,7 @@ def command_up(args: argparse.Namespace) -> int:
             parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
+            debug=function_debug(args.debug, args.debug_port),
         )
     )
     cloud.config.local_pages.update(
@@ -412,6 +421,7 @@ def command_invoke(args: argparse.Namespace) -> int:
             kafka_port=free_port(),
             log_stream=sys.stderr,  # standard output carries only the function's result
             verbose=args.verbose,
+            debug=function_debug(args.function if args.debug else None, args.debug_port),
         )
     )
     try:

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from localcloud.emulator.process import free_port
+from support.dap_client import connect, next_of, send
 from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
 
 pytestmark = pytest.mark.integration
@@ -217,3 +218,40 @@ def test_invoke_runs_one_function_with_a_sample_event(tmp_path: Path) -> None:
     response = json.loads(answer.stdout)
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["items"] == []
+
+
+def test_invoke_with_debug_waits_for_a_debugger_on_the_port_then_answers(tmp_path: Path) -> None:
+    env = {**os.environ, "PETSTORE_STATE_FILE": str(tmp_path / "none.json")}
+    env.pop("AWS_ENDPOINT_URL", None)
+    port = free_port()
+    command = [*PETSTORE, "invoke", "ListPetsFunction", "--event", "events/api/list_pets.json"]
+    invoke = subprocess.Popen(
+        [*command, "--debug", "--debug-port", str(port)],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with connect(port, within_s=120) as client:
+            buffer = bytearray()
+            initialize = {"adapterID": "test", "clientID": "test"}
+            send(
+                client,
+                {"seq": 1, "type": "request", "command": "initialize", "arguments": initialize},
+            )
+            assert next_of(client, buffer, "response")["success"] is True
+            attach = {"justMyCode": True}
+            send(client, {"seq": 2, "type": "request", "command": "attach", "arguments": attach})
+            next_of(client, buffer, "event", "initialized")
+            send(client, {"seq": 3, "type": "request", "command": "configurationDone"})
+            out, err = invoke.communicate(timeout=120)
+    finally:
+        if invoke.poll() is None:
+            invoke.kill()
+            invoke.communicate()
+
+    assert invoke.returncode == 0, err
+    assert json.loads(out)["statusCode"] == 200
+    assert f"waits for a debugger on 127.0.0.1:{port}" in err
