@@ -26,6 +26,7 @@ from localcloud.emulator.process import (
 from localcloud.event_sources.base import Poller, PollerContext, SourceRuntime, SourceSettings
 from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
+from localcloud.lambda_.debugging import FunctionDebug
 from localcloud.lambda_.hot_reload import HotReload
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
@@ -68,6 +69,8 @@ class LocalCloudConfig:
     invocation runs the new code."""
     verbose: bool = False
     """List every template setting ignored locally at start, not only how many."""
+    debug: FunctionDebug | None = None
+    """One function to run under debugpy, waiting for a debugger on its port."""
 
 
 class LocalCloud:
@@ -223,7 +226,11 @@ class LocalCloud:
                 base_env=self._function_base_env(),
                 log_sink=self.log_sink,
                 runtimes_dir=self.config.runtimes_dir,
+                debug=self.config.debug,
             )
+            if self.config.debug is not None:
+                # Its worker starts now, so a debugger can attach before the first call.
+                self.invoker.warm(self.config.debug.logical_id)
         self.log_sink.register(spec.name for spec in stack.functions.values())
 
     def _run_while_provisioning(
@@ -311,6 +318,7 @@ class LocalCloud:
             port=self.config.api_port,
             local_pages=self.config.local_pages,
             observe_request=self._observe_request,
+            log_access=self.log_sink.access,
         )
         self.api.start()
 

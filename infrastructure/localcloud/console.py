@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
 from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
+from localcloud.lambda_.debugging import DEFAULT_DEBUG_PORT, FunctionDebug
 from localcloud.model import TemplateError
 
 if TYPE_CHECKING:
@@ -52,11 +53,49 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5)",
     )
     add_verbose_argument(command)
+    add_debug_arguments(command, named=True)
     command.add_argument(
         "--no-hot-reload",
         action="store_true",
         help="do not rebuild and reload a function's code when one of its files is saved",
     )
+
+
+def add_debug_arguments(command: argparse.ArgumentParser, *, named: bool) -> None:
+    """`--debug FUNCTION` (`--debug` alone where the command names one function) and
+    `--debug-port`, as `sam local start-api --debug-function F --debug-port N`."""
+    if named:
+        command.add_argument(
+            "--debug",
+            metavar="FUNCTION",
+            help="run this function (logical id) under debugpy: it waits for a debugger "
+            "(VS Code, PyCharm, any DAP client) on --debug-port before it runs",
+        )
+    else:
+        command.add_argument(
+            "--debug",
+            action="store_true",
+            help="run the function under debugpy, waiting for a debugger on --debug-port",
+        )
+    command.add_argument(
+        "--debug-port",
+        type=int,
+        default=DEFAULT_DEBUG_PORT,
+        help=f"the port the debugged function listens on (default {DEFAULT_DEBUG_PORT})",
+    )
+
+
+def function_debug(function: str | None, port: int) -> FunctionDebug | None:
+    if function is None:
+        return None
+    debug = FunctionDebug(function, port)
+    print(
+        f"  Debugger      {function} waits for a debugger on {debug.address} (debugpy; "
+        "attach with a DAP client, e.g. VS Code's Python debugger, 'connect' to that port)",
+        file=sys.stderr,  # `petstore invoke` keeps standard output for the function's result
+        flush=True,
+    )
+    return debug
 
 
 def add_verbose_argument(command: argparse.ArgumentParser) -> None:
@@ -123,6 +162,7 @@ def _up(args: argparse.Namespace) -> int:
             parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
+            debug=function_debug(args.debug, args.debug_port),
         )
     )
     return serve(cloud, emulator, _print_ready)

@@ -15,7 +15,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from localcloud.console import CLOUD_ERRORS, add_cloud_arguments, add_verbose_argument, serve
+from localcloud.console import (
+    CLOUD_ERRORS,
+    add_cloud_arguments,
+    add_debug_arguments,
+    add_verbose_argument,
+    function_debug,
+    serve,
+)
 from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import free_port, launch_emulator
@@ -25,6 +32,7 @@ from petstore_cli.api_request_event import NoSuchRouteError
 from petstore_cli.dashboard import dashboard_pages
 from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token, user_id_in
 from petstore_cli.dlq import DeadLetterError
+from petstore_cli.function_logs import LogsError
 from petstore_cli.local_pages import api_document_pages
 from petstore_cli.seed import SeedError, seed_demo_data
 from petstore_cli.shoppers import CognitoRefusal, NoCodeSentError
@@ -55,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         NoSentMessagesError,
         InvokeError,
         NoSuchRouteError,
+        LogsError,
     ) as error:
         print(f"petstore: {error}", file=sys.stderr)
         return 1
@@ -118,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--template", type=Path, default=Path("template.yaml"))
     add_verbose_argument(invoke)
+    add_debug_arguments(invoke, named=False)
     invoke.set_defaults(run=command_invoke)
 
     demo = commands.add_parser(
@@ -130,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=command_demo)
     _add_dlq_commands(commands)
+    _add_logs_command(commands)
 
     dashboard = commands.add_parser(
         "dashboard", help="render the template's CloudWatch dashboard from the local metrics"
@@ -186,6 +197,22 @@ def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     redrive.set_defaults(run=command_dlq_redrive)
 
 
+def _add_logs_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    logs = commands.add_parser(
+        "logs",
+        help="the functions' lines from the local CloudWatch Logs, like sam logs",
+        description="Print the lines the functions wrote to their log groups in the running "
+        "local cloud's CloudWatch Logs, oldest first.",
+    )
+    logs.add_argument(
+        "functions", nargs="*", metavar="FUNCTION", help="logical ids (default: every function)"
+    )
+    logs.add_argument("--follow", "--tail", action="store_true", help="then print new lines")
+    logs.add_argument("--filter", metavar="TEXT", help="only the lines that hold TEXT")
+    logs.add_argument("--since", default="10m", help="how far back: 30s, 5m, 2h, 1d (default 10m)")
+    logs.set_defaults(run=command_logs)
+
+
 def command_up(args: argparse.Namespace) -> int:
     running_cloud.refuse_if_running()
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
@@ -206,6 +233,7 @@ def command_up(args: argparse.Namespace) -> int:
             parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
+            debug=function_debug(args.debug, args.debug_port),
         )
     )
     cloud.config.local_pages.update(
@@ -238,6 +266,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
             outputs=stack.outputs,
             access=asdict(this_run()),
             stack_name=stack.name,
+            log_groups={key: spec.log_group_name for key, spec in stack.functions.items()},
             **_kafka_state(cloud),
         )
     )
@@ -392,6 +421,7 @@ def command_invoke(args: argparse.Namespace) -> int:
             kafka_port=free_port(),
             log_stream=sys.stderr,  # standard output carries only the function's result
             verbose=args.verbose,
+            debug=function_debug(args.function if args.debug else None, args.debug_port),
         )
     )
     try:
@@ -483,6 +513,22 @@ def command_dlq_redrive(args: argparse.Namespace) -> int:
     print(f"Moved {len(moved)} message{'s' if len(moved) != 1 else ''} back to the source queue.")
     for message_id in moved:
         print(f"  {message_id}")
+    return 0
+
+
+def command_logs(args: argparse.Namespace) -> int:
+    import threading
+
+    from petstore_cli.function_logs import FunctionLogs, chosen_groups, show, since, start_of
+
+    window = since(args.since)
+    cloud = running_cloud.load()
+    groups = chosen_groups(cloud.log_groups, args.functions)
+    logs = _local_client("logs", cloud.endpoint_url, cloud.region, cloud.emulator_access())
+    stop = threading.Event() if args.follow else None
+    width = max(len(name) for name in groups)
+    with contextlib.suppress(KeyboardInterrupt):
+        show(FunctionLogs(logs, groups, args.filter), start_of(window), follow=stop, width=width)
     return 0
 
 

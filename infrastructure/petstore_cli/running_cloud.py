@@ -37,6 +37,8 @@ class RunningCloud:
     kafka_bootstrap_servers: str = ""
     kafka_dead_letter_topics: dict[str, list[str]] = field(default_factory=dict)
     """Each consumer's on-failure topic -> where its records come from."""
+    log_groups: dict[str, str] = field(default_factory=dict)
+    """Each function's (logical id) CloudWatch Logs group."""
     access: dict[str, str] = field(default_factory=dict, repr=False)
     """The run's emulator credentials and control secret (`EmulatorAccess`)."""
 

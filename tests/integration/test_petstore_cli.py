@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +16,12 @@ import pytest
 import requests
 
 from localcloud.emulator.process import free_port
+from support.dap_client import connect, next_of, send
 from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
 
 pytestmark = pytest.mark.integration
+
+LOGS_SHIPPED_WITHIN_S = 15.0
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +162,35 @@ def test_a_second_up_says_where_the_running_pet_store_is(petstore_up: RunningUp)
     assert requests.get(f"{petstore_up.api_url}/pets", timeout=30).status_code == 200
 
 
+def test_up_logs_each_api_request_on_one_line(petstore_up: RunningUp) -> None:
+    seeded = [line for line in petstore_up.output if re.search(r"^API\s+\| POST /pets 201 ", line)]
+
+    assert len(seeded) == 8
+    assert all(line.rstrip().endswith(" ms") for line in seeded)
+
+
+def test_logs_prints_a_functions_lines_from_cloudwatch_logs(petstore_up: RunningUp) -> None:
+    requests.get(f"{petstore_up.api_url}/pets", timeout=30).raise_for_status()
+    deadline = time.monotonic() + LOGS_SHIPPED_WITHIN_S
+    while True:  # the local cloud ships a function's lines to CloudWatch Logs each second
+        answer = petstore_command(petstore_up, "logs", "ListPetsFunction", "--filter", "START")
+        if "START RequestId" in answer.stdout or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+    assert answer.returncode == 0, answer.stderr
+    assert all(" ListPetsFunction | START RequestId" in line for line in answer.stdout.splitlines())
+    assert answer.stdout
+
+
+def test_logs_of_an_unknown_function_lists_the_functions(petstore_up: RunningUp) -> None:
+    answer = petstore_command(petstore_up, "logs", "NoSuchFunction")
+
+    assert answer.returncode == 1
+    assert "No function NoSuchFunction" in answer.stderr
+    assert "ListPetsFunction" in answer.stderr
+
+
 def test_ctrl_c_stops_everything_and_frees_the_port(petstore_up: RunningUp) -> None:
     petstore_up.process.send_signal(signal.SIGINT)
     # Read what it prints while it stops, as a terminal does: a full pipe would block it.
@@ -184,3 +218,40 @@ def test_invoke_runs_one_function_with_a_sample_event(tmp_path: Path) -> None:
     response = json.loads(answer.stdout)
     assert response["statusCode"] == 200
     assert json.loads(response["body"])["items"] == []
+
+
+def test_invoke_with_debug_waits_for_a_debugger_on_the_port_then_answers(tmp_path: Path) -> None:
+    env = {**os.environ, "PETSTORE_STATE_FILE": str(tmp_path / "none.json")}
+    env.pop("AWS_ENDPOINT_URL", None)
+    port = free_port()
+    command = [*PETSTORE, "invoke", "ListPetsFunction", "--event", "events/api/list_pets.json"]
+    invoke = subprocess.Popen(
+        [*command, "--debug", "--debug-port", str(port)],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with connect(port, within_s=120) as client:
+            buffer = bytearray()
+            initialize = {"adapterID": "test", "clientID": "test"}
+            send(
+                client,
+                {"seq": 1, "type": "request", "command": "initialize", "arguments": initialize},
+            )
+            assert next_of(client, buffer, "response")["success"] is True
+            attach = {"justMyCode": True}
+            send(client, {"seq": 2, "type": "request", "command": "attach", "arguments": attach})
+            next_of(client, buffer, "event", "initialized")
+            send(client, {"seq": 3, "type": "request", "command": "configurationDone"})
+            out, err = invoke.communicate(timeout=120)
+    finally:
+        if invoke.poll() is None:
+            invoke.kill()
+            invoke.communicate()
+
+    assert invoke.returncode == 0, err
+    assert json.loads(out)["statusCode"] == 200
+    assert f"waits for a debugger on 127.0.0.1:{port}" in err

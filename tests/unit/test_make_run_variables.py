@@ -34,6 +34,15 @@ def test_port_emulator_port_and_stack_reach_petstore_up() -> None:
     assert "--stack-name mine" in up
 
 
+def test_params_reach_petstore_up_as_parameter_overrides() -> None:
+    printed = dry_run("run", "PARAMS=ConsumerVisibilityTimeout=5 ConsumerMaxReceiveCount=2")
+
+    [up] = [line for line in printed.splitlines() if "petstore up" in line]
+    assert up.rstrip().endswith(
+        "--parameter-overrides ConsumerVisibilityTimeout=5 ConsumerMaxReceiveCount=2"
+    )
+
+
 def test_without_variables_petstore_up_keeps_its_defaults() -> None:
     [up] = [line for line in dry_run("run").splitlines() if "petstore up" in line]
 

@@ -26,3 +26,12 @@ def test_an_override_without_a_value_is_refused_naming_it(
 
     assert exit_info.value.code == 2
     assert "'LogLevel': write a parameter as KEY=VALUE" in capsys.readouterr().err
+
+
+def test_up_debugs_the_function_named_on_the_port_given_or_debugpys_default() -> None:
+    debugged = _parser().parse_args(["up", "--debug", "PlaceOrderFunction", "--debug-port", "5700"])
+    default = _parser().parse_args(["up", "--debug", "PlaceOrderFunction"])
+
+    assert (debugged.debug, debugged.debug_port) == ("PlaceOrderFunction", 5700)
+    assert default.debug_port == 5678
+    assert _parser().parse_args(["up"]).debug is None

@@ -57,6 +57,9 @@ Invoke = Callable[[str, dict[str, Any], str], InvocationResult]
 LocalPage = Callable[[], tuple[int, dict[str, str], bytes]]
 RequestObserver = Callable[[Route | None, int, float], None]
 """Told of each answered request: the matched route (None if none), status, latency (ms)."""
+AccessLog = Callable[[str, str, int, float], None]
+"""Told of every answer sent, as `sam local start-api` logs it: method, path (no query,
+which may carry secrets), status and milliseconds from the request read to its answer."""
 Headers = list[tuple[str, str]]
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -85,6 +88,7 @@ class ApiGateway:
         port: int = 3000,
         local_pages: dict[str, LocalPage] | None = None,
         observe_request: RequestObserver | None = None,
+        log_access: AccessLog | None = None,
     ) -> None:
         _check_authorizers(routes, cognito)
         self._routes = RouteTable(routes)
@@ -98,6 +102,7 @@ class ApiGateway:
         self._port = port
         self._local_pages = dict(local_pages or {})
         self._observe_request = observe_request
+        self.log_access = log_access
         self._server: _GatewayServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -354,14 +359,25 @@ class _GatewayHandler(socketserver.BaseRequestHandler):
         received = reader.next_request()
         if received is None:
             return False
+        started = time.perf_counter()
         if isinstance(received, Refusal):
             logger.debug("Refused a request from %s: %s", self.client_address, received.reason)
             refusal = self.server.gateway.error_response(unreadable_request(received.status))
+            self._log_access(received.method, "", refusal.status, started)
             self._send(refusal, received.method, close=True)
             reader.discard_refused_body()
             return False
-        self._send(self._answer(received), received.method, close=received.close)
+        answer = self._answer(received)
+        # Logged before it is sent, so the line is there when the client has its answer.
+        self._log_access(received.method, received.target, answer.status, started)
+        self._send(answer, received.method, close=received.close)
         return not received.close
+
+    def _log_access(self, method: str, target: str, status: int, started: float) -> None:
+        log_access = self.server.gateway.log_access
+        if log_access is not None:
+            path = target.partition("?")[0] or "-"
+            log_access(method or "-", path, status, (time.perf_counter() - started) * 1000)
 
     def _answer(self, received: WireRequest) -> GatewayResponse:
         gateway = self.server.gateway

@@ -42,9 +42,24 @@ def failed_items[K: Hashable](
     result: InvocationResult, identifiers: Sequence[K], report_batch_item_failures: bool
 ) -> set[K]:
     """The identifiers of the items to deliver again after an invocation."""
+    return set(failure_reasons(result, identifiers, report_batch_item_failures))
+
+
+REPORTED = "reported in batchItemFailures"
+INVALID_RESPONSE = "an invalid batchItemFailures response fails the whole batch"
+
+
+def failure_reasons[K: Hashable](
+    result: InvocationResult, identifiers: Sequence[K], report_batch_item_failures: bool
+) -> dict[K, str]:
+    """Each item to deliver again after an invocation, with why: the function's error,
+    or its partial batch response."""
     if not result.ok:
-        return set(identifiers)
+        error = f"{result.error_type}: {result.error_message}" if result.error_message else ""
+        return dict.fromkeys(identifiers, error or str(result.error_type))
     if not report_batch_item_failures:
-        return set()
+        return {}
     failed = reported_failures(result.payload, identifiers)
-    return set(identifiers) if failed is None else failed
+    if failed is None:
+        return dict.fromkeys(identifiers, INVALID_RESPONSE)
+    return {identifier: REPORTED for identifier in identifiers if identifier in failed}

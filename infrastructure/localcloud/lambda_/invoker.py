@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from localcloud.lambda_.build.runtime_sdk import LambdaRuntime, default_runtimes_dir, lambda_runtime
+from localcloud.lambda_.debugging import FunctionDebug
 from localcloud.lambda_.logs import LogSink
-from localcloud.model import FunctionSpec, InvocationResult
+from localcloud.model import FunctionSpec, InvocationResult, TemplateError
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 INIT_TIMEOUT_S = 10.0
@@ -96,8 +97,10 @@ class _Worker:
         log_sink: LogSink,
         runtime: LambdaRuntime,
         generation: int = 0,
+        init_timeout_s: float | None = INIT_TIMEOUT_S,
     ) -> None:
         self.spec = spec
+        self._init_timeout_s = init_timeout_s
         self.generation = generation
         """The pool's code generation when spawned: a hot reload retires older workers."""
         self._log_sink = log_sink
@@ -150,10 +153,10 @@ class _Worker:
 
     def wait_ready(self) -> _Failure | None:
         """Blocks until the handler is imported; the failure if it could not be."""
-        if not self._init_done.wait(INIT_TIMEOUT_S):
+        if not self._init_done.wait(self._init_timeout_s):
             self.kill()
             return _Failure(
-                "Sandbox.Timedout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds"
+                "Sandbox.Timedout", f"Init timed out after {self._init_timeout_s:.2f} seconds"
             )
         return self._init_failure
 
@@ -279,8 +282,10 @@ class _FunctionPool:
         log_sink: LogSink,
         max_workers: int,
         runtime: LambdaRuntime,
+        init_timeout_s: float | None = INIT_TIMEOUT_S,
     ) -> None:
         self.spec = spec
+        self._init_timeout_s = init_timeout_s
         self._base_env = base_env
         self._log_sink = log_sink
         self._max_workers = max_workers
@@ -436,7 +441,14 @@ class _FunctionPool:
         with self._changed:
             generation = self._generation
         try:
-            worker = _Worker(self.spec, self._base_env, self._log_sink, self._runtime, generation)
+            worker = _Worker(
+                self.spec,
+                self._base_env,
+                self._log_sink,
+                self._runtime,
+                generation,
+                self._init_timeout_s,
+            )
         except BaseException:
             with self._changed:
                 self._reserved -= 1
@@ -474,10 +486,12 @@ class Invoker:
         log_sink: LogSink,
         max_concurrency_per_function: int = 8,
         runtimes_dir: Path | None = None,
+        debug: FunctionDebug | None = None,
     ) -> None:
         """Each function runs on the interpreter its runtime names, with that runtime's
         SDK from `runtimes_dir` (installed there on first use): a TemplateError names
-        the function whose runtime is not installed on this machine."""
+        the function whose runtime is not installed on this machine. The function
+        `debug` names runs in one worker at a time, under debugpy, without time limits."""
         runtimes = _runtimes(functions.values(), runtimes_dir or default_runtimes_dir())
         self._pools = {
             logical_id: _FunctionPool(
@@ -485,6 +499,14 @@ class Invoker:
             )
             for logical_id, spec in functions.items()
         }
+        if debug is not None:
+            if debug.logical_id not in functions:
+                names = ", ".join(sorted(functions))
+                raise TemplateError(f"--debug {debug.logical_id}: no such function ({names})")
+            spec = functions[debug.logical_id]
+            self._pools[debug.logical_id] = _FunctionPool(
+                debug.debugged(spec), base_env, log_sink, 1, runtimes[spec.runtime], None
+            )
         log_sink.register(spec.name for spec in functions.values())
 
     def invoke(

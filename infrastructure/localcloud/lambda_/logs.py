@@ -20,6 +20,8 @@ NAME_COLOURS = ("\033[36m", "\033[35m", "\033[34m", "\033[32m", "\033[33m", "\03
 LEVEL_COLOURS = {"WARNING": "\033[33m", "WARN": "\033[33m", "ERROR": "\033[31m"}
 LEVEL_COLOURS["CRITICAL"] = LEVEL_COLOURS["ERROR"]
 MAX_PREFIX_WIDTH = 36
+ACCESS_LOG_NAME = "API"
+"""The name column of the API's access log lines."""
 LineObserver = Callable[[str, str, str], None]
 """Told of each line: the function's name, the line, the log stream it belongs to."""
 
@@ -28,7 +30,7 @@ class LogSink:
     """Receives one line at a time from any worker thread.
 
     A Powertools Logger line (JSON with `level` and `message`) is shown as
-    `LEVEL message [correlation id]`; `lines()` keeps every line as printed by
+    `LEVEL message [correlation_id=…]`; `lines()` keeps every line as printed by
     the function, so the JSON stays recoverable, and `raw_json=True` shows it
     unchanged in the terminal too."""
 
@@ -93,6 +95,12 @@ class LogSink:
         kept in `lines()`, which holds what the function wrote."""
         self._notify(function_name, line, log_stream)
 
+    def access(self, method: str, path: str, status: int, duration_ms: float) -> None:
+        """One line per API request, as `sam local start-api` logs them."""
+        if not self.quiet:
+            line = f"{method} {path} {status} {duration_ms:.1f} ms"
+            self._print(ACCESS_LOG_NAME, self._status_coloured(line, status))
+
     def invocation(self, function_name: str, result: InvocationResult) -> None:
         """One concise line per invocation, shown at debug level only."""
         if not self.debug or self.quiet:
@@ -135,6 +143,12 @@ class LogSink:
         colour = NAME_COLOURS[zlib.crc32(function_name.encode()) % len(NAME_COLOURS)]
         return f"{colour}{padded}{RESET}"
 
+    def _status_coloured(self, text: str, status: int) -> str:
+        if not self._colour or status < 400:
+            return text
+        colour = LEVEL_COLOURS["ERROR" if status >= 500 else "WARNING"]
+        return f"{colour}{text}{RESET}"
+
     def _dim(self, text: str) -> str:
         return f"{DIM}{text}{RESET}" if self._colour else text
 
@@ -156,7 +170,7 @@ def readable(line: str, colour: bool = False) -> str:
     if colour and level in LEVEL_COLOURS:
         shown_level = f"{LEVEL_COLOURS[level]}{shown_level}{RESET}"
     correlation_id = document.get("correlation_id")
-    suffix = f" [{correlation_id}]" if correlation_id else ""
+    suffix = f" [correlation_id={correlation_id}]" if correlation_id else ""
     exception = document.get("exception")
     trace = f"\n{exception}" if isinstance(exception, str) and exception else ""
     return f"{shown_level} {text}{suffix}{trace}"

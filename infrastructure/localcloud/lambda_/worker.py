@@ -267,12 +267,29 @@ def serve(requests: BinaryIO, responses: BinaryIO) -> int:
     return 0
 
 
+def wait_for_debugger() -> None:
+    """Under `--debug` (debugging.py): listen for a debugger and wait until one attaches,
+    before the handler is imported."""
+    address = os.environ.pop("_LOCALCLOUD_DEBUG_ADDRESS", "")
+    debugpy_dir = os.environ.pop("_LOCALCLOUD_DEBUGPY_DIR", "")
+    if not address:
+        return
+    sys.path.append(debugpy_dir)
+    import debugpy
+
+    host, _, port = address.rpartition(":")
+    debugpy.listen((host, int(port)))
+    print(f"Waiting for a debugger to attach on {address} (debugpy)", flush=True)
+    debugpy.wait_for_client()
+
+
 def main(argv: list[str]) -> int:
     request_fd, response_fd = int(argv[1]), int(argv[2])
     # A process the handler forks must not hold the protocol pipes open.
     os.set_inheritable(request_fd, False)
     os.set_inheritable(response_fd, False)
     sys.path[:] = function_sys_path(os.environ["LAMBDA_TASK_ROOT"], argv[4:], argv[3], sys.path)
+    wait_for_debugger()
     with open(request_fd, "rb") as requests, open(response_fd, "wb") as responses:
         return serve(requests, responses)
 

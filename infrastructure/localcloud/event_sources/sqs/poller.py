@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 from localcloud.emulator.clients import EmulatorClients
 from localcloud.event_sources.base import Invoke, Outage, Poller, invoke_safely
-from localcloud.event_sources.batch_failures import failed_items
+from localcloud.event_sources.batch_failures import failure_reasons
 from localcloud.event_sources.batching import BatchPolicy, gather
 from localcloud.event_sources.filtering import matches_any, with_data
 from localcloud.event_sources.sqs.events import SqsMessage, sqs_event, sqs_record
@@ -85,24 +85,28 @@ class SqsPoller(Poller):
 
     def _process(self, sqs: SQSClient, messages: list[SqsMessage]) -> None:
         delivered = [message for message in messages if self._passes_filters(message)]
-        failed: set[str] = set()
+        failed: dict[str, str] = {}
         if delivered:
             event = sqs_event(delivered, self.mapping.queue_arn, self._region)
             result = invoke_safely(self._invoke, self.mapping.function, event)
             ids = [message["MessageId"] for message in delivered]
-            failed = failed_items(result, ids, self.mapping.report_batch_item_failures)
-            if failed:
-                logger.warning(
-                    "%s: %d of %d messages failed (%s: %s); the queue delivers them again "
-                    "after their visibility timeout: %s",
-                    self.mapping.function,
-                    len(failed),
-                    len(ids),
-                    result.error_type or "batchItemFailures",
-                    result.error_message or "reported by the function",
-                    ", ".join(sorted(failed)),
-                )
+            failed = failure_reasons(result, ids, self.mapping.report_batch_item_failures)
+            for message in delivered:
+                if message["MessageId"] in failed:
+                    self._warn_failed(message, failed[message["MessageId"]])
         self._delete(sqs, [message for message in messages if message["MessageId"] not in failed])
+
+    def _warn_failed(self, message: SqsMessage, reason: str) -> None:
+        """One line per failed message, as it fails: whose, which and why."""
+        receives = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+        logger.warning(
+            "%s: SQS message %s failed (receive %s): %s; the queue delivers it again after "
+            "its visibility timeout, or dead-letters it after its redrive policy's receives",
+            self.mapping.function,
+            message["MessageId"],
+            receives,
+            reason,
+        )
 
     def _passes_filters(self, message: SqsMessage) -> bool:
         if not self.mapping.filters:

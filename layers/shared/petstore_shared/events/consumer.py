@@ -45,6 +45,7 @@ from petstore_shared.events.records import (
     event_from_sqs_record,
     redriven_for_another_consumer,
 )
+from petstore_shared.events.registry import MalformedEvent
 from petstore_shared.observability import logger, traced
 from petstore_shared.settings import EnvironmentSettings, load_settings
 
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 EventAction = Callable[[Event[Any]], object]
 IDEMPOTENCY_RECORD_TTL_S = 24 * 3600
 FAILED_EVENT_MESSAGE = "Event failed; it will be delivered again, then dead-lettered"
+UNREADABLE_MESSAGE = "Unreadable message: no event; it will be delivered again, then dead-lettered"
 KAFKA_EVENT_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka"})
 RESERVED_SHARE_OF_TIME = 0.25
 """Once less than this share of the invocation's time is left, the remaining records are
@@ -128,7 +130,17 @@ class EventConsumer:
     handle_sqs_batch = handle_batch
 
     def _handle_sqs_record(self, record: SQSRecord) -> None:
-        self._handle_event(event_from_sqs_record(record.raw_event))
+        # Every line about the record names its message, as the local cloud's poller does.
+        logger.thread_safe_append_keys(message_id=record.message_id)
+        try:
+            try:
+                event = event_from_sqs_record(record.raw_event)
+            except MalformedEvent:
+                logger.exception(UNREADABLE_MESSAGE)
+                raise
+            self._handle_event(event)
+        finally:
+            logger.thread_safe_remove_keys(["message_id"])
 
     def _handle_kafka_record(self, record: KafkaEventRecord) -> None:
         own_group = os.environ.get(CONSUMER_GROUP_VARIABLE, "")

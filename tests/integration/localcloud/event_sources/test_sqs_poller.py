@@ -107,11 +107,21 @@ def start_poller(emulator: Emulator, invoker: Invoker) -> Iterator[Callable[...,
         poller.stop()
 
 
-def send(sqs: SQSClient, queue: Queue, *bodies: str) -> None:
+def send(sqs: SQSClient, queue: Queue, *bodies: str) -> list[str]:
+    """The messages' ids, in the order of their bodies."""
     entries: list[SendMessageBatchRequestEntryTypeDef] = [
         {"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)
     ]
-    sqs.send_message_batch(QueueUrl=queue.url, Entries=entries)
+    sent = sqs.send_message_batch(QueueUrl=queue.url, Entries=entries)["Successful"]
+    return [entry["MessageId"] for entry in sorted(sent, key=lambda entry: int(entry["Id"]))]
+
+
+def failure_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "SQS message" in record.getMessage()
+    ]
 
 
 def messages_in(sqs: SQSClient, queue: Queue) -> int:
@@ -369,6 +379,45 @@ def test_partial_batch_failure_leaves_only_the_failed_messages(
     assert processed(sink, "ReportFailures") == ["a", "b"]
 
 
+def test_each_message_reported_failed_is_a_warning_naming_function_message_and_reason(
+    sqs: SQSClient,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="localcloud.event_sources")
+    queue = make_queue(visibility_timeout=30)
+    _, poison, _ = send(sqs, queue, "a", "poison", "b")
+
+    start_poller(queue, "ReportFailures", report_batch_item_failures=True, maximum_concurrency=1)
+
+    wait_for(lambda: failure_warnings(caplog) != [])
+    assert failure_warnings(caplog) == [
+        f"ReportFailures: SQS message {poison} failed (receive 1): reported in "
+        "batchItemFailures; the queue delivers it again after its visibility timeout, or "
+        "dead-letters it after its redrive policy's receives"
+    ]
+
+
+def test_a_function_error_is_a_warning_for_each_message_of_the_batch_with_the_error(
+    sqs: SQSClient,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="localcloud.event_sources")
+    queue = make_queue(visibility_timeout=30)
+    ids = send(sqs, queue, "a", "poison")
+
+    start_poller(queue, "AllOrNothing", maximum_concurrency=1)
+
+    wait_for(lambda: len(failure_warnings(caplog)) >= 2)
+    warnings = failure_warnings(caplog)
+    for message_id, warning in zip(sorted(ids), sorted(warnings), strict=True):
+        assert warning.startswith(f"AllOrNothing: SQS message {message_id} failed (receive 1): ")
+        assert "ValueError: poison in batch" in warning
+
+
 def test_an_invalid_partial_batch_response_leaves_the_whole_batch_in_the_queue(
     sqs: SQSClient,
     sink: LogSink,
@@ -383,7 +432,8 @@ def test_an_invalid_partial_batch_response_leaves_the_whole_batch_in_the_queue(
     start_poller(queue, "ReportInvalid", report_batch_item_failures=True, maximum_concurrency=1)
 
     # the function handled "a", but its response names a failure Lambda cannot read
-    wait_for(lambda: "2 of 2 messages failed" in caplog.text)
+    wait_for(lambda: len(failure_warnings(caplog)) >= 2)
+    assert all("invalid batchItemFailures response" in line for line in failure_warnings(caplog))
     assert processed(sink, "ReportInvalid") == ["a"]
     assert messages_in(sqs, queue) == 2
 

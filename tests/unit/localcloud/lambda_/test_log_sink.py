@@ -38,12 +38,14 @@ def test_each_line_is_printed_under_a_fixed_width_function_name() -> None:
     assert first.index("|") == second.index("|")
 
 
-def test_powertools_json_is_shown_readably_and_kept_raw_in_memory() -> None:
+def test_powertools_json_is_shown_readably_with_its_correlation_id_labelled_and_kept_raw() -> None:
     sink, terminal = terminal_sink()
 
     sink.emit("PlaceOrder", POWERTOOLS_LINE)
 
-    assert terminal.getvalue().rstrip("\n").endswith("| INFO    order placed [req-123]")
+    assert (
+        terminal.getvalue().rstrip("\n").endswith("| INFO    order placed [correlation_id=req-123]")
+    )
     assert sink.lines("PlaceOrder") == [POWERTOOLS_LINE]
 
 
