@@ -15,12 +15,12 @@ from botocore.exceptions import ClientError
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+from test_notifications import notifications_page
 
 from notifications.handlers import handle_email_feedback
 from notifications.models import Notification, NotificationStatus
 from support.in_process_saga import REGION, InProcessSaga, client
 from support.saga_fixtures import events_of, forget_cold_start_state
-from test_notifications import notifications_page
 
 SENDER = "shop@petstore.example"
 
