@@ -34,6 +34,7 @@ from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token, user
 from petstore_cli.dlq import DeadLetterError
 from petstore_cli.function_logs import LogsError
 from petstore_cli.local_pages import api_document_pages
+from petstore_cli.mailbox import LOCAL_SENDER
 from petstore_cli.seed import SeedError, seed_demo_data
 from petstore_cli.shoppers import CognitoRefusal, NoCodeSentError
 
@@ -141,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=command_demo)
     _add_dlq_commands(commands)
     _add_logs_command(commands)
+    _add_mailbox_command(commands)
 
     dashboard = commands.add_parser(
         "dashboard", help="render the template's CloudWatch dashboard from the local metrics"
@@ -176,6 +178,30 @@ def _add_shopper_commands(commands: argparse._SubParsersAction[argparse.Argument
     signin.add_argument("email")
     signin.add_argument("--password", help=password_help)
     signin.set_defaults(run=command_signin)
+
+
+def _add_mailbox_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    mailbox = commands.add_parser(
+        "mailbox", help="the e-mail the local cloud sent a shopper (demo user name or address)"
+    )
+    mailbox.add_argument("user")
+    mailbox.set_defaults(run=command_mailbox)
+
+
+def command_mailbox(args: argparse.Namespace) -> int:
+    from petstore_cli.mailbox import address_of, read_mailbox
+
+    cloud = running_cloud.load()
+    messages = read_mailbox(
+        cloud.endpoint_url, cloud.emulator_access().control_headers(), args.user
+    )
+    if not messages:
+        print(f"No e-mail for {address_of(args.user)}.")
+    for message in messages:
+        print(f"--- {message.subject}  (order {message.order_id or '-'}, id {message.message_id})")
+        print(message.body)
+        print()
+    return 0
 
 
 def _add_dlq_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -230,7 +256,7 @@ def command_up(args: argparse.Namespace) -> int:
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
             local_pages=api_document_pages(),
-            parameter_overrides=dict(args.parameter_overrides),
+            parameter_overrides={"SenderEmail": LOCAL_SENDER, **dict(args.parameter_overrides)},
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
             debug=function_debug(args.debug, args.debug_port),

@@ -166,7 +166,7 @@ def subscriptions() -> list[Subscription]:
         Subscription(
             topic=_named(properties["TopicArn"]),
             queue=_named(properties["Endpoint"]),
-            event_types=frozenset(properties["FilterPolicy"]["type"]),
+            event_types=frozenset(properties.get("FilterPolicy", {}).get("type", [])),
             logical_id=logical_id,
         )
         for logical_id, properties in _deployed_of_type("AWS::SNS::Subscription").items()
@@ -205,6 +205,7 @@ class InProcessSaga:
     """A queue subscribed to every topic with no filter: what was published."""
     queue_arns: dict[str, str] = field(default_factory=dict)
     stream_arns: dict[str, str] = field(default_factory=dict)
+    user_pool_id: str = ""
     _published: list[Any] = field(default_factory=list)
     _read_up_to: dict[str, str] = field(default_factory=dict)
     _shard_ids: dict[str, str] = field(default_factory=dict)
@@ -380,6 +381,7 @@ def create_in_process_saga() -> InProcessSaga:
     table_names, stream_arns = _create_tables(resolver)
     topic_arns = _create_topics(resolver)
     queue_urls, queue_arns, dead_letter_urls = _create_queues(resolver)
+    user_pool_id = _create_user_pool(resolver)
     sns = client("sns")
     for subscription in subscriptions():
         properties = resolver.resolve(
@@ -413,6 +415,7 @@ def create_in_process_saga() -> InProcessSaga:
         tap_url=tap_url,
         queue_arns=queue_arns,
         stream_arns=stream_arns,
+        user_pool_id=user_pool_id,
     )
 
 
@@ -488,6 +491,15 @@ def _create_queues(
             {"Arn": arns[logical_id], "QueueName": logical_id, "QueueUrl": urls[logical_id]},
         )
     return urls, arns, dead_letters
+
+
+def _create_user_pool(resolver: IntrinsicResolver) -> str:
+    """The shoppers' pool, empty: a test adds the users it needs."""
+    pool = client("cognito-idp").create_user_pool(
+        PoolName="UserPool", UsernameAttributes=["email"], AutoVerifiedAttributes=["email"]
+    )["UserPool"]
+    resolver.register("UserPool", pool["Id"], {"Arn": pool["Arn"], "ProviderName": pool["Id"]})
+    return str(pool["Id"])
 
 
 def _queue_arn(url: str) -> str:

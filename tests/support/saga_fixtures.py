@@ -31,7 +31,10 @@ SHOPPER_CLAIMS = {
 def forget_cold_start_state() -> None:
     """Each test starts as a fresh execution environment would: settings, tables, the
     event bus and the providers are built again from the environment."""
+    from notifications.channels.email_channel import email_channel_from_environment
+    from notifications.channels.every_channel import every_channel_from_environment
     from notifications.channels.topic_channel import topic_channel_from_environment
+    from notifications.dal.email_deliveries import email_deliveries_from_environment
     from notifications.dal.notifications_table import notifications_table_from_environment
     from orders.dal.orders_table import orders_table_from_environment
     from orders.dal.pet_offers_table import pet_offers_table_from_environment
@@ -53,6 +56,9 @@ def forget_cold_start_state() -> None:
         charge_retry_queue_from_environment,
         notifications_table_from_environment,
         topic_channel_from_environment,
+        email_channel_from_environment,
+        every_channel_from_environment,
+        email_deliveries_from_environment,
         pets_table_from_environment,
         stock_reservations_from_environment,
     ):

@@ -36,6 +36,10 @@ class Notification(ApiModel):
     status: NotificationStatus
     created_at: datetime
     sent_at: datetime | None = None
+    template: str = Field(default="notification", exclude=True)
+    """The e-mail template it is written in (`notifications/templates/`)."""
+    fields: dict[str, str] = Field(default_factory=dict, exclude=True)
+    """What the template fills in: the order's pet, quantity, amount..."""
 
 
 class CustomNotificationRequest(ApiModel):

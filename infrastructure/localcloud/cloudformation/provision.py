@@ -27,6 +27,7 @@ from localcloud.cloudformation.provisioning import (
     cognito,
     custom_resources,
     dynamodb,
+    email,
     functions,
     messaging,
     monitoring,
@@ -56,6 +57,7 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
     **functions.KINDS,
     **api.KINDS,
     **monitoring.KINDS,
+    **email.KINDS,
     **{name: kind for source in EVENT_SOURCES for name, kind in source.resource_kinds.items()},
 }
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -38,6 +39,17 @@ def sns_client() -> SNSClient:
 @cache
 def sqs_client() -> SQSClient:
     return cast("SQSClient", _create_client("sqs"))
+
+
+@cache
+def cognito_client() -> CognitoIdentityProviderClient:
+    return cast("CognitoIdentityProviderClient", _create_client("cognito-idp"))
+
+
+@cache
+def sesv2_client() -> BaseClient:
+    """Amazon SES (v2 API), for the notifications' e-mail."""
+    return _create_client("sesv2")
 
 
 @cache

@@ -14,9 +14,10 @@ from typing import Any
 from localcloud.cloudformation.template import parse_template
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-OWN_QUEUES_PREFIX = "PaymentChargeRetries"
-"""The payments consumer's charge-retry queue stays SQS: Kafka has no delayed delivery."""
-OWN_QUEUES = ("PaymentChargeRetriesQueue",)
+OWN_QUEUES_PREFIX = ("PaymentChargeRetries", "EmailFeedback")
+"""The payments consumer's charge-retry queue stays SQS (Kafka has no delayed delivery), and
+so does the e-mail feedback path (SES publishes bounces and complaints to SNS only)."""
+OWN_QUEUES = ("PaymentChargeRetriesQueue", "EmailFeedbackQueue")
 STREAM_FAILURE_QUEUES = (
     "InventoryOutboxPublisherFailuresQueue",
     "OrdersOutboxPublisherFailuresQueue",
@@ -94,7 +95,7 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
         logical_id
         for logical_id, r in kafka.items()
         if r["Type"].startswith("AWS::SQS::")
-        and not logical_id.startswith((OWN_QUEUES_PREFIX, "OutboxPublisherFailures"))
+        and not logical_id.startswith((*OWN_QUEUES_PREFIX, "OutboxPublisherFailures"))
         and logical_id not in STREAM_FAILURE_QUEUES
     ]
     assert not [
@@ -102,9 +103,10 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
         for logical_id, r in kafka.items()
         if r["Type"] == "AWS::SNS::Topic" and logical_id in generate.TOPIC_NAMES
     ]
-    assert [
+    # The alarm topic stays an SNS topic, its e-mail with it; so does SES's feedback topic.
+    assert sorted(
         logical_id for logical_id, r in kafka.items() if r["Type"] == "AWS::SNS::Subscription"
-    ] == ["AlarmEmailSubscription"]  # the alarm topic stays an SNS topic, its e-mail with it
+    ) == ["AlarmEmailSubscription", "EmailFeedbackSubscription"]
     assert "TOPIC_ARN" not in text and "SNSPublishMessagePolicy" not in text
     sqs_alarms = [
         r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
@@ -112,11 +114,19 @@ def test_nothing_of_sns_or_sqs_is_left_and_topics_have_three_partitions() -> Non
         if r["Type"] == "AWS::CloudWatch::Alarm" and r["Properties"].get("Namespace") == "AWS/SQS"
     ]
     assert sorted(sqs_alarms) == sorted(
-        ["PaymentChargeRetriesDeadLetterQueue", "PaymentChargeRetriesQueue", *STREAM_FAILURE_QUEUES]
+        [
+            "EmailFeedbackDeadLetterQueue",
+            "EmailFeedbackQueue",
+            "PaymentChargeRetriesDeadLetterQueue",
+            "PaymentChargeRetriesQueue",
+            *STREAM_FAILURE_QUEUES,
+        ]
     )
     dashboard_lines = [line for line in text.splitlines() if '["AWS/SQS"' in line]
     assert all(
-        "PaymentChargeRetries" in line or "OutboxPublisherFailuresQueue" in line
+        "PaymentChargeRetries" in line
+        or "OutboxPublisherFailuresQueue" in line
+        or "EmailFeedback" in line
         for line in dashboard_lines
     )
     topics = {

@@ -18,6 +18,8 @@ RESOURCES: dict[str, Any] = parse_template((PROJECT_ROOT / "template.yaml").read
 UNENCRYPTED_TOPICS = {
     "AlarmTopic": "CloudWatch alarms cannot publish to a topic encrypted with the AWS managed "
     "key; encrypting it needs a customer managed key whose policy lets CloudWatch in",
+    "EmailFeedbackTopic": "SES cannot publish bounces to a topic encrypted with the AWS managed "
+    "key either; they carry only the bounced address",
 }
 
 

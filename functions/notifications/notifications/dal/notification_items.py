@@ -47,6 +47,8 @@ def notification_to_item(notification: Notification) -> Item:
         item["orderId"] = {"S": notification.order_id}
     if notification.event_type is not None:
         item["eventType"] = {"S": notification.event_type}
+    item["template"] = {"S": notification.template}
+    item["fields"] = {"M": {name: {"S": value} for name, value in notification.fields.items()}}
     return item
 
 
@@ -61,4 +63,6 @@ def notification_from_item(item: Mapping[str, Any]) -> Notification:
         status=NotificationStatus(item["status"]["S"]),
         created_at=parse_timestamp(item["createdAt"]["S"]),
         sent_at=parse_timestamp(item["sentAt"]["S"]) if "sentAt" in item else None,
+        template=item["template"]["S"] if "template" in item else "notification",
+        fields={name: value["S"] for name, value in item.get("fields", {}).get("M", {}).items()},
     )

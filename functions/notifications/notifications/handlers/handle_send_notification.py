@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notifications.channels.topic_channel import topic_channel_from_environment
+from notifications.channels.every_channel import every_channel_from_environment
 from notifications.dal.notifications_table import notifications_table_from_environment
 from notifications.logic.send_notifications import send_custom_notification
 from notifications.models import CustomNotificationRequest, Notification
@@ -36,7 +36,7 @@ def post_notification(
     sent = send_custom_notification(
         request,
         notifications=notifications_table_from_environment(),
-        channel=topic_channel_from_environment(),
+        channel=every_channel_from_environment(),
     )
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
     caller = app.current_event.request_context.identity.user_arn

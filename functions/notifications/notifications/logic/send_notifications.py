@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from notifications.dal.notifications_table import NotificationsTable
-from notifications.logic.compose_message import message_about
+from notifications.logic.compose_message import CUSTOM_TEMPLATE, message_about
 from notifications.logic.notification_channel import NotificationChannel
 from notifications.models import CustomNotificationRequest, Notification, NotificationStatus
 from petstore_shared.events.envelope import Event, derived_event_id
@@ -29,6 +29,8 @@ def notify_about_event(
         event_type=event.type,
         status=NotificationStatus.PENDING,
         created_at=event.time,
+        template=message.template,
+        fields=message.fields,
     )
     stored = notifications.add(notification)
     if stored.status is NotificationStatus.SENT:
@@ -49,6 +51,8 @@ def send_custom_notification(
         message=request.message,
         status=NotificationStatus.PENDING,
         created_at=datetime.now(UTC),
+        template=CUSTOM_TEMPLATE,
+        fields={"subject": request.subject, "message": request.message},
     )
     stored = notifications.add(notification)
     return deliver(stored, notifications=notifications, channel=channel)

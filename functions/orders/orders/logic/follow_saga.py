@@ -62,8 +62,8 @@ def _announcement(data: OrderRef) -> EventData:
             return OrderReserved(**ref)
         case InventoryRejected(reason=reason):
             return OrderRejected(**ref, reason=reason)
-        case PaymentSucceeded(payment_id=payment_id):
-            return OrderConfirmed(**ref, payment_id=payment_id)
+        case PaymentSucceeded(payment_id=payment_id, amount=amount):
+            return OrderConfirmed(**ref, payment_id=payment_id, amount=amount)
         case PaymentFailed(reason=reason):
             return OrderPaymentFailed(**ref, reason=reason)
         case PaymentRetryRequested():

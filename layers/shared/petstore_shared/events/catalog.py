@@ -89,6 +89,9 @@ class OrderReserved(OrderTopicEvent):
 class OrderConfirmed(OrderTopicEvent):
     event_type = "order.confirmed"
     payment_id: Identifier
+    amount: Money | None = Field(
+        default=None, description="What the shopper was charged (absent on older events)."
+    )
 
 
 class OrderRejected(OrderTopicEvent):
