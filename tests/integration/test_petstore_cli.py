@@ -18,6 +18,7 @@ import requests
 from localcloud.emulator.process import free_port
 from support.dap_client import connect, next_of, send
 from support.petstore_process import PETSTORE, PROJECT, RunningUp, start_petstore_up
+from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -97,6 +98,31 @@ def petstore_command(running: RunningUp, *argv: str) -> subprocess.CompletedProc
         text=True,
         timeout=120,
     )
+
+
+def test_a_confirmed_order_puts_one_e_mail_in_its_shoppers_mailbox_and_none_in_others(
+    petstore_up: RunningUp,
+) -> None:
+    token = petstore_command(petstore_up, "token", "alice").stdout.strip()
+    alice = {"Authorization": f"Bearer {token}"}
+    pet = requests.get(f"{petstore_up.api_url}/pets?limit=1", timeout=30).json()["items"][0]
+    order = requests.post(
+        f"{petstore_up.api_url}/orders",
+        json={"petId": pet["id"], "quantity": 1, "paymentToken": "tok_visa"},
+        headers=alice,
+        timeout=30,
+    ).json()["orderId"]
+
+    def confirmation_mailed() -> str | None:
+        mailbox = petstore_command(petstore_up, "mailbox", "alice").stdout
+        return mailbox if f"Order confirmed  (order {order}" in mailbox else None
+
+    mailbox = wait_until(confirmation_mailed, timeout_s=60, interval_s=0.5, what="the e-mail")
+    bobs = petstore_command(petstore_up, "mailbox", "bob")
+
+    assert mailbox.count(f"--- Order confirmed  (order {order}") == 1
+    assert "charged" in mailbox and pet["price"]["amount"] in mailbox
+    assert bobs.returncode == 0 and order not in bobs.stdout
 
 
 def test_invoke_as_a_user_sends_the_route_event_with_that_users_verified_claims(
