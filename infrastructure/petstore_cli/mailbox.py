@@ -16,6 +16,8 @@ from petstore_cli.demo_users import DEMO_USERS
 LOCAL_SENDER = "petstore@example.com"
 """The sender identity `petstore up` gives the template (its SenderEmail)."""
 ORDER_ID = re.compile(r"order (?:<strong>)?([0-9A-Za-z-]{8,})")
+BLOCK_TAGS = re.compile(r"</?(?:p|h[1-6]|br|div|li|ul|ol|tr|table)\b[^>]*>", re.IGNORECASE)
+"""Tags that start a new line of text; every other tag (strong, em, a…) runs on in its line."""
 TAGS = re.compile(r"<[^>]+>")
 
 
@@ -52,7 +54,7 @@ def read_mailbox(
 def _message(item: dict[str, Any]) -> MailboxMessage:
     body = str(item.get("body", ""))
     match = ORDER_ID.search(body)
-    text = html.unescape(TAGS.sub("\n", body))
+    text = html.unescape(TAGS.sub("", BLOCK_TAGS.sub("\n", body)))
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return MailboxMessage(
         message_id=str(item.get("id", "")),
