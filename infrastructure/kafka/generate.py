@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from localcloud.cloudformation.intrinsics import referenced_names
 from localcloud.cloudformation.template import parse_template
 from operations.resources import Ref, Sub, log_group, log_group_id
 
@@ -135,7 +136,7 @@ def kafka_template(source: Mapping[str, Any]) -> dict[str, Any]:
     resources: dict[str, Any] = template["Resources"]
     consumers = {consumer.name: consumer for consumer in _consumers(resources)}
     template["Description"] = _description(template.get("Description", ""))
-    template["Parameters"] = _parameters(template.get("Parameters") or {})
+    template["Parameters"] = _parameters(template.get("Parameters") or {}, resources, consumers)
     rules = {**template.pop("Rules", {}), **_rules()}
     template = _insert_after(template, "Parameters", "Rules", rules)
     conditions = {**template.pop("Conditions", {}), NETWORK_GIVEN: _network_given()}
@@ -192,8 +193,23 @@ def _description(description: str) -> str:
     return kafka.replace("template runs locally", "template runs locally, on a local Kafka broker,")
 
 
-def _parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    kept = {name: value for name, value in parameters.items() if name not in SQS_PARAMETERS}
+def _parameters(
+    parameters: Mapping[str, Any], resources: Mapping[str, Any], consumers: Mapping[str, Consumer]
+) -> dict[str, Any]:
+    """The parameters, less the event queues' settings when no queue that stays SQS (one
+    SES publishes to, say) reads them."""
+    staying = [
+        resource
+        for logical_id, resource in resources.items()
+        if resource.get("Type", "").startswith("AWS::SQS::")
+        and not any(logical_id.startswith(name) for name in consumers)
+    ]
+    still_read = referenced_names(staying) & set(SQS_PARAMETERS)
+    kept = {
+        name: value
+        for name, value in parameters.items()
+        if name not in SQS_PARAMETERS or name in still_read
+    }
     return {**kept, **KAFKA_PARAMETERS}
 
 
