@@ -34,7 +34,7 @@ from petstore_cli.demo_users import DEMO_USERS, UnknownUserError, id_token, user
 from petstore_cli.dlq import DeadLetterError
 from petstore_cli.function_logs import LogsError
 from petstore_cli.local_pages import api_document_pages
-from petstore_cli.mailbox import LOCAL_SENDER
+from petstore_cli.mailbox import LOCAL_SENDER, mailbox_page, read_mailbox
 from petstore_cli.seed import SeedError, seed_demo_data
 from petstore_cli.shoppers import CognitoRefusal, NoCodeSentError
 
@@ -189,18 +189,16 @@ def _add_mailbox_command(commands: argparse._SubParsersAction[argparse.ArgumentP
 
 
 def command_mailbox(args: argparse.Namespace) -> int:
-    from petstore_cli.mailbox import address_of, read_mailbox
+    from petstore_cli.mailbox import address_of, printed, read_mailbox
 
     cloud = running_cloud.load()
     messages = read_mailbox(
-        cloud.endpoint_url, cloud.emulator_access().control_headers(), args.user
+        cloud.endpoint_url, cloud.emulator_access(), cloud.outputs["UserPoolId"], args.user
     )
     if not messages:
         print(f"No e-mail for {address_of(args.user)}.")
     for message in messages:
-        print(f"--- {message.subject}  (order {message.order_id or '-'}, id {message.message_id})")
-        print(message.body)
-        print()
+        print(printed(message))
     return 0
 
 
@@ -267,10 +265,18 @@ def command_up(args: argparse.Namespace) -> int:
             lambda: _local_client("cloudwatch", cloud.endpoint_url, cloud.config.region)
         )
     )
+    cloud.config.local_pages["/_mailbox"] = mailbox_page(
+        lambda: read_mailbox(cloud.endpoint_url, this_run(), _user_pool_of(cloud))
+    )
     try:
         return serve(cloud, emulator, lambda started: _pet_store_ready(started, args.no_seed))
     finally:
         running_cloud.forget()
+
+
+def _user_pool_of(cloud: LocalCloud) -> str:
+    assert cloud.stack is not None, "the stack is up before the API serves pages"
+    return cloud.stack.outputs["UserPoolId"]
 
 
 def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
@@ -325,6 +331,7 @@ def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:
 def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  API           {cloud.api_url}   (docs: {cloud.api_url}/docs)")
     print(f"  Dashboard     {cloud.api_url}/_dashboard   (alarms, metrics: petstore dashboard)")
+    print(f"  Mailbox       {cloud.api_url}/_mailbox   (e-mail sent: petstore mailbox alice)")
     print(f"  AWS emulator  {cloud.endpoint_url}   (signed with this run's credentials only:)")
     print(f"    {aws_exports(cloud.endpoint_url, cloud.config.region, this_run())}")
     print('    or in any shell: eval "$(petstore env)"')

@@ -245,3 +245,19 @@ def test_signup_code_for_an_address_that_never_signed_up_says_what_to_do(
     assert printed.status == 1
     assert f"petstore signup {email}" in printed.err
     assert "Traceback" not in printed.err
+
+
+def test_the_sign_up_code_arrives_in_the_shoppers_local_mailbox(
+    petstore_command: Petstore,
+) -> None:
+    email = new_email()
+    petstore_command("signup", email, "--password", PASSWORD)
+    code = petstore_command("signup-code", email).out.strip()
+
+    mailbox = petstore_command("mailbox", email)
+    others = petstore_command("mailbox", new_email())
+
+    assert mailbox.status == 0, mailbox.err
+    assert mailbox.out.startswith("--- ") and code in mailbox.out
+    assert "from no-reply@verificationemail.com" in mailbox.out
+    assert others.out.startswith("No e-mail for ") and code not in others.out

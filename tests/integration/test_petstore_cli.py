@@ -120,9 +120,14 @@ def test_a_confirmed_order_puts_one_e_mail_in_its_shoppers_mailbox_and_none_in_o
     mailbox = wait_until(confirmation_mailed, timeout_s=60, interval_s=0.5, what="the e-mail")
     bobs = petstore_command(petstore_up, "mailbox", "bob")
 
+    page = requests.get(f"{petstore_up.api_url}/_mailbox", timeout=30)
+
     assert mailbox.count(f"--- Order confirmed  (order {order}") == 1
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  from petstore@example.com", mailbox)
     assert "charged" in mailbox and pet["price"]["amount"] in mailbox
     assert bobs.returncode == 0 and order not in bobs.stdout
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert page.text.count(order) >= 1 and "alice@example.com" in page.text
 
 
 def test_invoke_as_a_user_sends_the_route_event_with_that_users_verified_claims(

@@ -34,6 +34,7 @@ from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
 from localcloud.emulator.patches import queues as emulator_queues
 from localcloud.emulator.patches import responses as emulator_responses
+from localcloud.emulator.patches import ses_sent_email as emulator_ses_sent_email
 from localcloud.emulator.patches import shard_iterators as emulator_shard_iterators
 from localcloud.emulator.patches import signing_keys as emulator_signing_keys
 from localcloud.emulator.patches import sqs_age as metrics_sqs_age
@@ -90,6 +91,7 @@ def main(argv: list[str]) -> None:
     emulator_metric_retention.install()
     emulator_cognito_sign_up.install()
     emulator_signing_keys.install()
+    emulator_ses_sent_email.install()
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
     # waitress keeps connections open between requests (werkzeug's server, which moto
@@ -97,7 +99,12 @@ def main(argv: list[str]) -> None:
     # requests on a pool of threads big enough for every poller's long poll at once.
     waitress.serve(
         OnlyTheLocalCloud(
-            DynamoDbRequestsOneAtATime(emulator_cognito_sign_up.ServeSentMessages(app)), access
+            DynamoDbRequestsOneAtATime(
+                emulator_cognito_sign_up.ServeSentMessages(
+                    emulator_ses_sent_email.ServeSentEmail(app)
+                )
+            ),
+            access,
         ),
         host=host,
         port=port,

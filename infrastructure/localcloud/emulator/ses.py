@@ -1,0 +1,31 @@
+"""What the emulator's SES sent (which SES would deliver: locally the emulator keeps it),
+read at the emulator's own address."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from localcloud.emulator.access import EmulatorAccess, this_run
+
+SENT_EMAIL_PATH = "/_localcloud/ses/sent-email"
+"""GET (?Destination=): the e-mail SES sent, oldest first, each with its send time."""
+TIMEOUT_S = 10
+
+
+def sent_email(
+    endpoint_url: str, destination: str = "", access: EmulatorAccess | None = None
+) -> list[dict[str, Any]]:
+    """Every e-mail SES sent (to one address when `destination` is given), oldest first:
+    each with `message_id`, `source`, `to` (the To, Cc and Bcc addresses), `subject`,
+    `body` (the HTML part when there is one, else the text) and `sent_at` (epoch seconds).
+    `access` is the emulator's run (by default this process's)."""
+    answer = requests.get(
+        f"{endpoint_url.rstrip('/')}{SENT_EMAIL_PATH}",
+        params={"Destination": destination} if destination else {},
+        headers=(access or this_run()).control_headers(),
+        timeout=TIMEOUT_S,
+    )
+    answer.raise_for_status()
+    return list(answer.json()["Messages"])
