@@ -22,11 +22,12 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 def install() -> None:
     from moto.ses.models import Message, RawMessage, TemplateMessage
 
+    kind: Any
     for kind in (Message, RawMessage, TemplateMessage):
         if getattr(kind, "localcloud_timed", False):
             continue
-        kind.__init__ = _timed(kind.__init__)  # type: ignore[method-assign]
-        kind.localcloud_timed = True  # type: ignore[attr-defined]
+        kind.__init__ = _timed(kind.__init__)
+        kind.localcloud_timed = True
 
 
 def _timed(init: Callable[..., None]) -> Callable[..., None]:
