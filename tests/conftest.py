@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from localcloud.emulator.process import LOCAL_CREDENTIALS, Emulator, free_port, start_emulator
+from petstore_cli.mailbox import LOCAL_SENDER
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
@@ -54,7 +55,11 @@ def local_cloud() -> Iterator[LocalCloud]:
             stack_name="petstore",
             api_port=free_port(),
             emulator_port=free_port(),
-            parameter_overrides={"ConsumerVisibilityTimeout": "2", "ConsumerMaxReceiveCount": "3"},
+            parameter_overrides={
+                "ConsumerVisibilityTimeout": "2",
+                "ConsumerMaxReceiveCount": "3",
+                "SenderEmail": LOCAL_SENDER,
+            },
             quiet=True,
         )
     )
@@ -82,7 +87,7 @@ def saga_cloud(request: pytest.FixtureRequest) -> Iterator[LocalCloud]:
             api_port=free_port(),
             emulator_port=free_port(),
             kafka_port=free_port(),
-            parameter_overrides={"ConsumerMaximumRetryAttempts": "3"},
+            parameter_overrides={"ConsumerMaximumRetryAttempts": "3", "SenderEmail": LOCAL_SENDER},
             quiet=True,
         )
     )

@@ -220,7 +220,9 @@ class LocalCloud:
         self.stack = stack
         for source in self.event_sources:
             source.prepare(stack)
-        if self.invoker is None:
+        if self.invoker is not None:
+            self.invoker.reconfigure(stack.functions)
+        else:
             self.invoker = Invoker(
                 stack.functions,
                 base_env=self._function_base_env(),

@@ -34,6 +34,7 @@ from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
 from localcloud.emulator.patches import queues as emulator_queues
 from localcloud.emulator.patches import responses as emulator_responses
+from localcloud.emulator.patches import ses_mailbox_simulator as emulator_ses_simulator
 from localcloud.emulator.patches import ses_sent_email as emulator_ses_sent_email
 from localcloud.emulator.patches import shard_iterators as emulator_shard_iterators
 from localcloud.emulator.patches import signing_keys as emulator_signing_keys
@@ -92,6 +93,7 @@ def main(argv: list[str]) -> None:
     emulator_cognito_sign_up.install()
     emulator_signing_keys.install()
     emulator_ses_sent_email.install()
+    emulator_ses_simulator.install()
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
     # waitress keeps connections open between requests (werkzeug's server, which moto
@@ -101,7 +103,9 @@ def main(argv: list[str]) -> None:
         OnlyTheLocalCloud(
             DynamoDbRequestsOneAtATime(
                 emulator_cognito_sign_up.ServeSentMessages(
-                    emulator_ses_sent_email.ServeSentEmail(app)
+                    emulator_ses_sent_email.ServeSentEmail(
+                        emulator_ses_simulator.ServeSesFaults(app)
+                    )
                 )
             ),
             access,

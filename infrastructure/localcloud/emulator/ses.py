@@ -29,3 +29,31 @@ def sent_email(
     )
     answer.raise_for_status()
     return list(answer.json()["Messages"])
+
+
+SES_FAULTS_PATH = "/_localcloud/ses/faults"
+"""POST {"TooManyRequests": N}: the next N SendEmail calls are throttled (for tests);
+GET: how many are still to be."""
+
+
+def throttle_sends(endpoint_url: str, count: int, access: EmulatorAccess | None = None) -> None:
+    """The emulator's SES answers the next `count` SendEmail calls with
+    TooManyRequestsException (HTTP 429), as SES does over a sending rate; 0 ends it."""
+    answer = requests.post(
+        f"{endpoint_url.rstrip('/')}{SES_FAULTS_PATH}",
+        json={"TooManyRequests": count},
+        headers=(access or this_run()).control_headers(),
+        timeout=TIMEOUT_S,
+    )
+    answer.raise_for_status()
+
+
+def throttled_sends_left(endpoint_url: str, access: EmulatorAccess | None = None) -> int:
+    """How many of the SendEmail calls `throttle_sends` asked for are still to be throttled."""
+    answer = requests.get(
+        f"{endpoint_url.rstrip('/')}{SES_FAULTS_PATH}",
+        headers=(access or this_run()).control_headers(),
+        timeout=TIMEOUT_S,
+    )
+    answer.raise_for_status()
+    return int(answer.json()["TooManyRequests"])

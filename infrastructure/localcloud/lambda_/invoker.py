@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -529,6 +529,17 @@ class Invoker:
             pool = self._pool(logical_id)
             if pool.recycle():
                 pool.warm()
+
+    def reconfigure(self, functions: dict[str, FunctionSpec]) -> None:
+        """The stack was provisioned again: a function whose configuration changed (its
+        environment names a new user pool's id, say) has its workers retired, and the
+        next invocation starts one with the new configuration."""
+        for logical_id, spec in functions.items():
+            pool = self._pools.get(logical_id)
+            if pool is None or pool.spec.environment == spec.environment:
+                continue
+            pool.spec = replace(pool.spec, environment=spec.environment)
+            pool.recycle()
 
     def close(self) -> None:
         """Stops every worker; invocations in flight end with Runtime.ExitError."""

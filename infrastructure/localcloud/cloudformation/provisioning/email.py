@@ -1,8 +1,10 @@
-"""AWS::SES::EmailIdentity and AWS::SES::ConfigurationSet, in the emulator's SES (v2).
+"""AWS::SES::EmailIdentity, AWS::SES::ConfigurationSet and its SNS event destinations, in
+the emulator's SES.
 
 An identity made here counts as verified at once: the emulator sends no verification
 e-mail. The e-mail sent through it stays in the emulator, where `petstore mailbox` reads
-it; none leaves the machine.
+it; none leaves the machine. E-mail to the SES mailbox simulator's bounce and complaint
+addresses comes back to the configuration set's SNS event destination, as on AWS.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from localcloud.cloudformation.provisioning.context import (
     ResourceKind,
 )
 
-_EXISTS = "AlreadyExistsException"
+_EXISTS = frozenset({"AlreadyExistsException", "EventDestinationAlreadyExists"})
 _NOTHING_LEAVES = "no e-mail leaves the machine locally"
 
 
@@ -46,12 +48,42 @@ def create_configuration_set(resource: Resource, context: ProvisionContext) -> P
     return Provisioned(ref=name)
 
 
+def create_event_destination(resource: Resource, context: ProvisionContext) -> Provisioned:
+    """A configuration set's SNS event destination: the emulator publishes the mailbox
+    simulator's bounces and complaints to it (`emulator/patches/ses_mailbox_simulator.py`)."""
+    set_name = cfn_string(resource.properties.get("ConfigurationSetName"))
+    destination = resource.properties.get("EventDestination") or {}
+    name = cfn_string(destination.get("Name")) or resource.logical_id
+    topic = cfn_string((destination.get("SnsDestination") or {}).get("TopicARN"))
+    if not set_name or not topic:
+        raise resource.error(
+            "ConfigurationSetName and EventDestination.SnsDestination.TopicARN are required "
+            "locally (only SNS event destinations are emulated)"
+        )
+    request = {
+        "Name": name,
+        "Enabled": bool(destination.get("Enabled", False)),
+        "MatchingEventTypes": [
+            cfn_string(kind) for kind in destination.get("MatchingEventTypes") or []
+        ],
+        "SNSDestination": {"TopicARN": topic},
+    }
+    with context.calling_emulator(resource):
+        ses = context.clients.client("ses")
+        _create_unless_exists(
+            lambda: ses.create_configuration_set_event_destination(
+                ConfigurationSetName=set_name, EventDestination=request
+            )
+        )
+    return Provisioned(ref=name)
+
+
 def _create_unless_exists(create: Callable[[], Any]) -> None:
     """Provisioning again finds what it made before."""
     try:
         create()
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != _EXISTS:
+        if error.response.get("Error", {}).get("Code") not in _EXISTS:
             raise
 
 
@@ -62,7 +94,7 @@ KINDS = {
         ignored_properties={
             "DkimAttributes": _NOTHING_LEAVES,
             "DkimSigningAttributes": _NOTHING_LEAVES,
-            "FeedbackAttributes": "the emulator's SES reports no bounces or complaints",
+            "FeedbackAttributes": "bounces and complaints are not forwarded by e-mail locally",
             "MailFromAttributes": _NOTHING_LEAVES,
         },
     ),
@@ -77,5 +109,9 @@ KINDS = {
             "TrackingOptions": "no open or click tracking locally",
             "VdmOptions": "no Virtual Deliverability Manager locally",
         },
+    ),
+    "AWS::SES::ConfigurationSetEventDestination": ResourceKind(
+        create=create_event_destination,
+        properties=frozenset({"ConfigurationSetName", "EventDestination"}),
     ),
 }

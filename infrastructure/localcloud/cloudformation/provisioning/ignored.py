@@ -77,8 +77,4 @@ IGNORED_KINDS = {
         "the local runtime always runs the code in the function's folder", _version
     ),
     "AWS::Lambda::Alias": IgnoredKind("an alias invokes its function itself locally", _alias),
-    "AWS::SES::ConfigurationSetEventDestination": IgnoredKind(
-        "the emulator's SES delivers every e-mail and reports no bounces or complaints",
-        _named_after_logical_id,
-    ),
 }
