@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -16,7 +17,9 @@ from localcloud.apigateway.authorizers.cognito import CognitoVerifier
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.gateway import ApiGateway
 from localcloud.cloudformation.provision import provision
+from localcloud.cloudformation.stack_api import CloudFormationApi, RunningStack
 from localcloud.cloudwatch.monitoring import LocalMonitoring, MonitoringSettings
+from localcloud.emulator.local_services import LocalServices
 from localcloud.emulator.process import (
     LOCAL_CREDENTIALS,
     Emulator,
@@ -27,9 +30,12 @@ from localcloud.event_sources.base import Poller, PollerContext, SourceRuntime, 
 from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
 from localcloud.lambda_.debugging import FunctionDebug
+from localcloud.lambda_.env_vars import EnvVars, apply_env_vars
 from localcloud.lambda_.hot_reload import HotReload
 from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.log_tail import InvocationLogs
 from localcloud.lambda_.logs import LogSink
+from localcloud.lambda_.service_api import LambdaApi
 from localcloud.model import InvocationResult, Route, Stack
 from localcloud.testing.faults import StoreFaults
 
@@ -50,6 +56,8 @@ class LocalCloudConfig:
     """The local Kafka broker's, for a template with Kafka resources (unless
     KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)."""
     parameter_overrides: dict[str, str] = field(default_factory=dict)
+    env_vars: EnvVars = field(default_factory=dict)
+    """The functions' variables overridden, as `sam local --env-vars` takes them."""
     local_pages: dict[str, LocalPage] = field(default_factory=dict)
     monitoring: MonitoringSettings | None = field(default_factory=MonitoringSettings)
     """Metrics into the emulated CloudWatch and alarm evaluation; None turns them off."""
@@ -85,6 +93,10 @@ class LocalCloud:
         self.api: ApiGateway | None = None
         self.monitoring: LocalMonitoring | None = None
         self.log_sink.observe(self._observe_log_line)
+        self.invocation_logs = InvocationLogs()
+        self.log_sink.observe(self.invocation_logs)
+        self.services: LocalServices | None = None
+        self._created = datetime.now(UTC)
         self._pollers: list[Poller] = []
         settings = SourceSettings(config.host, {"kafka": config.kafka_port})
         self.event_sources: list[SourceRuntime] = [kind.runtime(settings) for kind in EVENT_SOURCES]
@@ -124,6 +136,7 @@ class LocalCloud:
             self._provision()
             self._start_monitoring()
             self._start_api()
+            self._start_services()
             self._start_pollers()
             self._start_hot_reload()
         except BaseException:
@@ -188,6 +201,9 @@ class LocalCloud:
         if self.monitoring is not None:
             self.monitoring.stop()
             self.monitoring = None
+        if self.services is not None:
+            self.services.stop()
+            self.services = None
         if self.api is not None:
             self.api.stop()
             self.api = None
@@ -213,6 +229,7 @@ class LocalCloud:
             builder=self.builder,
             run_function=self._run_while_provisioning,
         )
+        apply_env_vars(stack, self.config.env_vars)
         if self.stack is None and not self.config.quiet:
             print_ignored_summary(
                 stack.ignored, self.config.log_stream or sys.stdout, verbose=self.config.verbose
@@ -321,6 +338,23 @@ class LocalCloud:
             log_access=self.log_sink.access,
         )
         self.api.start()
+
+    def running_stacks(self) -> list[RunningStack]:
+        """The stacks CloudFormation's API shows on the emulator's endpoint."""
+        if self.stack is None:
+            return []
+        return [RunningStack(self.stack, self.api_url, self._created)]
+
+    def _start_services(self) -> None:
+        """The Lambda API and CloudFormation's view of the stack, on the emulator's endpoint."""
+        self.services = LocalServices(
+            {
+                "lambda": LambdaApi(lambda: self.stack, self.invoke, self.invocation_logs),
+                "cloudformation": CloudFormationApi(self.running_stacks),
+            },
+            self.config.host,
+        )
+        self.services.start(self._require(self.emulator, "emulator"))
 
     def _cognito_verifier(self) -> CognitoVerifier:
         stack = self._require(self.stack, "stack")

@@ -4,33 +4,66 @@ run it and with its event sources too, until Ctrl-C. `petstore up` builds on `se
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
 from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
 from localcloud.lambda_.debugging import DEFAULT_DEBUG_PORT, FunctionDebug
+from localcloud.lambda_.env_vars import EnvVars, load_env_vars
 from localcloud.model import TemplateError
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
 
 STARTED = time.monotonic()
+_LONG_PARAMETER = re.compile(r"ParameterKey=([^,]+),ParameterValue=(.*)")
 CLOUD_ERRORS = (PortInUseError, TemplateError, KafkaBrokerUnreachable, KafkaBrokerFailed)
 """What stops a start with one line naming the cause, never a traceback."""
 
 
-def parameter_override(text: str) -> tuple[str, str]:
-    """KEY=VALUE, as `sam deploy --parameter-overrides` takes a parameter."""
-    key, equals, value = text.partition("=")
-    if not equals or not key:
-        raise argparse.ArgumentTypeError(f"{text!r}: write a parameter as KEY=VALUE")
-    return key, value
+def parameter_overrides(text: str) -> list[tuple[str, str]]:
+    """The parameters one `--parameter-overrides` argument gives, in the syntax `sam deploy`
+    takes: `Key=Value` pairs separated by spaces (a value with spaces in quotes), or
+    `ParameterKey=Key,ParameterValue=Value`."""
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+    pairs = []
+    for word in words:
+        long_form = _LONG_PARAMETER.fullmatch(word)
+        if long_form:
+            pairs.append((long_form.group(1), long_form.group(2)))
+            continue
+        key, equals, value = word.partition("=")
+        if not equals or not key or key == "ParameterKey":
+            raise argparse.ArgumentTypeError(
+                f"{word!r}: write a parameter as KEY=VALUE or ParameterKey=KEY,ParameterValue=VALUE"
+            )
+        pairs.append((key, value))
+    return pairs
+
+
+class _ParameterOverrides(argparse.Action):
+    """Every `--parameter-overrides` argument's parameters, in one list of (key, value)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given = list(getattr(namespace, self.dest) or [])
+        setattr(namespace, self.dest, given + [pair for pairs in values for pair in pairs])
 
 
 def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
@@ -47,10 +80,19 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--parameter-overrides",
         nargs="+",
-        type=parameter_override,
+        type=parameter_overrides,
+        action=_ParameterOverrides,
         default=[],
         metavar="KEY=VALUE",
-        help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5)",
+        help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5, "
+        "'A=1 B=2' or ParameterKey=A,ParameterValue=1)",
+    )
+    command.add_argument(
+        "--env-vars",
+        type=Path,
+        metavar="FILE",
+        help="override the functions' environment variables from a JSON file in the shape "
+        'sam local takes: {"FunctionLogicalId": {"VAR": "value"}, "Parameters": {"VAR": "all"}}',
     )
     add_verbose_argument(command)
     add_debug_arguments(command, named=True)
@@ -59,6 +101,11 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not rebuild and reload a function's code when one of its files is saved",
     )
+
+
+def env_vars_of(args: argparse.Namespace) -> EnvVars:
+    """The `--env-vars` file's overrides, checked before anything starts."""
+    return load_env_vars(args.env_vars) if args.env_vars is not None else {}
 
 
 def add_debug_arguments(command: argparse.ArgumentParser, *, named: bool) -> None:
@@ -148,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _up(args: argparse.Namespace) -> int:
+    env_vars = env_vars_of(args)
     print(f"Starting the local cloud for {args.template}…")
     emulator = launch_emulator(port=args.emulator_port)
     from localcloud.cloud import LocalCloud, LocalCloudConfig
@@ -160,6 +208,7 @@ def _up(args: argparse.Namespace) -> int:
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
             parameter_overrides=dict(args.parameter_overrides),
+            env_vars=env_vars,
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
             debug=function_debug(args.debug, args.debug_port),

@@ -20,6 +20,7 @@ from localcloud.console import (
     add_cloud_arguments,
     add_debug_arguments,
     add_verbose_argument,
+    env_vars_of,
     function_debug,
     serve,
 )
@@ -241,6 +242,7 @@ def _add_logs_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def command_up(args: argparse.Namespace) -> int:
     running_cloud.refuse_if_running()
+    env_vars = env_vars_of(args)
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
     if args.transport == "kafka":
         check_external_broker()
@@ -257,6 +259,7 @@ def command_up(args: argparse.Namespace) -> int:
             kafka_port=args.kafka_port,
             local_pages=api_document_pages(),
             parameter_overrides={"SenderEmail": LOCAL_SENDER, **dict(args.parameter_overrides)},
+            env_vars=env_vars,
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
             debug=function_debug(args.debug, args.debug_port),
