@@ -17,11 +17,22 @@ pytestmark = pytest.mark.integration
 APP_TEMPLATE = Path(__file__).parent / "stack_app" / "template.yaml"
 
 
+def _ports() -> list[str]:
+    return ["--port", str(free_port()), "--emulator-port", str(free_port())]
+
+
 def _up(*options: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
     return subprocess.run(
-        [*LOCALCLOUD, "up", "--template", str(APP_TEMPLATE), "--no-hot-reload"]
-        + ["--port", str(free_port()), "--emulator-port", str(free_port()), *options],
+        [
+            *LOCALCLOUD,
+            "up",
+            "--template",
+            str(APP_TEMPLATE),
+            "--no-hot-reload",
+            *_ports(),
+            *options,
+        ],
         cwd=PROJECT,
         env=environment,
         capture_output=True,

@@ -93,7 +93,7 @@ def test_a_malformed_env_vars_file_is_refused_naming_the_file_and_the_fault(
 
 
 def test_a_missing_env_vars_file_is_refused_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(EnvVarsError, match="missing.json: cannot be read"):
+    with pytest.raises(EnvVarsError, match=r"missing\.json: cannot be read"):
         load_env_vars(tmp_path / "missing.json")
 
 
@@ -142,5 +142,5 @@ def test_a_variable_the_template_does_not_declare_is_listed_as_ignored_locally()
 
 
 def test_env_vars_naming_no_function_of_the_stack_are_refused_naming_it() -> None:
-    with pytest.raises(EnvVarsError, match="Nope names no function of the stack app"):
+    with pytest.raises(EnvVarsError, match=r"Nope names no function of the stack app"):
         apply_env_vars(_stack(), {"Nope": {"A": "1"}})

@@ -23,6 +23,7 @@ pytestmark = pytest.mark.integration
 
 APP = Path(__file__).parents[1] / "stack_app"
 STACK = "orders-app"
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,7 @@ def test_the_apps_own_integration_tests_pass_unchanged_against_the_local_cloud(
     }
 
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider"]
-        + ["--rootdir", str(APP), "--confcutdir", str(APP), "-c", os.devnull],
+        [*PYTEST, str(tests), "--rootdir", str(APP), "--confcutdir", str(APP), "-c", os.devnull],
         env=environment,
         capture_output=True,
         text=True,

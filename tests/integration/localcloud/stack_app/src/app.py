@@ -12,16 +12,20 @@ def place_order(event, context):
     order["orderId"] = order.get("orderId") or str(uuid.uuid4())
     order["environment"] = os.environ["ENVIRONMENT"]
     order["greeting"] = os.environ["GREETING"]
-    boto3.client("sqs").send_message(QueueUrl=os.environ["QUEUE_URL"], MessageBody=json.dumps(order))
+    queue_url = os.environ["QUEUE_URL"]
+    boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(order))
     print(f"queued order {order['orderId']}")
     return {"statusCode": 202, "body": json.dumps({"orderId": order["orderId"]})}
 
 
 def get_order(event, context):
     order_id = event["pathParameters"]["orderId"]
-    item = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]).get_item(
-        Key={"orderId": order_id}
-    ).get("Item")
+    item = (
+        boto3.resource("dynamodb")
+        .Table(os.environ["TABLE_NAME"])
+        .get_item(Key={"orderId": order_id})
+        .get("Item")
+    )
     if item is None:
         return {"statusCode": 404, "body": json.dumps({"message": f"no order {order_id}"})}
     return {"statusCode": 200, "body": json.dumps(item)}
