@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
 from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
 from localcloud.lambda_.debugging import DEFAULT_DEBUG_PORT, FunctionDebug
@@ -217,9 +218,28 @@ def _up(args: argparse.Namespace) -> int:
     return serve(cloud, emulator, _print_ready)
 
 
+def aws_exports(
+    endpoint_url: str, region: str, access: EmulatorAccess, stack_name: str | None = None
+) -> str:
+    """The shell line that points AWS tools at the emulator with this run's credentials
+    (and tests that find their stack through AWS_SAM_STACK_NAME at the running stack)."""
+    settings = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, **access.environment()}
+    if stack_name is not None:
+        settings["AWS_SAM_STACK_NAME"] = stack_name
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())
+
+
 def _print_ready(cloud: LocalCloud) -> None:
     print(f"  API           {cloud.api_url}")
-    print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
+    print(f"  AWS emulator  {cloud.endpoint_url}   (signed with this run's credentials only:)")
+    exports = aws_exports(
+        cloud.endpoint_url, cloud.config.region, this_run(), cloud.config.stack_name
+    )
+    print(f"    {exports}")
+    print(
+        f"  Stack         {cloud.config.stack_name} (CloudFormation's DescribeStacks and the "
+        "Lambda API answer on the emulator)"
+    )
     for name, address in cloud.endpoints().items():
         print(f"  {name:<13} {address}")
     seconds = time.monotonic() - STARTED

@@ -8,7 +8,6 @@ import contextlib
 import getpass
 import json
 import os
-import shlex
 import sys
 import time
 from dataclasses import asdict
@@ -20,6 +19,7 @@ from localcloud.console import (
     add_cloud_arguments,
     add_debug_arguments,
     add_verbose_argument,
+    aws_exports,
     env_vars_of,
     function_debug,
     serve,
@@ -335,12 +335,6 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     for name, address in cloud.endpoints().items():
         print(f"  {name:<13} {address}   (events over Kafka)")
     print(f"  Try:          curl {cloud.api_url}/pets")
-
-
-def aws_exports(endpoint_url: str, region: str, access: EmulatorAccess) -> str:
-    """The shell line that points AWS tools at the emulator with this run's credentials."""
-    settings = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, **access.environment()}
-    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())
 
 
 def command_env(_args: argparse.Namespace) -> int:
