@@ -223,7 +223,12 @@ def aws_exports(
 ) -> str:
     """The shell line that points AWS tools at the emulator with this run's credentials
     (and tests that find their stack through AWS_SAM_STACK_NAME at the running stack)."""
-    settings = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, **access.environment()}
+    settings = {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,  # the one boto3 reads
+        **access.environment(),
+    }
     if stack_name is not None:
         settings["AWS_SAM_STACK_NAME"] = stack_name
     return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())

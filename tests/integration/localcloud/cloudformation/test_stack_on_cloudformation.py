@@ -5,6 +5,7 @@ AWS_SAM_STACK_NAME), pass unchanged against the local cloud."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.emulator.process import free_port
+from support.petstore_process import LOCALCLOUD, start_up
 
 pytestmark = pytest.mark.integration
 
@@ -53,19 +55,10 @@ def _physical(cloud: LocalCloud, logical_id: str) -> str:
     return cloud.stack.physical_ids[logical_id]
 
 
-@pytest.mark.timeout(180)
-def test_the_apps_own_integration_tests_pass_unchanged_against_the_local_cloud(
-    cloud: LocalCloud,
-) -> None:
+def _apps_own_tests(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The sample app's integration tests, run as its team runs them (their own rootdir)."""
     tests = APP / "tests" / "integration" / "test_orders_stack.py"
-    environment = {
-        **os.environ,
-        "AWS_SAM_STACK_NAME": STACK,
-        "AWS_ENDPOINT_URL": cloud.endpoint_url,
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-
-    run = subprocess.run(
+    return subprocess.run(
         [*PYTEST, str(tests), "--rootdir", str(APP), "--confcutdir", str(APP), "-c", os.devnull],
         env=environment,
         capture_output=True,
@@ -74,6 +67,47 @@ def test_the_apps_own_integration_tests_pass_unchanged_against_the_local_cloud(
         check=False,
     )
 
+
+@pytest.mark.timeout(180)
+def test_the_apps_own_integration_tests_pass_unchanged_against_the_local_cloud(
+    cloud: LocalCloud,
+) -> None:
+    run = _apps_own_tests(
+        {
+            **os.environ,
+            "AWS_SAM_STACK_NAME": STACK,
+            "AWS_ENDPOINT_URL": cloud.endpoint_url,
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "4 passed" in run.stdout
+
+
+@pytest.mark.timeout(240)
+def test_the_apps_tests_pass_with_the_export_line_localcloud_up_prints(tmp_path: Path) -> None:
+    """As another team works: `localcloud up` in one terminal, its export line and the
+    app's tests in another."""
+    running = start_up(
+        LOCALCLOUD,
+        tmp_path,
+        *("--template", str(APP / "template.yaml"), "--stack-name", "their-stack"),
+        *("--parameter-overrides", "Environment=dev Greeting='good day'"),
+        *("--env-vars", str(APP / "env.json"), "--no-hot-reload"),
+    )
+    try:
+        export = next(line for line in running.output if line.strip().startswith("export "))
+        exported = dict(word.split("=", 1) for word in shlex.split(export)[1:])
+        environment = {
+            name: value for name, value in os.environ.items() if not name.startswith("AWS_")
+        }
+
+        run = _apps_own_tests({**environment, **exported})
+    finally:
+        running.stop()
+
+    assert exported["AWS_SAM_STACK_NAME"] == "their-stack"
     assert run.returncode == 0, run.stdout + run.stderr
     assert "4 passed" in run.stdout
 
