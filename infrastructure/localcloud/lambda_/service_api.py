@@ -2,8 +2,10 @@
 them on the local invoker, as `aws lambda invoke` and boto3's lambda client expect.
 
 Functions are named as Lambda takes them: a name, an ARN, a partial ARN
-(`ACCOUNT:function:NAME`), each with an optional `:QUALIFIER`; the only version a local
-function has is `$LATEST`."""
+(`ACCOUNT:function:NAME`), each with an optional `:QUALIFIER`: `$LATEST`, or a version or
+alias the template publishes (all run the function's one local code).
+
+An asynchronous invocation (InvocationType Event) runs once: no retries, no destinations."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from localcloud.model import FunctionSpec, InvocationResult, Stack
 
 Invoke = Callable[[str, dict[str, Any]], InvocationResult]
 VERSION = "$LATEST"
+_PUBLISHED = frozenset({"AWS::Lambda::Version", "AWS::Lambda::Alias"})
 MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 _PREFIX = "/2015-03-31"
 _FUNCTION_NAME = re.compile(
@@ -227,7 +230,7 @@ class LambdaApi:
         spec = next(
             (spec for spec in stack.functions.values() if spec.name == match.group("name")), None
         )
-        if spec is None or qualifier not in (None, VERSION):
+        if spec is None or (qualifier is not None and qualifier not in _qualifiers(stack, spec)):
             raise LambdaError(
                 404,
                 "ResourceNotFoundException",
@@ -299,6 +302,18 @@ def _source_arn(mapping: object) -> str:
         if value:
             return str(value)
     return ""
+
+
+def _qualifiers(stack: Stack, spec: FunctionSpec) -> set[str]:
+    """`$LATEST`, and the versions and aliases the template publishes (which all run the
+    function's one local code)."""
+    kinds = stack.described.resource_types
+    published = {
+        reference.removeprefix(f"{spec.arn}:")
+        for logical_id, reference in stack.physical_ids.items()
+        if kinds.get(logical_id) in _PUBLISHED and reference.startswith(f"{spec.arn}:")
+    }
+    return {VERSION} | published
 
 
 def _arn(stack: Stack, name: str, qualifier: str | None) -> str:

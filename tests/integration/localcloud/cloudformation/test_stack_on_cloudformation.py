@@ -213,3 +213,23 @@ def test_the_api_answers_under_the_stage_prefix_the_outputs_show_and_at_the_bare
     assert staged.status_code == bare.status_code == 404
     assert staged.json() == bare.json() == {"message": "no order nothing-here"}
     assert wrong_stage.status_code == 403
+
+
+def test_what_cannot_be_emulated_is_listed_as_ignored_locally_and_still_a_stack_resource(
+    cloud: LocalCloud,
+) -> None:
+    assert cloud.stack is not None
+    ignored = "\n".join(cloud.stack.ignored)
+    resources = _cloudformation(cloud).list_stack_resources(StackName=STACK)
+
+    assert (
+        "ApiGatewayAccount (AWS::ApiGateway::Account): ignored locally — the account's API "
+        "Gateway logging role has no local effect"
+    ) in ignored
+    assert (
+        "BrokenFunctionEventInvokeConfig (AWS::Lambda::EventInvokeConfig): ignored locally — "
+        "an asynchronous invocation (InvocationType Event) runs once locally"
+    ) in ignored
+    assert {"ApiGatewayAccount", "BrokenFunctionEventInvokeConfig"} <= {
+        r["LogicalResourceId"] for r in resources["StackResourceSummaries"]
+    }

@@ -90,6 +90,8 @@ def test_a_request_response_invoke_returns_the_handlers_result(lambda_client: An
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{STACK}-GetOrderFunction",
         f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{STACK}-GetOrderFunction:$LATEST",
         f"{ACCOUNT}:function:{STACK}-GetOrderFunction",
+        f"{STACK}-GetOrderFunction:live",
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{STACK}-GetOrderFunction:1",
     ],
 )
 def test_a_function_is_found_by_name_arn_partial_arn_and_latest_qualifier(
@@ -107,7 +109,8 @@ def test_a_function_is_found_by_name_arn_partial_arn_and_latest_qualifier(
     ("name", "qualifier", "arn"),
     [
         ("nope", None, f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:nope"),
-        (f"{STACK}-GetOrderFunction", "live", f"function:{STACK}-GetOrderFunction:live"),
+        (f"{STACK}-GetOrderFunction", "dead", f"function:{STACK}-GetOrderFunction:dead"),
+        (f"{STACK}-BrokenFunction:live", None, f"function:{STACK}-BrokenFunction:live"),
         (f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:{STACK}-GetOrderFunction", None, ""),
     ],
 )
