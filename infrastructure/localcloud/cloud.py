@@ -347,6 +347,13 @@ class LocalCloud:
 
     def _start_services(self) -> None:
         """The Lambda API and CloudFormation's view of the stack, on the emulator's endpoint."""
+        emulator = self._require(self.emulator, "emulator")
+        if not emulator.is_embedded:
+            self._report(
+                f"  The emulator at {emulator.endpoint_url} is not the local cloud's own: its "
+                "Lambda API and CloudFormation stacks are its own, not this stack's"
+            )
+            return
         self.services = LocalServices(
             {
                 "lambda": LambdaApi(lambda: self.stack, self.invoke, self.invocation_logs),
@@ -354,7 +361,7 @@ class LocalCloud:
             },
             self.config.host,
         )
-        self.services.start(self._require(self.emulator, "emulator"))
+        self.services.start(emulator)
 
     def _cognito_verifier(self) -> CognitoVerifier:
         stack = self._require(self.stack, "stack")

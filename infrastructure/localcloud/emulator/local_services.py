@@ -66,19 +66,18 @@ class LocalServices:
         return f"http://{host!s}:{port}"
 
     def start(self, emulator: Emulator) -> None:
-        """Serve, and have `emulator` forward these services' calls here (an emulator the
-        local cloud did not start, such as `AWS_ENDPOINT_URL`'s, keeps its own)."""
+        """Serve, and have `emulator` (one the local cloud started) forward these services'
+        calls here."""
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-services", daemon=True
         )
         self._thread.start()
-        if emulator.is_embedded:
-            requests.put(
-                f"{emulator.endpoint_url}{FRONTS_PATH}",
-                json=dict.fromkeys(self._apis, self.url),
-                headers=emulator.access.control_headers(),
-                timeout=10,
-            ).raise_for_status()
+        requests.put(
+            f"{emulator.endpoint_url}{FRONTS_PATH}",
+            json=dict.fromkeys(self._apis, self.url),
+            headers=emulator.access.control_headers(),
+            timeout=10,
+        ).raise_for_status()
 
     def stop(self) -> None:
         if self._thread is not None:
