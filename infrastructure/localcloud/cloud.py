@@ -356,7 +356,7 @@ class LocalCloud:
             return
         self.services = LocalServices(
             {
-                "lambda": LambdaApi(lambda: self.stack, self.invoke, self.invocation_logs),
+                "lambda": LambdaApi(lambda: [self]),
                 "cloudformation": CloudFormationApi(self.running_stacks),
             },
             self.config.host,

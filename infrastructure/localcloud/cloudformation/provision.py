@@ -71,11 +71,13 @@ def provision(
     parameter_overrides: dict[str, str] | None = None,
     builder: LambdaBuilder | None = None,
     run_function: RunFunction | None = None,
+    imports: Mapping[str, str] | None = None,
 ) -> Stack:
     """Create the template's resources in the emulator at `endpoint_url` (again, if they
     exist already) and return what the local runtime needs to run the stack: its
     functions run from what `builder` builds, as they would from `sam build`'s output.
-    `run_function` runs the functions of Lambda-backed custom resources."""
+    `run_function` runs the functions of Lambda-backed custom resources; `imports` are the
+    exports of the stacks started before this one, for `Fn::ImportValue`."""
     source = parse_template(template_path.read_text())
     parameters = resolve_parameters(source.get("Parameters") or {}, parameter_overrides)
     loaded = transform_template(
@@ -85,7 +87,11 @@ def provision(
     loaded = loaded.with_artifacts(builder.build(artifact_specs(source, template_path.parent)))
     template = loaded.template
     resolver = IntrinsicResolver(
-        template, stack_name=stack_name, region=region, parameter_overrides=parameter_overrides
+        template,
+        stack_name=stack_name,
+        region=region,
+        parameter_overrides=parameter_overrides,
+        imports=imports,
     )
     stack = Stack(name=stack_name, region=region, account_id=ACCOUNT_ID, api_stage="")
     context = ProvisionContext(

@@ -15,16 +15,15 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from localcloud.emulator.local_services import ServiceRequest, ServiceResponse
 from localcloud.lambda_.log_tail import InvocationLogs
 from localcloud.model import FunctionSpec, InvocationResult, Stack
 
-Invoke = Callable[[str, dict[str, Any]], InvocationResult]
 VERSION = "$LATEST"
 _PUBLISHED = frozenset({"AWS::Lambda::Version", "AWS::Lambda::Alias"})
 MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -59,21 +58,29 @@ class LambdaError(Exception):
         self.code = code
 
 
+class RunsFunctions(Protocol):
+    """A running stack's functions (a `LocalCloud`)."""
+
+    stack: Stack | None
+    invocation_logs: InvocationLogs
+
+    def invoke(
+        self, logical_id: str, event: dict[str, Any], trace_header: str | None = None
+    ) -> InvocationResult: ...
+
+
 @dataclass(frozen=True)
 class _Named:
     spec: FunctionSpec
     qualifier: str | None
+    runner: RunsFunctions
 
 
 class LambdaApi:
-    """Answers the Lambda API for the functions of the stack `stack()` returns."""
+    """Answers the Lambda API for the functions of the stacks `runners()` run."""
 
-    def __init__(
-        self, stack: Callable[[], Stack | None], invoke: Invoke, logs: InvocationLogs
-    ) -> None:
-        self._stack = stack
-        self._invoke = invoke
-        self._logs = logs
+    def __init__(self, runners: Callable[[], Sequence[RunsFunctions]]) -> None:
+        self._runners = runners
 
     def __call__(self, request: ServiceRequest) -> ServiceResponse:
         try:
@@ -103,7 +110,8 @@ class LambdaApi:
     # ------------------------------------------------------------ operations
 
     def invoke(self, request: ServiceRequest, function: str) -> ServiceResponse:
-        spec = self._function(function, request.parameter("Qualifier")).spec
+        named = self._function(function, request.parameter("Qualifier"))
+        spec, runner = named.spec, named.runner
         invocation_type = request.header("X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type not in ("RequestResponse", "Event", "DryRun"):
             raise LambdaError(
@@ -126,23 +134,27 @@ class LambdaApi:
             return ServiceResponse(204, headers=_request_id(str(uuid.uuid4())))
         if invocation_type == "Event":
             threading.Thread(
-                target=self._invoke,
+                target=runner.invoke,
                 args=(spec.logical_id, event),
                 name=f"event-invoke-{spec.logical_id}",
                 daemon=True,
             ).start()
             return ServiceResponse(202, headers=_request_id(str(uuid.uuid4())))
-        result = self._invoke(spec.logical_id, event)
+        result = runner.invoke(spec.logical_id, event)
         headers = [*executed, ("Content-Type", "application/json"), *_request_id(result.request_id)]
         if not result.ok:
             headers.append(("X-Amz-Function-Error", "Unhandled"))
         if request.header("X-Amz-Log-Type") == "Tail":
-            tail = self._logs.tail(result.request_id)
+            tail = runner.invocation_logs.tail(result.request_id)
             headers.append(("X-Amz-Log-Result", base64.b64encode(tail.encode()).decode()))
         return ServiceResponse(200, json.dumps(result.payload).encode(), tuple(headers))
 
     def list_functions(self, request: ServiceRequest) -> ServiceResponse:
-        configurations = [self._configuration(spec) for spec in self._functions().values()]
+        configurations = [
+            self._configuration(spec)
+            for stack, _ in self._running()
+            for spec in stack.functions.values()
+        ]
         configurations.sort(key=lambda configuration: str(configuration["FunctionName"]))
         start = int(request.parameter("Marker") or 0)
         size = int(request.parameter("MaxItems") or 50)
@@ -186,17 +198,15 @@ class LambdaApi:
 
     # ------------------------------------------------------------ the stack's functions
 
-    def _running(self) -> Stack:
-        stack = self._stack()
-        if stack is None:
+    def _running(self) -> list[tuple[Stack, RunsFunctions]]:
+        running = [(r.stack, r) for r in self._runners() if r.stack is not None]
+        if not running:
             raise LambdaError(503, "ServiceException", "The local cloud is still starting")
-        return stack
-
-    def _functions(self) -> dict[str, FunctionSpec]:
-        return self._running().functions
+        return running
 
     def _function(self, given: str, qualifier: str | None) -> _Named:
-        stack = self._running()
+        running = self._running()
+        stack = running[0][0]
         match = _FUNCTION_NAME.match(given)
         unknown = LambdaError(
             404,
@@ -227,16 +237,18 @@ class LambdaApi:
                 "qualifier.",
             )
         qualifier = named_qualifier or qualifier
-        spec = next(
-            (spec for spec in stack.functions.values() if spec.name == match.group("name")), None
+        for owner, runner in running:
+            for spec in owner.functions.values():
+                if spec.name == match.group("name") and qualifier in {
+                    None,
+                    *_qualifiers(owner, spec),
+                }:
+                    return _Named(spec, qualifier, runner)
+        raise LambdaError(
+            404,
+            "ResourceNotFoundException",
+            f"Function not found: {_arn(stack, match.group('name'), qualifier)}",
         )
-        if spec is None or (qualifier is not None and qualifier not in _qualifiers(stack, spec)):
-            raise LambdaError(
-                404,
-                "ResourceNotFoundException",
-                f"Function not found: {_arn(stack, match.group('name'), qualifier)}",
-            )
-        return _Named(spec, qualifier)
 
     def _configuration(self, spec: FunctionSpec) -> dict[str, Any]:
         digest = hashlib.sha256(str(spec.code_dir).encode()).digest()
@@ -244,7 +256,7 @@ class LambdaApi:
             "FunctionName": spec.name,
             "FunctionArn": spec.arn,
             "Runtime": spec.runtime,
-            "Role": f"arn:aws:iam::{self._running().account_id}:role/{spec.name}-role",
+            "Role": f"arn:aws:iam::{spec.arn.split(':')[4]}:role/{spec.name}-role",
             "Handler": spec.handler,
             "CodeSize": 0,
             "Description": "",
@@ -264,10 +276,12 @@ class LambdaApi:
         }
 
     def _mappings(self) -> list[dict[str, Any]]:
-        """Every event source mapping of the stack, whatever its kind, as Lambda lists it."""
-        stack = self._running()
+        """Every event source mapping of the stacks, whatever its kind, as Lambda lists it."""
         listed = []
-        for part in stack.event_sources.values():
+        parts = [
+            (stack, part) for stack, _ in self._running() for part in stack.event_sources.values()
+        ]
+        for stack, part in parts:
             for mapping in part if isinstance(part, list) else []:
                 spec = stack.functions.get(getattr(mapping, "function", ""))
                 if spec is None:
