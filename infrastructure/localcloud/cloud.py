@@ -30,13 +30,13 @@ from localcloud.event_sources.base import Poller, PollerContext, SourceRuntime, 
 from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
 from localcloud.lambda_.debugging import FunctionDebug
-from localcloud.lambda_.env_vars import EnvVars, apply_env_vars
+from localcloud.lambda_.env_vars import EnvVars, apply_env_vars, refuse_unknown_functions
 from localcloud.lambda_.hot_reload import HotReload
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.log_tail import InvocationLogs
 from localcloud.lambda_.logs import LogSink
 from localcloud.lambda_.service_api import LambdaApi
-from localcloud.model import InvocationResult, Route, Stack
+from localcloud.model import InvocationResult, Route, Stack, UserPool
 from localcloud.testing.faults import StoreFaults
 
 T = TypeVar("T")
@@ -58,6 +58,14 @@ class LocalCloudConfig:
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     env_vars: EnvVars = field(default_factory=dict)
     """The functions' variables overridden, as `sam local --env-vars` takes them."""
+    imports: dict[str, str] = field(default_factory=dict)
+    """What the stacks started before this one export, for its `Fn::ImportValue`."""
+    shared_user_pools: dict[str, UserPool] = field(default_factory=dict)
+    """The user pools of the stacks started before this one (a Cognito authorizer may
+    name one)."""
+    part_of_group: bool = False
+    """Started by a `StackGroup`, which owns the emulator and answers the Lambda and
+    CloudFormation APIs for all its stacks."""
     local_pages: dict[str, LocalPage] = field(default_factory=dict)
     monitoring: MonitoringSettings | None = field(default_factory=MonitoringSettings)
     """Metrics into the emulated CloudWatch and alarm evaluation; None turns them off."""
@@ -136,11 +144,12 @@ class LocalCloud:
             self._provision()
             self._start_monitoring()
             self._start_api()
-            self._start_services()
+            if not self.config.part_of_group:
+                self._start_services()
             self._start_pollers()
             self._start_hot_reload()
         except BaseException:
-            if emulator is not None:
+            if emulator is not None and not self.config.part_of_group:
                 emulator.stop()
             self.stop()
             raise
@@ -216,7 +225,8 @@ class LocalCloud:
             self.faults.stop()
             self.faults = None
         if self.emulator is not None:
-            self.emulator.stop()
+            if not self.config.part_of_group:
+                self.emulator.stop()
             self.emulator = None
 
     def _provision(self) -> None:
@@ -226,10 +236,13 @@ class LocalCloud:
             stack_name=self.config.stack_name,
             region=self.config.region,
             parameter_overrides=self.config.parameter_overrides,
+            imports=self.config.imports,
             builder=self.builder,
             run_function=self._run_while_provisioning,
         )
-        apply_env_vars(stack, self.config.env_vars)
+        named = apply_env_vars(stack, self.config.env_vars)
+        if not self.config.part_of_group:
+            refuse_unknown_functions(self.config.env_vars, named, stack.name)
         if self.stack is None and not self.config.quiet:
             print_ignored_summary(
                 stack.ignored, self.config.log_stream or sys.stdout, verbose=self.config.verbose
@@ -339,6 +352,16 @@ class LocalCloud:
         )
         self.api.start()
 
+    def exports(self) -> dict[str, str]:
+        """The stack's exported outputs by export name (execute-api URLs pointing at the
+        local API), for the stacks started after it."""
+        return {
+            name: value
+            for running in self.running_stacks()
+            for output, value in running.outputs().items()
+            if (name := running.stack.described.export_names.get(output))
+        }
+
     def running_stacks(self) -> list[RunningStack]:
         """The stacks CloudFormation's API shows on the emulator's endpoint."""
         if self.stack is None:
@@ -365,7 +388,8 @@ class LocalCloud:
 
     def _cognito_verifier(self) -> CognitoVerifier:
         stack = self._require(self.stack, "stack")
-        return CognitoVerifier(self.endpoint_url, stack.region, stack.user_pools)
+        pools = {**self.config.shared_user_pools, **stack.user_pools}
+        return CognitoVerifier(self.endpoint_url, stack.region, pools)
 
     def _start_pollers(self, function: str | None = None) -> None:
         """The pollers of every enabled mapping, or of those that feed `function`."""

@@ -52,17 +52,11 @@ def load_env_vars(path: Path) -> EnvVars:
     return env_vars
 
 
-def apply_env_vars(stack: Stack, env_vars: EnvVars) -> None:
-    """Override the stack's functions' variables; a key naming no function is refused."""
+def apply_env_vars(stack: Stack, env_vars: EnvVars) -> set[str]:
+    """Override the stack's functions' variables; returns the keys of `env_vars` that name
+    a function of the stack (see `refuse_unknown_functions`)."""
     by_name = {spec.name: logical_id for logical_id, spec in stack.functions.items()}
-    unknown = sorted(
-        key for key in env_vars if key != EVERY_FUNCTION and key not in stack.functions | by_name
-    )
-    if unknown:
-        raise EnvVarsError(
-            f"--env-vars: {', '.join(unknown)} names no function of the stack "
-            f"{stack.name} (give a function's logical id, or {EVERY_FUNCTION!r} for all)"
-        )
+    named = {key for key in env_vars if key in stack.functions or key in by_name}
     shared = env_vars.get(EVERY_FUNCTION, {})
     for name in sorted(shared):
         if not any(name in spec.environment for spec in stack.functions.values()):
@@ -75,6 +69,17 @@ def apply_env_vars(stack: Stack, env_vars: EnvVars) -> None:
             name: own.get(name, shared.get(name, value)) for name, value in spec.environment.items()
         }
         stack.functions[logical_id] = replace(spec, environment=environment)
+    return named
+
+
+def refuse_unknown_functions(env_vars: EnvVars, named: set[str], stacks: str) -> None:
+    """A key naming no function of the run is refused, naming it."""
+    unknown = sorted(set(env_vars) - named - {EVERY_FUNCTION})
+    if unknown:
+        raise EnvVarsError(
+            f"--env-vars: {', '.join(unknown)} names no function of the stack {stacks} "
+            f"(give a function's logical id, or {EVERY_FUNCTION!r} for all)"
+        )
 
 
 def _ignore(stack: Stack, subject: str, variable: str, why: str) -> None:

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from localcloud.console import _parser
-from localcloud.lambda_.env_vars import EnvVarsError, apply_env_vars, load_env_vars
+from localcloud.lambda_.env_vars import (
+    EnvVarsError,
+    apply_env_vars,
+    load_env_vars,
+    refuse_unknown_functions,
+)
 from localcloud.model import FunctionSpec, Stack
 
 
@@ -142,5 +147,8 @@ def test_a_variable_the_template_does_not_declare_is_listed_as_ignored_locally()
 
 
 def test_env_vars_naming_no_function_of_the_stack_are_refused_naming_it() -> None:
+    env_vars = {"Nope": {"A": "1"}, "Api": {"LIMIT": "2"}, "Parameters": {"STAGE": "x"}}
+    named = apply_env_vars(_stack(), env_vars)
+
     with pytest.raises(EnvVarsError, match=r"Nope names no function of the stack app"):
-        apply_env_vars(_stack(), {"Nope": {"A": "1"}})
+        refuse_unknown_functions(env_vars, named, "app")
