@@ -135,7 +135,7 @@ class LocalCloud:
         """Start everything; returns the seconds it took. `emulator` is one the
         caller launched ahead (see `launch_emulator`); by default it is started here."""
         started = time.monotonic()
-        _use_local_credentials(self.config.region)
+        use_local_credentials(self.config.region)
         try:
             ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
             self.emulator = emulator or start_emulator(self.config.host, self.config.emulator_port)
@@ -158,7 +158,7 @@ class LocalCloud:
     def start_functions_only(self) -> None:
         """The emulator, the resources and the functions; no API and no pollers
         (one-off invocations, as `sam local invoke`)."""
-        _use_local_credentials(self.config.region)
+        use_local_credentials(self.config.region)
         self.emulator = start_emulator(self.config.host, self.config.emulator_port)
         try:
             self._provision()
@@ -421,7 +421,7 @@ class LocalCloud:
         return value
 
 
-def _use_local_credentials(region: str) -> None:
+def use_local_credentials(region: str) -> None:
     """The local cloud's own AWS clients sign with this run's credentials (the only ones
     its emulator takes) and use the stack's region unless the caller chose another. With
     an external emulator (`AWS_ENDPOINT_URL`) the caller's credentials stay."""

@@ -23,6 +23,7 @@ from localcloud.model import TemplateError
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
+    from localcloud.stack_group import StackGroup
 
 STARTED = time.monotonic()
 _LONG_PARAMETER = re.compile(r"ParameterKey=([^,]+),ParameterValue=(.*)")
@@ -154,8 +155,8 @@ def add_verbose_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
-def serve(
-    cloud: LocalCloud, emulator: Emulator | None, on_ready: Callable[[LocalCloud], None]
+def serve[C: LocalCloud | StackGroup](
+    cloud: C, emulator: Emulator | None, on_ready: Callable[[C], None]
 ) -> int:
     """Start `cloud`, call `on_ready`, then run until Ctrl-C or SIGTERM; always stops it."""
     stopping = threading.Event()
@@ -189,33 +190,63 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="localcloud", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     up = commands.add_parser("up", help="run a SAM template locally until Ctrl-C")
-    up.add_argument("--template", type=Path, default=Path("template.yaml"))
-    up.add_argument("--stack-name", default="local", help="the stack's name (default local)")
+    up.add_argument(
+        "--template",
+        type=Path,
+        action="append",
+        help="the SAM template (default template.yaml); given more than once, one stack "
+        "each, started in order: a stack's exports feed the next ones' Fn::ImportValue",
+    )
+    up.add_argument(
+        "--stack-name",
+        action="append",
+        help="the stack's name (default local); with several templates, one per template, "
+        "in order (default: each template's folder name)",
+    )
     add_cloud_arguments(up)
     return parser
 
 
 def _up(args: argparse.Namespace) -> int:
+    templates = args.template or [Path("template.yaml")]
+    names = _stack_names(templates, args.stack_name)
     env_vars = env_vars_of(args)
-    print(f"Starting the local cloud for {args.template}…")
+    print(f"Starting the local cloud for {', '.join(map(str, templates))}…")
     emulator = launch_emulator(port=args.emulator_port)
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
-    cloud = LocalCloud(
+    configs = [
         LocalCloudConfig(
-            template=args.template,
-            stack_name=args.stack_name,
-            api_port=args.port,
+            template=template,
+            stack_name=name,
+            api_port=args.port + index,
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
             parameter_overrides=dict(args.parameter_overrides),
             env_vars=env_vars,
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
-            debug=function_debug(args.debug, args.debug_port),
+            debug=function_debug(args.debug, args.debug_port) if index == 0 else None,
         )
-    )
-    return serve(cloud, emulator, _print_ready)
+        for index, (template, name) in enumerate(zip(templates, names, strict=True))
+    ]
+    if len(configs) == 1:
+        return serve(LocalCloud(configs[0]), emulator, _print_ready)
+    from localcloud.stack_group import StackGroup
+
+    return serve(StackGroup(configs), emulator, _print_group_ready)
+
+
+def _stack_names(templates: list[Path], given: list[str] | None) -> list[str]:
+    if given is None:
+        # Several templates: each stack is named after its folder (auth/template.yaml: auth).
+        return ["local"] if len(templates) == 1 else [t.resolve().parent.name for t in templates]
+    if len(given) != len(templates):
+        raise TemplateError(
+            f"{len(templates)} templates and {len(given)} stack names: give one --stack-name "
+            "per --template, in the same order"
+        )
+    return list(given)
 
 
 def aws_exports(
@@ -247,6 +278,24 @@ def _print_ready(cloud: LocalCloud) -> None:
     )
     for name, address in cloud.endpoints().items():
         print(f"  {name:<13} {address}")
+    _print_ready_line()
+
+
+def _print_group_ready(group: StackGroup) -> None:
+    for cloud in group.clouds:
+        print(f"  API           {cloud.api_url}   (stack {cloud.config.stack_name})")
+    endpoint = group.clouds[0].endpoint_url
+    print(f"  AWS emulator  {endpoint}   (signed with this run's credentials only:)")
+    print(f"    {aws_exports(endpoint, group.config.region, this_run())}")
+    print(
+        "  Stacks        "
+        + ", ".join(cloud.config.stack_name for cloud in group.clouds)
+        + " (CloudFormation's DescribeStacks and the Lambda API answer on the emulator)"
+    )
+    _print_ready_line()
+
+
+def _print_ready_line() -> None:
     seconds = time.monotonic() - STARTED
     print(f"Local cloud ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
 
