@@ -5,6 +5,8 @@ trusts the other stack's pool, and CloudFormation's API shows both stacks."""
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from localcloud.cloud import LocalCloudConfig
 from localcloud.emulator.process import free_port
 from localcloud.model import TemplateError
 from localcloud.stack_group import StackGroup
+from support.petstore_process import LOCALCLOUD, start_up
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +130,45 @@ def test_an_override_no_template_of_the_run_declares_is_refused() -> None:
 
     with pytest.raises(TemplateError, match=r"unknown parameters: Stage \(no template"):
         StackGroup(configs).start()
+
+
+@pytest.mark.timeout(120)
+def test_localcloud_up_runs_two_templates_named_after_their_folders(tmp_path: Path) -> None:
+    running = start_up(
+        LOCALCLOUD,
+        tmp_path,
+        *("--template", str(APP / "auth" / "template.yaml")),
+        *("--template", str(APP / "service" / "template.yaml"), "--no-hot-reload"),
+    )
+    try:
+        export = next(line for line in running.output if line.strip().startswith("export "))
+        exported = dict(word.split("=", 1) for word in shlex.split(export)[1:])
+        client = boto3.client(
+            "cloudformation",
+            endpoint_url=exported["AWS_ENDPOINT_URL"],
+            region_name=exported["AWS_DEFAULT_REGION"],
+            aws_access_key_id=exported["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=exported["AWS_SECRET_ACCESS_KEY"],
+        )
+        stacks = {stack["StackName"] for stack in client.describe_stacks()["Stacks"]}
+    finally:
+        running.stop()
+
+    assert stacks == {"auth", "service"}
+    assert any("(stack service)" in line for line in running.output)
+
+
+def test_localcloud_up_refuses_stack_names_that_do_not_pair_with_the_templates() -> None:
+    run = subprocess.run(
+        [*LOCALCLOUD, "up", "--template", "a.yaml", "--template", "b.yaml", "--stack-name", "a"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert run.returncode == 1
+    assert run.stderr.strip() == (
+        "localcloud: 2 templates and 1 stack names: give one --stack-name per --template, "
+        "in the same order"
+    )
