@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,11 +133,25 @@ def test_an_override_no_template_of_the_run_declares_is_refused() -> None:
         StackGroup(configs).start()
 
 
+def _two_free_ports() -> int:
+    """A free port whose next one is free too: the second stack's API takes it."""
+    while True:
+        port = free_port()
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return port
+
+
 @pytest.mark.timeout(120)
 def test_localcloud_up_runs_two_templates_named_after_their_folders(tmp_path: Path) -> None:
     running = start_up(
         LOCALCLOUD,
         tmp_path,
+        *("--port", str(_two_free_ports()), "--emulator-port", str(free_port())),
         *("--template", str(APP / "auth" / "template.yaml")),
         *("--template", str(APP / "service" / "template.yaml"), "--no-hot-reload"),
     )
