@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import re
 import threading
 import uuid
@@ -24,6 +25,7 @@ from localcloud.emulator.local_services import ServiceRequest, ServiceResponse
 from localcloud.lambda_.log_tail import InvocationLogs
 from localcloud.model import FunctionSpec, InvocationResult, Stack
 
+logger = logging.getLogger(__name__)
 VERSION = "$LATEST"
 _PUBLISHED = frozenset({"AWS::Lambda::Version", "AWS::Lambda::Alias"})
 MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
@@ -134,8 +136,8 @@ class LambdaApi:
             return ServiceResponse(204, headers=_request_id(str(uuid.uuid4())))
         if invocation_type == "Event":
             threading.Thread(
-                target=runner.invoke,
-                args=(spec.logical_id, event),
+                target=_invoke_later,
+                args=(runner, spec.logical_id, event),
                 name=f"event-invoke-{spec.logical_id}",
                 daemon=True,
             ).start()
@@ -316,6 +318,15 @@ def _source_arn(mapping: object) -> str:
         if value:
             return str(value)
     return ""
+
+
+def _invoke_later(runner: RunsFunctions, logical_id: str, event: Any) -> None:
+    """An Event invocation, run after its 202 was sent; its outcome is in the function's
+    log, as on AWS. One still queued when the local cloud stops is dropped."""
+    try:
+        runner.invoke(logical_id, event)
+    except RuntimeError as stopped:  # the invoker closed, or the local cloud stopped
+        logger.info("Event invocation of %s dropped: %s", logical_id, stopped)
 
 
 def _qualifiers(stack: Stack, spec: FunctionSpec) -> set[str]:
