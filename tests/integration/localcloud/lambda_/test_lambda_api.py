@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from localcloud.cloud import LocalCloud, LocalCloudConfig
@@ -275,3 +276,18 @@ def test_a_call_without_the_runs_credentials_is_refused(cloud: LocalCloud) -> No
         stranger.list_functions()
 
     assert refused.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+
+def test_only_the_local_cloud_may_say_where_lambda_calls_go(
+    cloud: LocalCloud, lambda_client: Any
+) -> None:
+    """Redirecting the Lambda API needs the run's control secret, as every address of
+    the local cloud's own on the emulator does."""
+    redirected = requests.put(
+        f"{cloud.endpoint_url}/_localcloud/fronts",
+        json={"lambda": "http://127.0.0.1:9"},
+        timeout=10,
+    )
+
+    assert redirected.status_code == 403
+    assert lambda_client.get_function(FunctionName=f"{STACK}-BrokenFunction")["Configuration"]
