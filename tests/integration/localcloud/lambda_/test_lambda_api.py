@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -291,3 +294,51 @@ def test_only_the_local_cloud_may_say_where_lambda_calls_go(
 
     assert redirected.status_code == 403
     assert lambda_client.get_function(FunctionName=f"{STACK}-BrokenFunction")["Configuration"]
+
+
+@pytest.mark.timeout(120)
+def test_the_aws_cli_invokes_a_function_and_describes_the_stack(
+    cloud: LocalCloud, tmp_path: Path
+) -> None:
+    aws = str(Path(sys.executable).with_name("aws"))
+    environment = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": cloud.endpoint_url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    result = tmp_path / "result.json"
+
+    invoked = subprocess.run(
+        [
+            aws,
+            "lambda",
+            "invoke",
+            "--function-name",
+            f"{STACK}-BrokenFunction",
+            str(result),
+            "--payload",
+            '{"what": "pears"}',
+            "--log-type",
+            "Tail",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    described = subprocess.run(
+        [aws, "cloudformation", "describe-stacks", "--stack-name", STACK],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    answer = json.loads(invoked.stdout)
+    assert answer["StatusCode"] == 200
+    assert answer["FunctionError"] == "Unhandled"
+    assert "about to fail" in base64.b64decode(answer["LogResult"]).decode()
+    assert json.loads(result.read_text())["errorMessage"] == "cannot handle pears"
+    assert json.loads(described.stdout)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
