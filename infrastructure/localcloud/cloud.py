@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -16,7 +17,9 @@ from localcloud.apigateway.authorizers.cognito import CognitoVerifier
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.gateway import ApiGateway
 from localcloud.cloudformation.provision import provision
+from localcloud.cloudformation.stack_api import CloudFormationApi, RunningStack
 from localcloud.cloudwatch.monitoring import LocalMonitoring, MonitoringSettings
+from localcloud.emulator.local_services import LocalServices
 from localcloud.emulator.process import (
     LOCAL_CREDENTIALS,
     Emulator,
@@ -27,10 +30,13 @@ from localcloud.event_sources.base import Poller, PollerContext, SourceRuntime, 
 from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
 from localcloud.lambda_.debugging import FunctionDebug
+from localcloud.lambda_.env_vars import EnvVars, apply_env_vars, refuse_unknown_functions
 from localcloud.lambda_.hot_reload import HotReload
 from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.log_tail import InvocationLogs
 from localcloud.lambda_.logs import LogSink
-from localcloud.model import InvocationResult, Route, Stack
+from localcloud.lambda_.service_api import LambdaApi
+from localcloud.model import InvocationResult, Route, Stack, UserPool
 from localcloud.testing.faults import StoreFaults
 
 T = TypeVar("T")
@@ -50,6 +56,16 @@ class LocalCloudConfig:
     """The local Kafka broker's, for a template with Kafka resources (unless
     KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)."""
     parameter_overrides: dict[str, str] = field(default_factory=dict)
+    env_vars: EnvVars = field(default_factory=dict)
+    """The functions' variables overridden, as `sam local --env-vars` takes them."""
+    imports: dict[str, str] = field(default_factory=dict)
+    """What the stacks started before this one export, for its `Fn::ImportValue`."""
+    shared_user_pools: dict[str, UserPool] = field(default_factory=dict)
+    """The user pools of the stacks started before this one (a Cognito authorizer may
+    name one)."""
+    part_of_group: bool = False
+    """Started by a `StackGroup`, which owns the emulator and answers the Lambda and
+    CloudFormation APIs for all its stacks."""
     local_pages: dict[str, LocalPage] = field(default_factory=dict)
     monitoring: MonitoringSettings | None = field(default_factory=MonitoringSettings)
     """Metrics into the emulated CloudWatch and alarm evaluation; None turns them off."""
@@ -85,6 +101,10 @@ class LocalCloud:
         self.api: ApiGateway | None = None
         self.monitoring: LocalMonitoring | None = None
         self.log_sink.observe(self._observe_log_line)
+        self.invocation_logs = InvocationLogs()
+        self.log_sink.observe(self.invocation_logs)
+        self.services: LocalServices | None = None
+        self._created = datetime.now(UTC)
         self._pollers: list[Poller] = []
         settings = SourceSettings(config.host, {"kafka": config.kafka_port})
         self.event_sources: list[SourceRuntime] = [kind.runtime(settings) for kind in EVENT_SOURCES]
@@ -115,7 +135,7 @@ class LocalCloud:
         """Start everything; returns the seconds it took. `emulator` is one the
         caller launched ahead (see `launch_emulator`); by default it is started here."""
         started = time.monotonic()
-        _use_local_credentials(self.config.region)
+        use_local_credentials(self.config.region)
         try:
             ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
             self.emulator = emulator or start_emulator(self.config.host, self.config.emulator_port)
@@ -124,10 +144,12 @@ class LocalCloud:
             self._provision()
             self._start_monitoring()
             self._start_api()
+            if not self.config.part_of_group:
+                self._start_services()
             self._start_pollers()
             self._start_hot_reload()
         except BaseException:
-            if emulator is not None:
+            if emulator is not None and not self.config.part_of_group:
                 emulator.stop()
             self.stop()
             raise
@@ -136,7 +158,7 @@ class LocalCloud:
     def start_functions_only(self) -> None:
         """The emulator, the resources and the functions; no API and no pollers
         (one-off invocations, as `sam local invoke`)."""
-        _use_local_credentials(self.config.region)
+        use_local_credentials(self.config.region)
         self.emulator = start_emulator(self.config.host, self.config.emulator_port)
         try:
             self._provision()
@@ -188,6 +210,9 @@ class LocalCloud:
         if self.monitoring is not None:
             self.monitoring.stop()
             self.monitoring = None
+        if self.services is not None:
+            self.services.stop()
+            self.services = None
         if self.api is not None:
             self.api.stop()
             self.api = None
@@ -200,7 +225,8 @@ class LocalCloud:
             self.faults.stop()
             self.faults = None
         if self.emulator is not None:
-            self.emulator.stop()
+            if not self.config.part_of_group:
+                self.emulator.stop()
             self.emulator = None
 
     def _provision(self) -> None:
@@ -210,9 +236,13 @@ class LocalCloud:
             stack_name=self.config.stack_name,
             region=self.config.region,
             parameter_overrides=self.config.parameter_overrides,
+            imports=self.config.imports,
             builder=self.builder,
             run_function=self._run_while_provisioning,
         )
+        named = apply_env_vars(stack, self.config.env_vars)
+        if not self.config.part_of_group:
+            refuse_unknown_functions(self.config.env_vars, named, stack.name)
         if self.stack is None and not self.config.quiet:
             print_ignored_summary(
                 stack.ignored, self.config.log_stream or sys.stdout, verbose=self.config.verbose
@@ -324,9 +354,44 @@ class LocalCloud:
         )
         self.api.start()
 
+    def exports(self) -> dict[str, str]:
+        """The stack's exported outputs by export name (execute-api URLs pointing at the
+        local API), for the stacks started after it."""
+        return {
+            name: value
+            for running in self.running_stacks()
+            for output, value in running.outputs().items()
+            if (name := running.stack.described.export_names.get(output))
+        }
+
+    def running_stacks(self) -> list[RunningStack]:
+        """The stacks CloudFormation's API shows on the emulator's endpoint."""
+        if self.stack is None:
+            return []
+        return [RunningStack(self.stack, self.api_url, self._created)]
+
+    def _start_services(self) -> None:
+        """The Lambda API and CloudFormation's view of the stack, on the emulator's endpoint."""
+        emulator = self._require(self.emulator, "emulator")
+        if not emulator.is_embedded:
+            self._report(
+                f"  The emulator at {emulator.endpoint_url} is not the local cloud's own: its "
+                "Lambda API and CloudFormation stacks are its own, not this stack's"
+            )
+            return
+        self.services = LocalServices(
+            {
+                "lambda": LambdaApi(lambda: [self]),
+                "cloudformation": CloudFormationApi(self.running_stacks),
+            },
+            self.config.host,
+        )
+        self.services.start(emulator)
+
     def _cognito_verifier(self) -> CognitoVerifier:
         stack = self._require(self.stack, "stack")
-        return CognitoVerifier(self.endpoint_url, stack.region, stack.user_pools)
+        pools = {**self.config.shared_user_pools, **stack.user_pools}
+        return CognitoVerifier(self.endpoint_url, stack.region, pools)
 
     def _start_pollers(self, function: str | None = None) -> None:
         """The pollers of every enabled mapping, or of those that feed `function`."""
@@ -358,7 +423,7 @@ class LocalCloud:
         return value
 
 
-def _use_local_credentials(region: str) -> None:
+def use_local_credentials(region: str) -> None:
     """The local cloud's own AWS clients sign with this run's credentials (the only ones
     its emulator takes) and use the stack's region unless the caller chose another. With
     an external emulator (`AWS_ENDPOINT_URL`) the caller's credentials stay."""

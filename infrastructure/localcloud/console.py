@@ -4,33 +4,68 @@ run it and with its event sources too, until Ctrl-C. `petstore up` builds on `se
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
 from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
 from localcloud.lambda_.debugging import DEFAULT_DEBUG_PORT, FunctionDebug
+from localcloud.lambda_.env_vars import EnvVars, load_env_vars
 from localcloud.model import TemplateError
 
 if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
+    from localcloud.stack_group import StackGroup
 
 STARTED = time.monotonic()
+_LONG_PARAMETER = re.compile(r"ParameterKey=([^,]+),ParameterValue=(.*)")
 CLOUD_ERRORS = (PortInUseError, TemplateError, KafkaBrokerUnreachable, KafkaBrokerFailed)
 """What stops a start with one line naming the cause, never a traceback."""
 
 
-def parameter_override(text: str) -> tuple[str, str]:
-    """KEY=VALUE, as `sam deploy --parameter-overrides` takes a parameter."""
-    key, equals, value = text.partition("=")
-    if not equals or not key:
-        raise argparse.ArgumentTypeError(f"{text!r}: write a parameter as KEY=VALUE")
-    return key, value
+def parameter_overrides(text: str) -> list[tuple[str, str]]:
+    """The parameters one `--parameter-overrides` argument gives, in the syntax `sam deploy`
+    takes: `Key=Value` pairs separated by spaces (a value with spaces in quotes), or
+    `ParameterKey=Key,ParameterValue=Value`."""
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+    pairs = []
+    for word in words:
+        long_form = _LONG_PARAMETER.fullmatch(word)
+        if long_form:
+            pairs.append((long_form.group(1), long_form.group(2)))
+            continue
+        key, equals, value = word.partition("=")
+        if not equals or not key or key == "ParameterKey":
+            raise argparse.ArgumentTypeError(
+                f"{word!r}: write a parameter as KEY=VALUE or ParameterKey=KEY,ParameterValue=VALUE"
+            )
+        pairs.append((key, value))
+    return pairs
+
+
+class _ParameterOverrides(argparse.Action):
+    """Every `--parameter-overrides` argument's parameters, in one list of (key, value)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given = list(getattr(namespace, self.dest) or [])
+        setattr(namespace, self.dest, given + [pair for pairs in values for pair in pairs])
 
 
 def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
@@ -47,10 +82,19 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--parameter-overrides",
         nargs="+",
-        type=parameter_override,
+        type=parameter_overrides,
+        action=_ParameterOverrides,
         default=[],
         metavar="KEY=VALUE",
-        help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5)",
+        help="template parameters, as sam deploy takes them (e.g. ConsumerVisibilityTimeout=5, "
+        "'A=1 B=2' or ParameterKey=A,ParameterValue=1)",
+    )
+    command.add_argument(
+        "--env-vars",
+        type=Path,
+        metavar="FILE",
+        help="override the functions' environment variables from a JSON file in the shape "
+        'sam local takes: {"FunctionLogicalId": {"VAR": "value"}, "Parameters": {"VAR": "all"}}',
     )
     add_verbose_argument(command)
     add_debug_arguments(command, named=True)
@@ -59,6 +103,11 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not rebuild and reload a function's code when one of its files is saved",
     )
+
+
+def env_vars_of(args: argparse.Namespace) -> EnvVars:
+    """The `--env-vars` file's overrides, checked before anything starts."""
+    return load_env_vars(args.env_vars) if args.env_vars is not None else {}
 
 
 def add_debug_arguments(command: argparse.ArgumentParser, *, named: bool) -> None:
@@ -106,8 +155,8 @@ def add_verbose_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
-def serve(
-    cloud: LocalCloud, emulator: Emulator | None, on_ready: Callable[[LocalCloud], None]
+def serve[C: LocalCloud | StackGroup](
+    cloud: C, emulator: Emulator | None, on_ready: Callable[[C], None]
 ) -> int:
     """Start `cloud`, call `on_ready`, then run until Ctrl-C or SIGTERM; always stops it."""
     stopping = threading.Event()
@@ -141,38 +190,112 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="localcloud", description=__doc__)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     up = commands.add_parser("up", help="run a SAM template locally until Ctrl-C")
-    up.add_argument("--template", type=Path, default=Path("template.yaml"))
-    up.add_argument("--stack-name", default="local", help="the stack's name (default local)")
+    up.add_argument(
+        "--template",
+        type=Path,
+        action="append",
+        help="the SAM template (default template.yaml); given more than once, one stack "
+        "each, started in order: a stack's exports feed the next ones' Fn::ImportValue",
+    )
+    up.add_argument(
+        "--stack-name",
+        action="append",
+        help="the stack's name (default local); with several templates, one per template, "
+        "in order (default: each template's folder name)",
+    )
     add_cloud_arguments(up)
     return parser
 
 
 def _up(args: argparse.Namespace) -> int:
-    print(f"Starting the local cloud for {args.template}…")
+    templates = args.template or [Path("template.yaml")]
+    names = _stack_names(templates, args.stack_name)
+    env_vars = env_vars_of(args)
+    print(f"Starting the local cloud for {', '.join(map(str, templates))}…")
     emulator = launch_emulator(port=args.emulator_port)
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
-    cloud = LocalCloud(
+    configs = [
         LocalCloudConfig(
-            template=args.template,
-            stack_name=args.stack_name,
-            api_port=args.port,
+            template=template,
+            stack_name=name,
+            api_port=args.port + index,
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
             parameter_overrides=dict(args.parameter_overrides),
+            env_vars=env_vars,
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
-            debug=function_debug(args.debug, args.debug_port),
+            debug=function_debug(args.debug, args.debug_port) if index == 0 else None,
         )
-    )
-    return serve(cloud, emulator, _print_ready)
+        for index, (template, name) in enumerate(zip(templates, names, strict=True))
+    ]
+    if len(configs) == 1:
+        return serve(LocalCloud(configs[0]), emulator, _print_ready)
+    from localcloud.stack_group import StackGroup
+
+    return serve(StackGroup(configs), emulator, _print_group_ready)
+
+
+def _stack_names(templates: list[Path], given: list[str] | None) -> list[str]:
+    if given is None:
+        # Several templates: each stack is named after its folder (auth/template.yaml: auth).
+        return ["local"] if len(templates) == 1 else [t.resolve().parent.name for t in templates]
+    if len(given) != len(templates):
+        raise TemplateError(
+            f"{len(templates)} templates and {len(given)} stack names: give one --stack-name "
+            "per --template, in the same order"
+        )
+    return list(given)
+
+
+def aws_exports(
+    endpoint_url: str, region: str, access: EmulatorAccess, stack_name: str | None = None
+) -> str:
+    """The shell line that points AWS tools at the emulator with this run's credentials
+    (and tests that find their stack through AWS_SAM_STACK_NAME at the running stack)."""
+    settings = {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,  # the one boto3 reads
+        **access.environment(),
+    }
+    if stack_name is not None:
+        settings["AWS_SAM_STACK_NAME"] = stack_name
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())
 
 
 def _print_ready(cloud: LocalCloud) -> None:
     print(f"  API           {cloud.api_url}")
-    print(f"  AWS emulator  {cloud.endpoint_url}   (export AWS_ENDPOINT_URL={cloud.endpoint_url})")
+    print(f"  AWS emulator  {cloud.endpoint_url}   (signed with this run's credentials only:)")
+    exports = aws_exports(
+        cloud.endpoint_url, cloud.config.region, this_run(), cloud.config.stack_name
+    )
+    print(f"    {exports}")
+    print(
+        f"  Stack         {cloud.config.stack_name} (CloudFormation's DescribeStacks and the "
+        "Lambda API answer on the emulator)"
+    )
     for name, address in cloud.endpoints().items():
         print(f"  {name:<13} {address}")
+    _print_ready_line()
+
+
+def _print_group_ready(group: StackGroup) -> None:
+    for cloud in group.clouds:
+        print(f"  API           {cloud.api_url}   (stack {cloud.config.stack_name})")
+    endpoint = group.clouds[0].endpoint_url
+    print(f"  AWS emulator  {endpoint}   (signed with this run's credentials only:)")
+    print(f"    {aws_exports(endpoint, group.config.region, this_run())}")
+    print(
+        "  Stacks        "
+        + ", ".join(cloud.config.stack_name for cloud in group.clouds)
+        + " (CloudFormation's DescribeStacks and the Lambda API answer on the emulator)"
+    )
+    _print_ready_line()
+
+
+def _print_ready_line() -> None:
     seconds = time.monotonic() - STARTED
     print(f"Local cloud ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
 

@@ -100,6 +100,21 @@ class UserPool:
 
 
 @dataclass
+class StackDescription:
+    """What CloudFormation tells about a stack beyond what runs it (DescribeStacks,
+    ListStackResources)."""
+
+    description: str = ""
+    parameters: dict[str, str] = field(default_factory=dict)
+    """Each parameter's value as DescribeStacks shows it (a NoEcho one masked)."""
+    resource_types: dict[str, str] = field(default_factory=dict)
+    """Logical id -> resource type, for every resource of the transformed template."""
+    output_descriptions: dict[str, str] = field(default_factory=dict)
+    export_names: dict[str, str] = field(default_factory=dict)
+    """Output name -> the name it is exported under."""
+
+
+@dataclass
 class Stack:
     name: str
     region: str
@@ -116,6 +131,7 @@ class Stack:
     outputs: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
     """One line per resource or property deliberately ignored locally, with the reason."""
+    described: StackDescription = field(default_factory=StackDescription)
 
     def part_of[P](self, source: str, make: Callable[[], P]) -> P:
         """The event source `source`'s part of the stack, made by `make` on first use."""

@@ -8,7 +8,6 @@ import contextlib
 import getpass
 import json
 import os
-import shlex
 import sys
 import time
 from dataclasses import asdict
@@ -20,6 +19,8 @@ from localcloud.console import (
     add_cloud_arguments,
     add_debug_arguments,
     add_verbose_argument,
+    aws_exports,
+    env_vars_of,
     function_debug,
     serve,
 )
@@ -239,6 +240,7 @@ def _add_logs_command(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def command_up(args: argparse.Namespace) -> int:
     running_cloud.refuse_if_running()
+    env_vars = env_vars_of(args)
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
     if args.transport == "kafka":
         check_external_broker()
@@ -255,6 +257,7 @@ def command_up(args: argparse.Namespace) -> int:
             kafka_port=args.kafka_port,
             local_pages=api_document_pages(),
             parameter_overrides={"SenderEmail": LOCAL_SENDER, **dict(args.parameter_overrides)},
+            env_vars=env_vars,
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,
             debug=function_debug(args.debug, args.debug_port),
@@ -339,12 +342,6 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     for name, address in cloud.endpoints().items():
         print(f"  {name:<13} {address}   (events over Kafka)")
     print(f"  Try:          curl {cloud.api_url}/pets")
-
-
-def aws_exports(endpoint_url: str, region: str, access: EmulatorAccess) -> str:
-    """The shell line that points AWS tools at the emulator with this run's credentials."""
-    settings = {"AWS_ENDPOINT_URL": endpoint_url, "AWS_REGION": region, **access.environment()}
-    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in settings.items())
 
 
 def command_env(_args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ ready line, stopped with Ctrl-C."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from localcloud.emulator.process import free_port
 PROJECT = Path(__file__).resolve().parents[2]
 PETSTORE = [sys.executable, "-m", "petstore_cli.main"]
 LOCALCLOUD = [sys.executable, "-m", "localcloud.console"]
+READY_LINE = re.compile(r"\bready in \d")
+"""The ready line ("Local cloud ready in 2.1 s"), not a refusal ("port is already in use")."""
 
 
 class NotReadyError(Exception):
@@ -65,7 +68,7 @@ def start_up(command: list[str], state_dir: Path, *options: str) -> RunningUp:
     output = []
     for line in process.stdout:  # ends when the process exits
         output.append(line)
-        if "ready in" in line:
+        if READY_LINE.search(line):
             return RunningUp(process, f"http://127.0.0.1:{port}", env, output)
     raise NotReadyError(f"{command[-1]} up exited before its ready line:\n" + "".join(output))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from petstore_cli.main import _parser
@@ -35,3 +37,18 @@ def test_up_debugs_the_function_named_on_the_port_given_or_debugpys_default() ->
     assert (debugged.debug, debugged.debug_port) == ("PlaceOrderFunction", 5700)
     assert default.debug_port == 5678
     assert _parser().parse_args(["up"]).debug is None
+
+
+def test_up_takes_an_env_vars_file_and_sams_long_parameter_form(tmp_path: Path) -> None:
+    args = _parser().parse_args(
+        [
+            "up",
+            "--env-vars",
+            str(tmp_path / "env.json"),
+            "--parameter-overrides",
+            "ParameterKey=LogLevel,ParameterValue=DEBUG",
+        ]
+    )
+
+    assert args.env_vars == tmp_path / "env.json"
+    assert dict(args.parameter_overrides) == {"LogLevel": "DEBUG"}

@@ -1,10 +1,11 @@
 """API Gateway (REST API, Lambda proxy integration v1) in front of the local functions.
 
-Serves the API at the root path, as `sam local start-api` does; the stage appears only
-in `requestContext`. Each request becomes the event `sam local generate-event apigateway
-aws-proxy` shows, and the function's result becomes the HTTP response. A MOCK integration
-(a CORS preflight) and the gateway's own answers are rendered from the API's mappings
-(responses.py).
+Serves the API at the root path, as `sam local start-api` does, and under its stage's
+prefix, as its execute-api URL does (`/Prod/items` and `/items` are one route); the stage
+appears only in `requestContext`. Each request becomes the event
+`sam local generate-event apigateway aws-proxy` shows, and the function's result becomes
+the HTTP response. A MOCK integration (a CORS preflight) and the gateway's own answers are
+rendered from the API's mappings (responses.py).
 """
 
 from __future__ import annotations
@@ -156,11 +157,24 @@ class ApiGateway:
         """The response API Gateway gives to one request."""
         request_id = str(uuid.uuid4())
         started = time.perf_counter()
-        response, route = self._respond(request, request_id)
+        response, route = self._respond(self._without_stage(request), request_id)
         if self._observe_request is not None:
             latency_ms = (time.perf_counter() - started) * 1000
             self._observe_request(route, response.status, latency_ms)
         return replace(response, request_id=request_id).with_gateway_headers()
+
+    def _without_stage(self, request: ReceivedRequest) -> ReceivedRequest:
+        """The request as API Gateway routes it when its path starts with the stage, as
+        an execute-api URL's does: `/Prod/items` serves the route `/items`."""
+        stage = self._stage.stage
+        if not stage or request.segments[:1] != [stage]:
+            return request
+        if self._routes.match(request.method, request.segments) is not None:
+            return request
+        target = request.target.removeprefix(f"/{stage}")
+        if not target.startswith("/"):
+            target = f"/{target}"
+        return replace(request, target=target)
 
     def error_response(
         self,

@@ -165,8 +165,11 @@ class IntrinsicResolver:
         stack_name: str,
         region: str,
         parameter_overrides: Mapping[str, str] | None = None,
+        imports: Mapping[str, str] | None = None,
     ) -> None:
         self.region = region
+        self._exports: Mapping[str, str] = imports or {}
+        """What the stacks started before this one export, for `Fn::ImportValue`."""
         self.parameters = resolve_parameters(template.get("Parameters") or {}, parameter_overrides)
         self.pseudo = pseudo_parameters(stack_name, region)
         self._mappings: Mapping[str, Any] = template.get("Mappings") or {}
@@ -190,6 +193,7 @@ class IntrinsicResolver:
             "Fn::Or": self._or,
             "Fn::Base64": self._base64,
             "Fn::GetAZs": self._get_azs,
+            "Fn::ImportValue": self._import_value,
         }
         # Conditions only see parameters and mappings, so they are settled up front; the
         # resolver then only reads while resources of one wave are provisioned concurrently.
@@ -256,6 +260,18 @@ class IntrinsicResolver:
         if name in self._resource_ids:
             raise _error(resource, path, f"!Ref {name}: that resource is not provisioned")
         raise _error(resource, path, f"!Ref {name}: no such parameter or resource")
+
+    def _import_value(self, argument: Any, resource: str, path: str) -> str:
+        name = cfn_string(self._resolve(argument, resource, path))
+        if name not in self._exports:
+            known = ", ".join(sorted(self._exports)) or "none"
+            raise _error(
+                resource,
+                path,
+                f"Fn::ImportValue {name}: No export named {name} found (the stacks started "
+                f"before this one in this run export: {known})",
+            )
+        return self._exports[name]
 
     def _get_att(self, argument: Any, resource: str, path: str) -> Any:
         if isinstance(argument, str) and "." in argument:

@@ -45,7 +45,7 @@ from localcloud.emulator.clients import EmulatorClients
 from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
 from localcloud.lambda_.build.plan import artifact_specs
-from localcloud.model import Stack, TemplateError, UserPool
+from localcloud.model import Stack, StackDescription, TemplateError, UserPool
 
 # Calls to the emulator mostly wait on it; a few in flight at once roughly halve the wall time.
 _CONCURRENT_CALLS = 8
@@ -71,11 +71,13 @@ def provision(
     parameter_overrides: dict[str, str] | None = None,
     builder: LambdaBuilder | None = None,
     run_function: RunFunction | None = None,
+    imports: Mapping[str, str] | None = None,
 ) -> Stack:
     """Create the template's resources in the emulator at `endpoint_url` (again, if they
     exist already) and return what the local runtime needs to run the stack: its
     functions run from what `builder` builds, as they would from `sam build`'s output.
-    `run_function` runs the functions of Lambda-backed custom resources."""
+    `run_function` runs the functions of Lambda-backed custom resources; `imports` are the
+    exports of the stacks started before this one, for `Fn::ImportValue`."""
     source = parse_template(template_path.read_text())
     parameters = resolve_parameters(source.get("Parameters") or {}, parameter_overrides)
     loaded = transform_template(
@@ -85,7 +87,11 @@ def provision(
     loaded = loaded.with_artifacts(builder.build(artifact_specs(source, template_path.parent)))
     template = loaded.template
     resolver = IntrinsicResolver(
-        template, stack_name=stack_name, region=region, parameter_overrides=parameter_overrides
+        template,
+        stack_name=stack_name,
+        region=region,
+        parameter_overrides=parameter_overrides,
+        imports=imports,
     )
     stack = Stack(name=stack_name, region=region, account_id=ACCOUNT_ID, api_stage="")
     context = ProvisionContext(
@@ -103,6 +109,7 @@ def provision(
     stack.api_stage = api.api_stage_of(context)
     stack.user_pools = _user_pools(context)
     stack.outputs = _outputs(template.get("Outputs") or {}, resolver)
+    stack.described = _described(source, template, parameters, stack, resolver)
     return stack
 
 
@@ -203,6 +210,45 @@ def _supported_properties(
         else:
             raise TemplateError(f"{label}: property {name} is not supported locally")
     return kept
+
+
+def _described(
+    source: Mapping[str, Any],
+    template: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+    stack: Stack,
+    resolver: IntrinsicResolver,
+) -> StackDescription:
+    """What DescribeStacks and ListStackResources tell beyond the running resources."""
+    outputs = stack.outputs
+    definitions = source.get("Parameters") or {}
+    shown = {
+        name: "****"
+        if str((definitions.get(name) or {}).get("NoEcho", "")).lower() == "true"
+        else (",".join(value) if isinstance(value, list) else str(value))
+        for name, value in parameters.items()
+    }
+    declared = template.get("Outputs") or {}
+    return StackDescription(
+        description=cfn_string(source.get("Description", "")),
+        parameters=shown,
+        resource_types={
+            logical_id: str(template["Resources"][logical_id]["Type"])
+            for logical_id in sorted(stack.physical_ids)
+        },
+        output_descriptions={
+            name: cfn_string(declared[name]["Description"])
+            for name in outputs
+            if "Description" in declared[name]
+        },
+        export_names={
+            name: cfn_string(
+                resolver.resolve(declared[name]["Export"].get("Name"), f"Output {name}", "Export")
+            )
+            for name in outputs
+            if isinstance(declared[name].get("Export"), dict)
+        },
+    )
 
 
 def _register(logical_id: str, provisioned: Provisioned, context: ProvisionContext) -> None:

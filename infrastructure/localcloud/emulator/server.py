@@ -26,6 +26,7 @@ from moto import backends
 from moto.moto_server.threaded_moto_server import DomainDispatcherApplication, create_backend_app
 
 from localcloud.emulator.access import EmulatorAccess
+from localcloud.emulator.fronts import ServiceFronts
 from localcloud.emulator.gate import OnlyTheLocalCloud
 from localcloud.emulator.patches import cognito_sign_up as emulator_cognito_sign_up
 from localcloud.emulator.patches import metric_retention as emulator_metric_retention
@@ -101,10 +102,12 @@ def main(argv: list[str]) -> None:
     # requests on a pool of threads big enough for every poller's long poll at once.
     waitress.serve(
         OnlyTheLocalCloud(
-            DynamoDbRequestsOneAtATime(
-                emulator_cognito_sign_up.ServeSentMessages(
-                    emulator_ses_sent_email.ServeSentEmail(
-                        emulator_ses_simulator.ServeSesFaults(app)
+            ServiceFronts(
+                DynamoDbRequestsOneAtATime(
+                    emulator_cognito_sign_up.ServeSentMessages(
+                        emulator_ses_sent_email.ServeSentEmail(
+                            emulator_ses_simulator.ServeSesFaults(app)
+                        )
                     )
                 )
             ),

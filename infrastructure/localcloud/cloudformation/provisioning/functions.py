@@ -23,6 +23,7 @@ from localcloud.model import FunctionSpec
 
 DEFAULT_TIMEOUT_S = 3
 DEFAULT_MEMORY_MB = 128
+ASYNC_INVOCATIONS = "an asynchronous invocation (InvocationType Event) runs once locally"
 
 _FUNCTION_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$")
 _TAGS = "tags have no local effect"
@@ -192,7 +193,7 @@ KINDS = {
             "ReservedConcurrentExecutions": "no concurrency limits locally",
             "EphemeralStorage": "handlers use the local disk",
             "VpcConfig": "no VPCs locally",
-            "DeadLetterConfig": "asynchronous invocations are not emulated",
+            "DeadLetterConfig": ASYNC_INVOCATIONS + " (no dead-letter queue)",
             "SnapStart": "cold starts are not snapshotted locally",
             "RuntimeManagementConfig": "handlers run on the runtime's Python found on this machine",
             "CodeSigningConfigArn": "local code is not signed",

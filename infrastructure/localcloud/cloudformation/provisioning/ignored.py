@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from localcloud.cloudformation.intrinsics import ACCOUNT_ID, cfn_string
 from localcloud.cloudformation.provisioning.api import stable_id
 from localcloud.cloudformation.provisioning.context import ProvisionContext, Provisioned, Resource
-from localcloud.cloudformation.provisioning.functions import function_arn
+from localcloud.cloudformation.provisioning.functions import ASYNC_INVOCATIONS, function_arn
 
 Reference = Callable[[Resource, ProvisionContext], Provisioned]
 """What `!Ref`/`!GetAtt` give; the resource's properties are unresolved."""
@@ -77,4 +77,11 @@ IGNORED_KINDS = {
         "the local runtime always runs the code in the function's folder", _version
     ),
     "AWS::Lambda::Alias": IgnoredKind("an alias invokes its function itself locally", _alias),
+    "AWS::Lambda::EventInvokeConfig": IgnoredKind(
+        ASYNC_INVOCATIONS + " (no retries, no maximum event age, no destinations)",
+        _named_after_logical_id,
+    ),
+    "AWS::ApiGateway::Account": IgnoredKind(
+        "the account's API Gateway logging role has no local effect", _named_after_logical_id
+    ),
 }

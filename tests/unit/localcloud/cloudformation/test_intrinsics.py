@@ -111,7 +111,11 @@ def test_ref_and_getatt_give_what_provisioning_registered() -> None:
         ),
         ({"Fn::GetAtt": ["Later", "Arn"]}, "!GetAtt Later.Arn: Later is not provisioned"),
         ({"Ref": "Missing"}, "!Ref Missing: no such parameter or resource"),
-        ({"Fn::ImportValue": "shared-vpc"}, "Fn::ImportValue is not supported locally"),
+        (
+            {"Fn::ImportValue": "shared-vpc"},
+            "Fn::ImportValue shared-vpc: No export named shared-vpc found (the stacks started "
+            "before this one in this run export: none)",
+        ),
         ({"Fn::FindInMap": ["Sizes", "dev", "Memory"]}, "Fn::FindInMap: Sizes.dev is not in"),
         ({"Fn::Select": [5, ["a"]]}, "Fn::Select index 5 is out of range"),
     ],
@@ -125,6 +129,18 @@ def test_what_cannot_be_resolved_is_refused_naming_resource_and_property(
     message = str(refused.value)
     assert message.startswith(f"{FUNCTION}: property Environment.Variables.VALUE: ")
     assert complaint in message
+
+
+def test_import_value_gives_what_an_earlier_stack_of_the_run_exports() -> None:
+    importing = IntrinsicResolver(
+        TEMPLATE, stack_name="shop", region="eu-west-1", imports={"auth-PoolArn": "arn:pool"}
+    )
+
+    resolved = importing.resolve(
+        {"Fn::ImportValue": {"Fn::Sub": "auth-PoolArn"}}, FUNCTION, "Environment.Variables.POOL"
+    )
+
+    assert resolved == "arn:pool"
 
 
 def test_errors_inside_nested_values_name_the_full_property_path() -> None:
