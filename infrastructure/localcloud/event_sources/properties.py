@@ -9,7 +9,7 @@ from typing import Any, Literal
 from localcloud.cloudformation.intrinsics import cfn_string
 from localcloud.cloudformation.provisioning.context import ProvisionContext, Resource
 from localcloud.event_sources.destinations import destination_service
-from localcloud.event_sources.filtering import UnsupportedFilter, parse_patterns
+from localcloud.event_sources.filtering import FilterPatternError, parse_patterns
 
 StartingPosition = Literal["TRIM_HORIZON", "LATEST"]
 STARTING_POSITIONS: tuple[StartingPosition, ...] = ("TRIM_HORIZON", "LATEST")
@@ -45,11 +45,14 @@ def reports_item_failures(resource: Resource) -> bool:
     return bool(types)
 
 
-def filters(resource: Resource) -> tuple[dict[str, Any], ...]:
+def filters(resource: Resource, function: str) -> tuple[dict[str, Any], ...]:
+    """The FilterCriteria patterns of a mapping feeding `function` (a logical id)."""
     try:
         return parse_patterns(resource.properties.get("FilterCriteria"))
-    except UnsupportedFilter as error:
-        raise resource.error(f"property FilterCriteria: {error}") from None
+    except FilterPatternError as error:
+        raise resource.error(
+            f"property FilterCriteria of function {function}: {error} (Lambda refuses it)"
+        ) from None
 
 
 def ignore_destination(resource: Resource, context: ProvisionContext) -> None:
