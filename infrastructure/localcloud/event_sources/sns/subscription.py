@@ -1,0 +1,100 @@
+"""An SNS subscription of a Lambda function (`Events: Type: SNS`, or an
+AWS::SNS::Subscription with Protocol lambda), as the template describes it.
+
+The emulator cannot invoke a function, so the subscription it holds delivers, with the
+template's filter policy and scope, to a delivery queue of the local cloud's own; a poller
+takes each notification from there and invokes the function asynchronously with Lambda's
+SNS event, as SNS does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from localcloud.cloudformation.intrinsics import cfn_string
+from localcloud.cloudformation.provisioning.context import ProvisionContext, Resource
+from localcloud.model import Stack
+
+SOURCE = "sns"
+DELIVERY_ATTRIBUTES = ("FilterPolicy", "FilterPolicyScope")
+"""The subscription attributes SNS applies before it invokes the function."""
+IGNORED_ATTRIBUTES = {
+    "RawMessageDelivery": "a function always receives SNS's event, never the raw message",
+    "RedrivePolicy": "a notification a function cannot take is not dead-lettered locally",
+}
+VISIBILITY_MARGIN_S = 30
+"""Beyond the function's timeout, before an invocation's notification could be taken again."""
+
+
+@dataclass(frozen=True)
+class SnsSubscription:
+    function: str
+    """Logical id of the subscribed function."""
+    topic_arn: str
+    subscription_arn: str
+    queue_url: str
+    """The delivery queue the emulator's subscription sends to."""
+    enabled: bool = True
+
+
+def sns_subscriptions(stack: Stack) -> list[SnsSubscription]:
+    return stack.part_of(SOURCE, list[SnsSubscription])
+
+
+def subscribe_function(
+    resource: Resource,
+    context: ProvisionContext,
+    topic_arn: str,
+    subscription: dict[str, Any],
+    attributes: dict[str, str],
+) -> str:
+    """Subscribes the function the subscription's Endpoint names; returns the subscription
+    ARN (what `!Ref` gives)."""
+    function = _function_of(resource, context, cfn_string(subscription.get("Endpoint")))
+    for name, reason in IGNORED_ATTRIBUTES.items():
+        if name in attributes:
+            context.ignore(f"{resource.label}: property {name}", reason)
+    timeout_s = context.stack.functions[function].timeout_s
+    sqs = context.clients.sqs()
+    queue_url = sqs.create_queue(
+        QueueName=f"{context.stack.name}-{resource.logical_id}-delivery",
+        Attributes={"VisibilityTimeout": str(int(timeout_s) + VISIBILITY_MARGIN_S)},
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    arn = context.clients.sns().subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={k: v for k, v in attributes.items() if k in DELIVERY_ATTRIBUTES},
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    sns_subscriptions(context.stack).append(
+        SnsSubscription(
+            function=function, topic_arn=topic_arn, subscription_arn=arn, queue_url=queue_url
+        )
+    )
+    return arn
+
+
+def _function_of(resource: Resource, context: ProvisionContext, endpoint: str) -> str:
+    """The logical id of the function an endpoint (a function ARN, maybe qualified, or a
+    name) names."""
+    parts = endpoint.split(":")
+    name = parts[6] if len(parts) >= 7 and parts[5] == "function" else endpoint
+    for logical_id, spec in context.stack.functions.items():
+        if spec.name == name:
+            return logical_id
+    raise resource.error(f"property Endpoint: {endpoint!r} is not a function of this template")
+
+
+def claims(source_arn: str, mapping_properties: dict[str, Any]) -> bool:
+    return source_arn.split(":")[2:3] == ["sns"]
+
+
+def refuse_mapping(resource: Resource, context: ProvisionContext, new: Any) -> None:
+    raise resource.error(
+        "property EventSourceArn: a topic invokes a function through a subscription "
+        "(Events: Type: SNS), not an event source mapping"
+    )
