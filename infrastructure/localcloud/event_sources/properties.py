@@ -76,3 +76,14 @@ def on_failure_destination(resource: Resource) -> str | None:
             "or SNS topic"
         )
     return arn
+
+
+def function_named(resource: Resource, context: ProvisionContext, given: str, path: str) -> str:
+    """The logical id of the template's function that `given` (a function ARN, maybe
+    qualified, or a name) names, at property `path` of `resource`."""
+    parts = given.split(":")
+    name = parts[6] if len(parts) >= 7 and parts[5] == "function" else given
+    for logical_id, spec in context.stack.functions.items():
+        if spec.name == name:
+            return logical_id
+    raise resource.error(f"property {path}: {given!r} is not a function of this template")

@@ -13,6 +13,7 @@ from typing import Any
 
 from localcloud.cloudformation.intrinsics import cfn_string
 from localcloud.cloudformation.provisioning.context import ProvisionContext, Resource
+from localcloud.event_sources import properties
 from localcloud.model import Stack
 
 SOURCE = "sns"
@@ -50,7 +51,8 @@ def subscribe_function(
 ) -> str:
     """Subscribes the function the subscription's Endpoint names; returns the subscription
     ARN (what `!Ref` gives)."""
-    function = _function_of(resource, context, cfn_string(subscription.get("Endpoint")))
+    endpoint = cfn_string(subscription.get("Endpoint"))
+    function = properties.function_named(resource, context, endpoint, "Endpoint")
     for name, reason in IGNORED_ATTRIBUTES.items():
         if name in attributes:
             context.ignore(f"{resource.label}: property {name}", reason)
@@ -76,17 +78,6 @@ def subscribe_function(
         )
     )
     return arn
-
-
-def _function_of(resource: Resource, context: ProvisionContext, endpoint: str) -> str:
-    """The logical id of the function an endpoint (a function ARN, maybe qualified, or a
-    name) names."""
-    parts = endpoint.split(":")
-    name = parts[6] if len(parts) >= 7 and parts[5] == "function" else endpoint
-    for logical_id, spec in context.stack.functions.items():
-        if spec.name == name:
-            return logical_id
-    raise resource.error(f"property Endpoint: {endpoint!r} is not a function of this template")
 
 
 def claims(source_arn: str, mapping_properties: dict[str, Any]) -> bool:
