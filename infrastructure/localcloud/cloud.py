@@ -12,9 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from botocore.credentials import Credentials
+
 from localcloud.apigateway.authorizers.cognito import CognitoVerifier
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.gateway import ApiGateway
+from localcloud.apigateway.service_integration import ServiceCaller
 from localcloud.cloudformation.provision import provision
 from localcloud.cloudwatch.monitoring import LocalMonitoring, MonitoringSettings
 from localcloud.emulator.process import (
@@ -319,6 +322,11 @@ class LocalCloud:
             local_pages=self.config.local_pages,
             observe_request=self._observe_request,
             log_access=self.log_sink.access,
+            services=ServiceCaller(
+                self.endpoint_url,
+                stack.region,
+                Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]),
+            ),
         )
         self.api.start()
 

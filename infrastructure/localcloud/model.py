@@ -76,6 +76,26 @@ class RestApiSettings:
 
 
 @dataclass(frozen=True)
+class ServiceIntegration:
+    """A REST API method integrated straight with an AWS service (`type: aws`), such as
+    SQS SendMessage: the request API Gateway sends the service, and how it maps the
+    service's answer."""
+
+    service: str
+    """The service the integration URI names (e.g. "sqs")."""
+    path: str
+    """The service path the URI names (for SQS, ACCOUNT/QUEUE)."""
+    http_method: str
+    request_parameters: tuple[tuple[str, str], ...] = ()
+    """integration.request.header|querystring.NAME -> mapping expression."""
+    request_templates: tuple[tuple[str, str], ...] = ()
+    """Content type -> mapping template for the service request's body."""
+    passthrough_behavior: str = "WHEN_NO_MATCH"
+    responses: tuple[tuple[str, ResponseMapping], ...] = ()
+    """Selection pattern (on the service's status code) or "default" -> the response."""
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     """HTTP method in upper case, or "ANY"."""
@@ -88,6 +108,8 @@ class Route:
     api: RestApiSettings = RestApiSettings()
     mock: ResponseMapping | None = None
     """What a MOCK integration (such as SAM's CORS preflight) answers."""
+    service: ServiceIntegration | None = None
+    """The AWS service an `aws` integration calls instead of a function."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Serves the API at the root path, as `sam local start-api` does; the stage appear
 in `requestContext`. Each request becomes the event `sam local generate-event apigateway
 aws-proxy` shows, and the function's result becomes the HTTP response. A MOCK integration
 (a CORS preflight) and the gateway's own answers are rendered from the API's mappings
-(responses.py).
+(responses.py); an `aws` integration calls its service (service_integration.py).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from localcloud.apigateway.responses import (
     unreadable_request,
 )
 from localcloud.apigateway.routes import CompiledRoute, RouteTable
+from localcloud.apigateway.service_integration import ServiceCaller
 from localcloud.emulator.process import PortInUseError
 from localcloud.model import InvocationResult, RestApiSettings, Route, TemplateError
 
@@ -89,6 +90,7 @@ class ApiGateway:
         local_pages: dict[str, LocalPage] | None = None,
         observe_request: RequestObserver | None = None,
         log_access: AccessLog | None = None,
+        services: ServiceCaller | None = None,
     ) -> None:
         _check_authorizers(routes, cognito)
         self._routes = RouteTable(routes)
@@ -103,6 +105,7 @@ class ApiGateway:
         self._local_pages = dict(local_pages or {})
         self._observe_request = observe_request
         self.log_access = log_access
+        self._services = services
         self._server: _GatewayServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -225,6 +228,13 @@ class ApiGateway:
             if is_preflight(request):
                 response = without_uncovered_allowance(request, response)
             return response, route
+        if route.service is not None:
+            context = self._context(request, request_id, matched, route.api)
+            values = RequestValues.of(request, context, path_parameters)
+            outcome = self._call_service(route, request, values)
+            if isinstance(outcome, GatewayError):
+                return self.error_response(outcome, request, request_id, matched), route
+            return outcome, route
         trace = trace_header(request)
         event = proxy_event(
             request, matched, path_parameters, self._stage, request_id, identity, claims, trace
@@ -246,6 +256,23 @@ class ApiGateway:
             token = request.header(route.cognito.identity_header)
             return None, self._cognito.verify(route.cognito, token)
         return None, None
+
+    def _call_service(
+        self, route: Route, request: ReceivedRequest, values: RequestValues
+    ) -> GatewayResponse | GatewayError:
+        assert route.service is not None
+        if self._services is None:
+            return internal_error()
+        try:
+            return self._services.respond(route.service, request, values)
+        except Exception:
+            logger.exception(
+                "%s %s: the %s integration failed",
+                request.method,
+                request.path,
+                route.service.service,
+            )
+            return internal_error()
 
     def _call(self, route: Route, event: dict[str, Any], trace: str) -> GatewayResponse | None:
         """The function's answer, or None when it failed to give one."""
