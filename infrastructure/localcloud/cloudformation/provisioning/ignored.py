@@ -77,6 +77,10 @@ IGNORED_KINDS = {
         "the local runtime always runs the code in the function's folder", _version
     ),
     "AWS::Lambda::Alias": IgnoredKind("an alias invokes its function itself locally", _alias),
+    "AWS::ApiGateway::Account": IgnoredKind(
+        "an account-wide API Gateway setting (the role it logs to CloudWatch with)",
+        _named_after_logical_id,
+    ),
     "AWS::SES::ConfigurationSetEventDestination": IgnoredKind(
         "the emulator's SES delivers every e-mail and reports no bounces or complaints",
         _named_after_logical_id,

@@ -93,3 +93,19 @@ def test_an_sqs_refusal_is_mapped_by_its_status_code(cloud: LocalCloud) -> None:
     assert "X-Queued-By" not in answer.headers
     assert "Error" in answer.text
     assert queued(cloud) == []
+
+
+def test_what_has_no_local_effect_is_listed_as_ignored_by_name(cloud: LocalCloud) -> None:
+    assert cloud.stack is not None
+    ignored = cloud.stack.ignored
+
+    assert (
+        "ApiGatewayAccount (AWS::ApiGateway::Account): ignored locally — an account-wide API "
+        "Gateway setting (the role it logs to CloudWatch with)"
+    ) in ignored
+    assert any(
+        line.startswith(
+            "OrdersApi (AWS::ApiGateway::RestApi): POST /orders: integration credentials"
+        )
+        for line in ignored
+    ), ignored
