@@ -15,6 +15,7 @@ from typing import Any, TextIO, TypeVar
 from botocore.credentials import Credentials
 
 from localcloud.apigateway.authorizers.cognito import CognitoVerifier
+from localcloud.apigateway.authorizers.jwt_authorizer import JwtVerifier
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.gateway import ApiGateway
 from localcloud.apigateway.service_integration import ServiceCaller
@@ -322,6 +323,10 @@ class LocalCloud:
             local_pages=self.config.local_pages,
             observe_request=self._observe_request,
             log_access=self.log_sink.access,
+            jwt=JwtVerifier(
+                self.endpoint_url,
+                frozenset(pool.pool_id for pool in stack.user_pools.values()),
+            ),
             services=ServiceCaller(
                 self.endpoint_url,
                 stack.region,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-AuthKind = Literal["NONE", "COGNITO", "AWS_IAM"]
+AuthKind = Literal["NONE", "COGNITO", "AWS_IAM", "JWT"]
 
 
 class TemplateError(Exception):
@@ -40,6 +40,18 @@ class CognitoAuthorizer:
     name: str
     user_pool_arns: tuple[str, ...]
     identity_header: str = "Authorization"
+
+
+@dataclass(frozen=True)
+class JwtAuthorizer:
+    """An HTTP API's JWT authorizer: tokens of `issuer` for one of `audience`."""
+
+    name: str
+    issuer: str
+    audience: tuple[str, ...]
+    identity_header: str = "Authorization"
+    scopes: tuple[str, ...] = ()
+    """The route's authorization scopes: the token's `scope` must hold one of them."""
 
 
 SAM_LOCAL_API_ID = "1234567890"
@@ -110,6 +122,9 @@ class Route:
     """What a MOCK integration (such as SAM's CORS preflight) answers."""
     service: ServiceIntegration | None = None
     """The AWS service an `aws` integration calls instead of a function."""
+    payload_version: str = "1.0"
+    """The Lambda proxy event and response format: "1.0" (REST APIs) or "2.0" (HTTP APIs)."""
+    jwt: JwtAuthorizer | None = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from http import HTTPStatus
 from typing import Any
 
 from localcloud.apigateway.authorizers.cognito import CognitoVerifier
-from localcloud.apigateway.authorizers.rejections import AuthRejected
+from localcloud.apigateway.authorizers.jwt_authorizer import JwtVerifier
+from localcloud.apigateway.authorizers.rejections import AuthRejected, unauthorized
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.connection import Refusal, RequestReader, WireRequest
 from localcloud.apigateway.cors import is_preflight, without_uncovered_allowance
@@ -36,6 +37,7 @@ from localcloud.apigateway.proxy import (
     proxy_event,
     trace_header,
 )
+from localcloud.apigateway.proxy_v2 import http_response_v2, proxy_event_v2
 from localcloud.apigateway.responses import (
     GatewayError,
     RequestValues,
@@ -91,6 +93,7 @@ class ApiGateway:
         observe_request: RequestObserver | None = None,
         log_access: AccessLog | None = None,
         services: ServiceCaller | None = None,
+        jwt: JwtVerifier | None = None,
     ) -> None:
         _check_authorizers(routes, cognito)
         self._routes = RouteTable(routes)
@@ -106,6 +109,7 @@ class ApiGateway:
         self._observe_request = observe_request
         self.log_access = log_access
         self._services = services
+        self._jwt = jwt
         self._server: _GatewayServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -216,6 +220,7 @@ class ApiGateway:
         route = matched.route
         try:
             identity, claims = self._authorize(route, request)
+            jwt_context = self._verify_jwt(route, request)
         except AuthRejected as rejection:
             rejected = self.error_response(
                 rejection.error, request, request_id, matched, path_parameters
@@ -236,10 +241,15 @@ class ApiGateway:
                 return self.error_response(outcome, request, request_id, matched), route
             return outcome, route
         trace = trace_header(request)
-        event = proxy_event(
-            request, matched, path_parameters, self._stage, request_id, identity, claims, trace
-        )
-        answer = self._call(route, event, trace)
+        if route.payload_version == "2.0":
+            event = proxy_event_v2(
+                request, matched, path_parameters, self._stage, request_id, jwt_context, trace
+            )
+        else:
+            event = proxy_event(
+                request, matched, path_parameters, self._stage, request_id, identity, claims, trace
+            )
+        answer = self._call(route, request, event, trace)
         if answer is None:
             answer = self.error_response(internal_error(), request, request_id, matched)
         return answer, route
@@ -256,6 +266,13 @@ class ApiGateway:
             token = request.header(route.cognito.identity_header)
             return None, self._cognito.verify(route.cognito, token)
         return None, None
+
+    def _verify_jwt(self, route: Route, request: ReceivedRequest) -> dict[str, Any] | None:
+        if route.auth != "JWT" or route.jwt is None:
+            return None
+        if self._jwt is None:
+            raise unauthorized()
+        return self._jwt.verify(route.jwt, request.header(route.jwt.identity_header))
 
     def _call_service(
         self, route: Route, request: ReceivedRequest, values: RequestValues
@@ -274,7 +291,9 @@ class ApiGateway:
             )
             return internal_error()
 
-    def _call(self, route: Route, event: dict[str, Any], trace: str) -> GatewayResponse | None:
+    def _call(
+        self, route: Route, request: ReceivedRequest, event: dict[str, Any], trace: str
+    ) -> GatewayResponse | None:
         """The function's answer, or None when it failed to give one."""
         request_id = event["requestContext"]["requestId"]
         if route.function is None:
@@ -287,20 +306,22 @@ class ApiGateway:
         if not result.ok:
             logger.warning(
                 "%s %s: %s failed: %s: %s",
-                event["httpMethod"],
-                event["path"],
+                request.method,
+                request.path,
                 route.function,
                 result.error_type,
                 result.error_message,
             )
             return None
         try:
+            if route.payload_version == "2.0":
+                return http_response_v2(result.payload)
             return http_response(result.payload)
         except MalformedProxyResponse as error:
             logger.warning(
                 "%s %s: malformed Lambda proxy response from %s: %s",
-                event["httpMethod"],
-                event["path"],
+                request.method,
+                request.path,
                 route.function,
                 error,
             )

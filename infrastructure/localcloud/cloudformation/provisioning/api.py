@@ -103,7 +103,7 @@ def routes_of(
             service = service_integration(subject, integration) if kind == "aws" else None
             if service is not None and "credentials" in integration:
                 context.ignore(f"{subject}: integration credentials", "IAM is not enforced locally")
-            function = None if mock or service else _function_of(subject, integration, functions)
+            function = None if mock or service else function_of(subject, integration, functions)
             security = operation.get("security", body.get("security"))
             auth, cognito = _auth_of(subject, security, definitions)
             routes.append(Route(verb, path, function, auth, cognito, settings, mock, service))
@@ -166,7 +166,7 @@ def _templates(response: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple((kind, cfn_string(template)) for kind, template in templates.items())
 
 
-def _function_of(subject: str, integration: dict[str, Any], functions: dict[str, str]) -> str:
+def function_of(subject: str, integration: dict[str, Any], functions: dict[str, str]) -> str:
     kind = integration.get("type")
     if kind != "aws_proxy":
         raise TemplateError(f"{subject}: integration type {kind!r} is not supported locally")
