@@ -46,6 +46,7 @@ from localcloud.apigateway.responses import (
     internal_error,
     mapped_response,
     missing_route,
+    no_http_api_route,
     unreadable_request,
 )
 from localcloud.apigateway.routes import CompiledRoute, RouteTable
@@ -98,6 +99,7 @@ class ApiGateway:
         _check_authorizers(routes, cognito)
         self._routes = RouteTable(routes)
         self._api = _api_of(routes)
+        self._only_http_apis = bool(routes) and all(r.payload_version == "2.0" for r in routes)
         self._invoke = invoke
         self._stage = StageContext(stage, account_id)
         self.region = region
@@ -151,6 +153,7 @@ class ApiGateway:
         deployment does (e.g. after the stack's user pool was created again)."""
         _check_authorizers(routes, cognito)
         self._routes, self._api, self._cognito = RouteTable(routes), _api_of(routes), cognito
+        self._only_http_apis = bool(routes) and all(r.payload_version == "2.0" for r in routes)
 
     def local_page(self, method: str, target: str) -> GatewayResponse | None:
         page = self._local_pages.get(target.partition("?")[0]) if method == "GET" else None
@@ -215,7 +218,8 @@ class ApiGateway:
     ) -> tuple[GatewayResponse, Route | None]:
         found = self._routes.match(request.method, request.segments)
         if found is None:
-            return self.error_response(missing_route(), request, request_id), None
+            missing = no_http_api_route() if self._only_http_apis else missing_route()
+            return self.error_response(missing, request, request_id), None
         matched, path_parameters = found
         route = matched.route
         try:

@@ -123,3 +123,10 @@ def test_a_public_route_answers_a_bare_result_as_a_200_json_body(cloud: LocalClo
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "application/json"
     assert answer.json() == {"status": "ok", "route": "GET /health"}
+
+
+def test_a_request_no_route_matches_is_not_found_as_http_apis_answer(cloud: LocalCloud) -> None:
+    answer = requests.get(f"{cloud.api_url}/no/such/route", timeout=30)
+
+    assert answer.status_code == 404
+    assert answer.json() == {"message": "Not Found"}
