@@ -1,6 +1,8 @@
 """SNS → Lambda subscriptions on a local cloud of their own (sample_apps/sns_subscription.yaml):
 each notification invokes every subscribed function once, with Lambda's SNS event, and a
-subscription's filter policy (here on the message body) keeps out what it does not match."""
+subscription's filter policy (here on the message body) keeps out what it does not match;
+a function that fails is tried three times in all, as Lambda retries an asynchronous
+invocation twice, and the notification is then given up."""
 
 from __future__ import annotations
 
@@ -132,3 +134,21 @@ def nothing_in_flight(cloud: LocalCloud) -> bool:
         for subscription in sns_subscriptions(cloud.stack)
     ]
     return all(count == "0" for attributes in counts for count in attributes.values())
+
+
+def test_a_failing_function_is_tried_three_times_then_the_notification_given_up(
+    cloud: LocalCloud,
+) -> None:
+    assert cloud.stack is not None
+    client(cloud, "sns").publish(
+        TopicArn=cloud.stack.outputs["AlertsTopicArn"],
+        Message=json.dumps({"severity": "low", "text": "retry me"}),
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "broken"}},
+    )
+
+    wait_until(
+        lambda: len(messages_seen_by(cloud, "BrokenAlertFunction")) == 3,
+        what="the first attempt and two retries",
+    )
+    wait_until(lambda: nothing_in_flight(cloud), what="the notification given up")
+    assert len(messages_seen_by(cloud, "BrokenAlertFunction")) == 3

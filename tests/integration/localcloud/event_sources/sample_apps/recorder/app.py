@@ -19,3 +19,9 @@ def handler(event, context):
         }
     )
     return {"recorded": True}
+
+
+def failing_handler(event, context):
+    """Records the event, then fails, as a function with a bug does."""
+    handler(event, context)
+    raise RuntimeError("the alert could not be handled")
