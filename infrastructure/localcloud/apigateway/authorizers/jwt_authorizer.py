@@ -7,6 +7,7 @@ them from the emulator."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -17,6 +18,8 @@ import requests
 from localcloud.apigateway.authorizers.rejections import AuthRejected, unauthorized
 from localcloud.emulator.cognito import jwks_url
 from localcloud.model import JwtAuthorizer
+
+logger = logging.getLogger(__name__)
 
 JWKS_REFETCH_INTERVAL_S = 30.0
 CLOCK_SKEW_S = 60
@@ -54,7 +57,16 @@ class JwtVerifier:
                 leeway=CLOCK_SKEW_S,
                 options={"require": ["exp", "iss"], "verify_aud": False},
             )
-        except (jwt.PyJWTError, requests.RequestException, KeyError) as error:
+        except requests.RequestException as error:
+            logger.warning(
+                "JWT authorizer %s: the keys of issuer %s cannot be fetched (%s); "
+                "its tokens are refused",
+                authorizer.name,
+                authorizer.issuer,
+                error,
+            )
+            raise unauthorized() from error
+        except (jwt.PyJWTError, KeyError) as error:
             raise unauthorized() from error
         if not set(_audiences(claims)) & set(authorizer.audience):
             raise unauthorized()
