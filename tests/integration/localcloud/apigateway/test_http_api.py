@@ -130,3 +130,14 @@ def test_a_request_no_route_matches_is_not_found_as_http_apis_answer(cloud: Loca
 
     assert answer.status_code == 404
     assert answer.json() == {"message": "Not Found"}
+
+
+def test_a_valid_token_without_the_routes_scope_is_forbidden(
+    cloud: LocalCloud, id_token: str
+) -> None:
+    answer = requests.get(
+        f"{cloud.api_url}/reports", headers={"Authorization": id_token}, timeout=30
+    )
+
+    assert answer.status_code == 403
+    assert answer.json() == {"message": "Forbidden"}
