@@ -2,9 +2,9 @@
 AWS::SNS::Subscription with Protocol lambda), as the template describes it.
 
 The emulator cannot invoke a function, so the subscription it holds delivers, with the
-template's filter policy and scope, to a delivery queue of the local cloud's own; a poller
-takes each notification from there and invokes the function asynchronously with Lambda's
-SNS event, as SNS does."""
+template's filter policy and scope, to a delivery queue of the local cloud's own
+(`localcloud.event_sources.delivery_queue`), whose poller invokes the function
+asynchronously with Lambda's SNS event, as SNS does."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 from localcloud.cloudformation.intrinsics import cfn_string
 from localcloud.cloudformation.provisioning.context import ProvisionContext, Resource
 from localcloud.event_sources import properties
+from localcloud.event_sources.delivery_queue import create_delivery_queue
 from localcloud.model import Stack
 
 SOURCE = "sns"
@@ -23,8 +24,6 @@ IGNORED_ATTRIBUTES = {
     "RawMessageDelivery": "a function always receives SNS's event, never the raw message",
     "RedrivePolicy": "a notification a function cannot take is not dead-lettered locally",
 }
-VISIBILITY_MARGIN_S = 30
-"""Beyond the function's timeout, before an invocation's notification could be taken again."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,9 @@ def subscribe_function(
     for name, reason in IGNORED_ATTRIBUTES.items():
         if name in attributes:
             context.ignore(f"{resource.label}: property {name}", reason)
-    timeout_s = context.stack.functions[function].timeout_s
-    sqs = context.clients.sqs()
-    queue_url = sqs.create_queue(
-        QueueName=f"{context.stack.name}-{resource.logical_id}-delivery",
-        Attributes={"VisibilityTimeout": str(int(timeout_s) + VISIBILITY_MARGIN_S)},
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    queue_url, queue_arn = create_delivery_queue(
+        context, f"{context.stack.name}-{resource.logical_id}-delivery", function
+    )
     arn = context.clients.sns().subscribe(
         TopicArn=topic_arn,
         Protocol="sqs",
