@@ -1,7 +1,7 @@
 """Every kind of event source the local cloud runs: provisioning, the local cloud and its
 monitoring find them here. A new kind is a folder of its own and one line below."""
 
-from localcloud.event_sources import dynamodb_streams, kafka, schedules, sns, sqs
+from localcloud.event_sources import dynamodb_streams, eventbridge, kafka, sns, sqs
 from localcloud.event_sources.base import EventSourceKind
 
 EVENT_SOURCES: tuple[EventSourceKind, ...] = (
@@ -9,5 +9,5 @@ EVENT_SOURCES: tuple[EventSourceKind, ...] = (
     dynamodb_streams.KIND,
     kafka.KIND,
     sns.KIND,
-    schedules.KIND,
+    eventbridge.KIND,
 )

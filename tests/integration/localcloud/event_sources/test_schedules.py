@@ -21,8 +21,8 @@ import pytest
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.cloudformation.provision import provision
 from localcloud.emulator.process import Emulator, free_port
-from localcloud.event_sources.schedules import SchedulesRuntime
-from localcloud.event_sources.schedules.clock import ScheduleClock
+from localcloud.event_sources.eventbridge import EventBridgeRuntime
+from localcloud.event_sources.eventbridge.clock import ScheduleClock
 from localcloud.model import TemplateError
 from support.waiting import wait_until
 
@@ -50,7 +50,7 @@ def cloud() -> Iterator[LocalCloud]:
 
 
 def clock(cloud: LocalCloud) -> ScheduleClock:
-    runtime = cloud.runtime_of(SchedulesRuntime)
+    runtime = cloud.runtime_of(EventBridgeRuntime)
     assert runtime is not None
     return runtime.clock
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from localcloud.event_sources.schedules.expressions import (
+from localcloud.event_sources.eventbridge.expressions import (
     ScheduleExpressionError,
     parse_schedule,
 )

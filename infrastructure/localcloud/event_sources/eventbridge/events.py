@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from localcloud.event_sources.schedules.provisioning import ScheduledInvocation
+from localcloud.event_sources.eventbridge.provisioning import ScheduledInvocation
 
 
 def scheduled_event(

@@ -1,7 +1,12 @@
-"""AWS::Events::Rule with a ScheduleExpression (SAM's `Schedule` events) and
-AWS::Scheduler::Schedule (SAM's `ScheduleV2`), as scheduled invocations of the template's
-functions. An expression or input AWS would refuse stops the start, naming it; rules that
-match events by pattern are listed as ignored."""
+"""AWS::Events::Rule and AWS::Scheduler::Schedule, invoking the template's functions.
+
+A rule with a ScheduleExpression (SAM's `Schedule` events) and a Scheduler schedule
+(SAM's `ScheduleV2`) are scheduled invocations, fired by the runner on the schedule clock.
+A rule with an EventPattern (SAM's `EventBridgeRule` events) is made in the emulator's
+EventBridge, which matches the events put on its bus and delivers them to a delivery queue
+per function target; the function is invoked from there asynchronously
+(`localcloud.event_sources.delivery_queue`). An expression or input AWS would refuse
+stops the start, naming it."""
 
 from __future__ import annotations
 
@@ -19,15 +24,16 @@ from localcloud.cloudformation.provisioning.context import (
     ResourceKind,
 )
 from localcloud.event_sources import properties
-from localcloud.event_sources.schedules.expressions import (
+from localcloud.event_sources.delivery_queue import create_delivery_queue
+from localcloud.event_sources.eventbridge.expressions import (
     ScheduleExpressionError,
     parse_schedule,
 )
 from localcloud.model import Stack
 
-SOURCE = "schedules"
-_NO_RETRIES = "a scheduled invocation that fails is logged, not retried or dead-lettered locally"
-_PATTERNS = "events are not routed to rules by pattern locally; only schedules fire"
+SOURCE = "eventbridge"
+PATTERN_RULES = f"{SOURCE}:patterns"
+_NO_RETRIES = "an invocation that fails is logged, not dead-lettered or retried beyond Lambda's"
 
 
 @dataclass(frozen=True)
@@ -52,19 +58,36 @@ class ScheduledInvocation:
         return UTC if self.timezone == "UTC" else ZoneInfo(self.timezone)
 
 
+@dataclass(frozen=True)
+class RoutedTarget:
+    """A function a pattern rule invokes with the events it matches."""
+
+    function: str
+    rule_arn: str
+    queue_url: str
+    """The delivery queue the emulator's rule sends matched events to."""
+    input: str | None = None
+    """The target's constant Input (JSON); None: the matched event."""
+    enabled: bool = True
+
+
 def scheduled_invocations(stack: Stack) -> list[ScheduledInvocation]:
     return stack.part_of(SOURCE, list[ScheduledInvocation])
+
+
+def routed_targets(stack: Stack) -> list[RoutedTarget]:
+    return stack.part_of(PATTERN_RULES, list[RoutedTarget])
 
 
 def create_rule(resource: Resource, context: ProvisionContext) -> Provisioned:
     name = resource.physical_name(context.stack.name, "Name")
     arn = _arn(context, "events", f"rule/{name}")
     expression = resource.properties.get("ScheduleExpression")
+    enabled = cfn_string(resource.properties.get("State", "ENABLED")) != "DISABLED"
     if expression is None:
-        context.ignore(f"{resource.label}: property EventPattern", _PATTERNS)
+        _route_by_pattern(resource, context, name, enabled)
         return Provisioned(ref=name, attributes={"Arn": arn})
     _check_expression(resource, "ScheduleExpression", cfn_string(expression))
-    enabled = cfn_string(resource.properties.get("State", "ENABLED")) != "DISABLED"
     for index, target in enumerate(resource.properties.get("Targets") or []):
         path = f"Targets[{index}]"
         _refuse_input_shaping(resource, target, path)
@@ -80,6 +103,39 @@ def create_rule(resource: Resource, context: ProvisionContext) -> Provisioned:
             )
         )
     return Provisioned(ref=name, attributes={"Arn": arn})
+
+
+def _route_by_pattern(
+    resource: Resource, context: ProvisionContext, name: str, enabled: bool
+) -> None:
+    pattern = resource.properties.get("EventPattern")
+    if pattern is None:
+        raise resource.error("a rule needs a ScheduleExpression or an EventPattern")
+    bus = cfn_string(resource.properties.get("EventBusName", "default"))
+    events = context.clients.client("events")
+    with context.calling_emulator(resource):
+        rule_arn = events.put_rule(
+            Name=name,
+            EventPattern=pattern if isinstance(pattern, str) else json.dumps(pattern),
+            EventBusName=bus,
+            State="ENABLED" if enabled else "DISABLED",
+        )["RuleArn"]
+        for index, target in enumerate(resource.properties.get("Targets") or []):
+            path = f"Targets[{index}]"
+            _refuse_input_shaping(resource, target, path)
+            _ignore_retries(resource, context, target, path)
+            function = _target_function(resource, context, target, path)
+            queue_url, queue_arn = create_delivery_queue(
+                context, f"{context.stack.name}-{resource.logical_id}-{index}-delivery", function
+            )
+            events.put_targets(
+                Rule=name,
+                EventBusName=bus,
+                Targets=[{"Id": cfn_string(target.get("Id", str(index))), "Arn": queue_arn}],
+            )
+            routed_targets(context.stack).append(
+                RoutedTarget(function, rule_arn, queue_url, _input(resource, target, path), enabled)
+            )
 
 
 def create_schedule(resource: Resource, context: ProvisionContext) -> Provisioned:
@@ -200,12 +256,17 @@ RESOURCE_KINDS = {
     "AWS::Events::Rule": ResourceKind(
         create=create_rule,
         properties=frozenset(
-            {"Name", "Description", "ScheduleExpression", "EventPattern", "State", "Targets"}
+            {
+                "Name",
+                "Description",
+                "ScheduleExpression",
+                "EventPattern",
+                "EventBusName",
+                "State",
+                "Targets",
+            }
         ),
-        ignored_properties={
-            "RoleArn": "IAM is not enforced locally",
-            "EventBusName": _PATTERNS,
-        },
+        ignored_properties={"RoleArn": "IAM is not enforced locally"},
     ),
     "AWS::Scheduler::Schedule": ResourceKind(
         create=create_schedule,

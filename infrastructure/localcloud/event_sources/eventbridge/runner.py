@@ -10,10 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from localcloud.event_sources.base import Invoke, Poller, invoke_safely
-from localcloud.event_sources.schedules.clock import ScheduleClock
-from localcloud.event_sources.schedules.events import scheduled_event
-from localcloud.event_sources.schedules.expressions import parse_schedule
-from localcloud.event_sources.schedules.provisioning import ScheduledInvocation
+from localcloud.event_sources.eventbridge.clock import ScheduleClock
+from localcloud.event_sources.eventbridge.events import scheduled_event
+from localcloud.event_sources.eventbridge.expressions import parse_schedule
+from localcloud.event_sources.eventbridge.provisioning import ScheduledInvocation
 
 logger = logging.getLogger(__name__)
 
