@@ -13,9 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from botocore.credentials import Credentials
+
 from localcloud.apigateway.authorizers.cognito import CognitoVerifier
+from localcloud.apigateway.authorizers.jwt_authorizer import JwtVerifier
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.gateway import ApiGateway
+from localcloud.apigateway.service_integration import ServiceCaller
 from localcloud.cloudformation.provision import provision
 from localcloud.cloudformation.stack_api import CloudFormationApi, RunningStack
 from localcloud.cloudwatch.monitoring import LocalMonitoring, MonitoringSettings
@@ -351,6 +355,15 @@ class LocalCloud:
             local_pages=self.config.local_pages,
             observe_request=self._observe_request,
             log_access=self.log_sink.access,
+            jwt=JwtVerifier(
+                self.endpoint_url,
+                frozenset(pool.pool_id for pool in stack.user_pools.values()),
+            ),
+            services=ServiceCaller(
+                self.endpoint_url,
+                stack.region,
+                Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]),
+            ),
         )
         self.api.start()
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-AuthKind = Literal["NONE", "COGNITO", "AWS_IAM"]
+AuthKind = Literal["NONE", "COGNITO", "AWS_IAM", "JWT"]
 
 
 class TemplateError(Exception):
@@ -40,6 +40,18 @@ class CognitoAuthorizer:
     name: str
     user_pool_arns: tuple[str, ...]
     identity_header: str = "Authorization"
+
+
+@dataclass(frozen=True)
+class JwtAuthorizer:
+    """An HTTP API's JWT authorizer: tokens of `issuer` for one of `audience`."""
+
+    name: str
+    issuer: str
+    audience: tuple[str, ...]
+    identity_header: str = "Authorization"
+    scopes: tuple[str, ...] = ()
+    """The route's authorization scopes: the token's `scope` must hold one of them."""
 
 
 SAM_LOCAL_API_ID = "1234567890"
@@ -76,6 +88,26 @@ class RestApiSettings:
 
 
 @dataclass(frozen=True)
+class ServiceIntegration:
+    """A REST API method integrated straight with an AWS service (`type: aws`), such as
+    SQS SendMessage: the request API Gateway sends the service, and how it maps the
+    service's answer."""
+
+    service: str
+    """The service the integration URI names (e.g. "sqs")."""
+    path: str
+    """The service path the URI names (for SQS, ACCOUNT/QUEUE)."""
+    http_method: str
+    request_parameters: tuple[tuple[str, str], ...] = ()
+    """integration.request.header|querystring.NAME -> mapping expression."""
+    request_templates: tuple[tuple[str, str], ...] = ()
+    """Content type -> mapping template for the service request's body."""
+    passthrough_behavior: str = "WHEN_NO_MATCH"
+    responses: tuple[tuple[str, ResponseMapping], ...] = ()
+    """Selection pattern (on the service's status code) or "default" -> the response."""
+
+
+@dataclass(frozen=True)
 class Route:
     method: str
     """HTTP method in upper case, or "ANY"."""
@@ -88,6 +120,11 @@ class Route:
     api: RestApiSettings = RestApiSettings()
     mock: ResponseMapping | None = None
     """What a MOCK integration (such as SAM's CORS preflight) answers."""
+    service: ServiceIntegration | None = None
+    """The AWS service an `aws` integration calls instead of a function."""
+    payload_version: str = "1.0"
+    """The Lambda proxy event and response format: "1.0" (REST APIs) or "2.0" (HTTP APIs)."""
+    jwt: JwtAuthorizer | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ prefix, as its execute-api URL does (`/Prod/items` and `/items` are one route); 
 appears only in `requestContext`. Each request becomes the event
 `sam local generate-event apigateway aws-proxy` shows, and the function's result becomes
 the HTTP response. A MOCK integration (a CORS preflight) and the gateway's own answers are
-rendered from the API's mappings (responses.py).
+rendered from the API's mappings (responses.py); an `aws` integration calls its service
+(service_integration.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from http import HTTPStatus
 from typing import Any
 
 from localcloud.apigateway.authorizers.cognito import CognitoVerifier
-from localcloud.apigateway.authorizers.rejections import AuthRejected
+from localcloud.apigateway.authorizers.jwt_authorizer import JwtVerifier
+from localcloud.apigateway.authorizers.rejections import AuthRejected, unauthorized
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.connection import Refusal, RequestReader, WireRequest
 from localcloud.apigateway.cors import is_preflight, without_uncovered_allowance
@@ -37,6 +39,7 @@ from localcloud.apigateway.proxy import (
     proxy_event,
     trace_header,
 )
+from localcloud.apigateway.proxy_v2 import http_response_v2, proxy_event_v2
 from localcloud.apigateway.responses import (
     GatewayError,
     RequestValues,
@@ -45,9 +48,11 @@ from localcloud.apigateway.responses import (
     internal_error,
     mapped_response,
     missing_route,
+    no_http_api_route,
     unreadable_request,
 )
 from localcloud.apigateway.routes import CompiledRoute, RouteTable
+from localcloud.apigateway.service_integration import ServiceCaller
 from localcloud.emulator.process import PortInUseError
 from localcloud.model import InvocationResult, RestApiSettings, Route, TemplateError
 
@@ -90,10 +95,13 @@ class ApiGateway:
         local_pages: dict[str, LocalPage] | None = None,
         observe_request: RequestObserver | None = None,
         log_access: AccessLog | None = None,
+        services: ServiceCaller | None = None,
+        jwt: JwtVerifier | None = None,
     ) -> None:
         _check_authorizers(routes, cognito)
         self._routes = RouteTable(routes)
         self._api = _api_of(routes)
+        self._only_http_apis = bool(routes) and all(r.payload_version == "2.0" for r in routes)
         self._invoke = invoke
         self._stage = StageContext(stage, account_id)
         self.region = region
@@ -104,6 +112,8 @@ class ApiGateway:
         self._local_pages = dict(local_pages or {})
         self._observe_request = observe_request
         self.log_access = log_access
+        self._services = services
+        self._jwt = jwt
         self._server: _GatewayServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -145,6 +155,7 @@ class ApiGateway:
         deployment does (e.g. after the stack's user pool was created again)."""
         _check_authorizers(routes, cognito)
         self._routes, self._api, self._cognito = RouteTable(routes), _api_of(routes), cognito
+        self._only_http_apis = bool(routes) and all(r.payload_version == "2.0" for r in routes)
 
     def local_page(self, method: str, target: str) -> GatewayResponse | None:
         page = self._local_pages.get(target.partition("?")[0]) if method == "GET" else None
@@ -222,11 +233,13 @@ class ApiGateway:
     ) -> tuple[GatewayResponse, Route | None]:
         found = self._routes.match(request.method, request.segments)
         if found is None:
-            return self.error_response(missing_route(), request, request_id), None
+            missing = no_http_api_route() if self._only_http_apis else missing_route()
+            return self.error_response(missing, request, request_id), None
         matched, path_parameters = found
         route = matched.route
         try:
             identity, claims = self._authorize(route, request)
+            jwt_context = self._verify_jwt(route, request)
         except AuthRejected as rejection:
             rejected = self.error_response(
                 rejection.error, request, request_id, matched, path_parameters
@@ -239,11 +252,23 @@ class ApiGateway:
             if is_preflight(request):
                 response = without_uncovered_allowance(request, response)
             return response, route
+        if route.service is not None:
+            context = self._context(request, request_id, matched, route.api)
+            values = RequestValues.of(request, context, path_parameters)
+            outcome = self._call_service(route, request, values)
+            if isinstance(outcome, GatewayError):
+                return self.error_response(outcome, request, request_id, matched), route
+            return outcome, route
         trace = trace_header(request)
-        event = proxy_event(
-            request, matched, path_parameters, self._stage, request_id, identity, claims, trace
-        )
-        answer = self._call(route, event, trace)
+        if route.payload_version == "2.0":
+            event = proxy_event_v2(
+                request, matched, path_parameters, self._stage, request_id, jwt_context, trace
+            )
+        else:
+            event = proxy_event(
+                request, matched, path_parameters, self._stage, request_id, identity, claims, trace
+            )
+        answer = self._call(route, request, event, trace)
         if answer is None:
             answer = self.error_response(internal_error(), request, request_id, matched)
         return answer, route
@@ -261,7 +286,33 @@ class ApiGateway:
             return None, self._cognito.verify(route.cognito, token)
         return None, None
 
-    def _call(self, route: Route, event: dict[str, Any], trace: str) -> GatewayResponse | None:
+    def _verify_jwt(self, route: Route, request: ReceivedRequest) -> dict[str, Any] | None:
+        if route.auth != "JWT" or route.jwt is None:
+            return None
+        if self._jwt is None:
+            raise unauthorized()
+        return self._jwt.verify(route.jwt, request.header(route.jwt.identity_header))
+
+    def _call_service(
+        self, route: Route, request: ReceivedRequest, values: RequestValues
+    ) -> GatewayResponse | GatewayError:
+        assert route.service is not None
+        if self._services is None:
+            return internal_error()
+        try:
+            return self._services.respond(route.service, request, values)
+        except Exception:
+            logger.exception(
+                "%s %s: the %s integration failed",
+                request.method,
+                request.path,
+                route.service.service,
+            )
+            return internal_error()
+
+    def _call(
+        self, route: Route, request: ReceivedRequest, event: dict[str, Any], trace: str
+    ) -> GatewayResponse | None:
         """The function's answer, or None when it failed to give one."""
         request_id = event["requestContext"]["requestId"]
         if route.function is None:
@@ -274,20 +325,22 @@ class ApiGateway:
         if not result.ok:
             logger.warning(
                 "%s %s: %s failed: %s: %s",
-                event["httpMethod"],
-                event["path"],
+                request.method,
+                request.path,
                 route.function,
                 result.error_type,
                 result.error_message,
             )
             return None
         try:
+            if route.payload_version == "2.0":
+                return http_response_v2(result.payload)
             return http_response(result.payload)
         except MalformedProxyResponse as error:
             logger.warning(
                 "%s %s: malformed Lambda proxy response from %s: %s",
-                event["httpMethod"],
-                event["path"],
+                request.method,
+                request.path,
                 route.function,
                 error,
             )

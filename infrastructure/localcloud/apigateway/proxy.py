@@ -57,7 +57,7 @@ def proxy_event(
     """The REST API (v1) Lambda proxy event for one request; `trace` is its
     X-Amzn-Trace-Id (a new one if not given)."""
     api = matched.route.api
-    body, is_base64 = _event_body(request, api)
+    body, is_base64 = event_body(request, api)
     domain_name = request.header("Host") or "localhost"
     headers = gateway_headers(request, trace or trace_header(request))
     context: dict[str, Any] = {
@@ -131,7 +131,7 @@ def domain_prefix(domain_name: str) -> str:
     return host.split(".", 1)[0]
 
 
-def _event_body(request: ReceivedRequest, api: RestApiSettings) -> tuple[str | None, bool]:
+def event_body(request: ReceivedRequest, api: RestApiSettings) -> tuple[str | None, bool]:
     """API Gateway base64-encodes a body only when the API lists its content type as
     binary; any other body reaches the function as text, bytes that are not UTF-8
     replaced."""

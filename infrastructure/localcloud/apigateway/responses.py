@@ -48,6 +48,11 @@ def missing_route() -> GatewayError:
     )
 
 
+def no_http_api_route() -> GatewayError:
+    """What an HTTP API answers to a request none of its routes matches."""
+    return GatewayError("DEFAULT_4XX", 404, "Not Found", "NotFoundException")
+
+
 def request_too_large() -> GatewayError:
     return GatewayError("REQUEST_TOO_LARGE", 413, "Request Too Long", "RequestTooLongException")
 

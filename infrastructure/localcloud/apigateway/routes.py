@@ -10,7 +10,9 @@ from localcloud.model import Route, TemplateError
 # ---------------------------------------------------------------- routing
 
 
-LITERAL, PARAM, GREEDY = 0, 1, 2
+LITERAL, PARAM, GREEDY, DEFAULT = 0, 1, 2, 3
+DEFAULT_ROUTE = "$default"
+"""An HTTP API's route for every request no other route matches."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class CompiledRoute:
 
     @classmethod
     def of(cls, route: Route) -> CompiledRoute:
+        if route.path == DEFAULT_ROUTE:
+            return cls(route, ((DEFAULT, ""),), hashlib.sha1(b"$default").hexdigest()[:6])
         pattern = tuple(_segment_kind(part) for part in route.path.split("/") if part)
         if any(kind == GREEDY for kind, _ in pattern[:-1]):
             raise TemplateError(f"Route {route.method} {route.path}: a {{proxy+}} must be last.")
@@ -36,6 +40,8 @@ class CompiledRoute:
     def bind(self, segments: list[str]) -> dict[str, str] | None:
         """The path parameters when the segments match, else None."""
         params: dict[str, str] = {}
+        if self.pattern == ((DEFAULT, ""),):
+            return params
         for index, (kind, name) in enumerate(self.pattern):
             if kind == GREEDY:
                 if index >= len(segments):

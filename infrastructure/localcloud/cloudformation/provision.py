@@ -29,6 +29,7 @@ from localcloud.cloudformation.provisioning import (
     dynamodb,
     email,
     functions,
+    http_api,
     messaging,
     monitoring,
 )
@@ -56,6 +57,7 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
     **cognito.KINDS,
     **functions.KINDS,
     **api.KINDS,
+    **http_api.KINDS,
     **monitoring.KINDS,
     **email.KINDS,
     **{name: kind for source in EVENT_SOURCES for name, kind in source.resource_kinds.items()},

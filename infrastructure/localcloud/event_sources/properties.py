@@ -9,7 +9,7 @@ from typing import Any, Literal
 from localcloud.cloudformation.intrinsics import cfn_string
 from localcloud.cloudformation.provisioning.context import ProvisionContext, Resource
 from localcloud.event_sources.destinations import destination_service
-from localcloud.event_sources.filtering import UnsupportedFilter, parse_patterns
+from localcloud.event_sources.filtering import FilterPatternError, parse_patterns
 
 StartingPosition = Literal["TRIM_HORIZON", "LATEST"]
 STARTING_POSITIONS: tuple[StartingPosition, ...] = ("TRIM_HORIZON", "LATEST")
@@ -45,11 +45,14 @@ def reports_item_failures(resource: Resource) -> bool:
     return bool(types)
 
 
-def filters(resource: Resource) -> tuple[dict[str, Any], ...]:
+def filters(resource: Resource, function: str) -> tuple[dict[str, Any], ...]:
+    """The FilterCriteria patterns of a mapping feeding `function` (a logical id)."""
     try:
         return parse_patterns(resource.properties.get("FilterCriteria"))
-    except UnsupportedFilter as error:
-        raise resource.error(f"property FilterCriteria: {error}") from None
+    except FilterPatternError as error:
+        raise resource.error(
+            f"property FilterCriteria of function {function}: {error} (Lambda refuses it)"
+        ) from None
 
 
 def ignore_destination(resource: Resource, context: ProvisionContext) -> None:
@@ -73,3 +76,14 @@ def on_failure_destination(resource: Resource) -> str | None:
             "or SNS topic"
         )
     return arn
+
+
+def function_named(resource: Resource, context: ProvisionContext, given: str, path: str) -> str:
+    """The logical id of the template's function that `given` (a function ARN, maybe
+    qualified, or a name) names, at property `path` of `resource`."""
+    parts = given.split(":")
+    name = parts[6] if len(parts) >= 7 and parts[5] == "function" else given
+    for logical_id, spec in context.stack.functions.items():
+        if spec.name == name:
+            return logical_id
+    raise resource.error(f"property {path}: {given!r} is not a function of this template")

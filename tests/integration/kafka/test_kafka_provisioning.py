@@ -94,10 +94,12 @@ def test_a_self_managed_event_source_reads_the_local_broker_with_lambdas_default
         (
             {
                 "FilterCriteria": {
-                    "Filters": [{"Pattern": '{"value": {"n": [{"numeric": [">", 1]}]}}'}]
+                    "Filters": [{"Pattern": '{"value": {"n": [{"wildcard": "a*"}]}}'}]
                 }
             },
-            "operator ['numeric'] is not evaluated locally",
+            "FilterCriteria of function ManagedConsumer: pattern "
+            '{"value": {"n": [{"wildcard": "a*"}]}}: n: operator \'wildcard\' is not part of '
+            "Lambda's filter rule syntax",
         ),
         (
             {"DestinationConfig": {"OnFailure": {"Destination": "kafka://orders"}}},

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from localcloud.event_sources.filtering import (
-    UnsupportedFilter,
+    FilterPatternError,
     filterable,
     matches_any,
     parse_patterns,
@@ -156,12 +156,12 @@ def test_filter_operators_and_metadata() -> None:
 @pytest.mark.parametrize(
     "criteria",
     [
-        {"Filters": [{"Pattern": '{"value": {"n": [{"numeric": [">", 1]}]}}'}]},
+        {"Filters": [{"Pattern": '{"value": {"n": [{"numeric": [">", "1"]}]}}'}]},
         {"Filters": [{"Pattern": "not json"}]},
         {"Filters": [{"Pattern": '{"value": "order.placed"}'}]},
         {"Patterns": []},
     ],
 )
 def test_a_filter_the_local_cloud_cannot_evaluate_is_refused(criteria: dict[str, Any]) -> None:
-    with pytest.raises(UnsupportedFilter):
+    with pytest.raises(FilterPatternError):
         parse_patterns(criteria)

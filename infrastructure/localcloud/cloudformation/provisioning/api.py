@@ -2,7 +2,8 @@
 
 Routes come from the RestApi's swagger `Body` as the SAM transform renders it:
 each operation's `x-amazon-apigateway-integration` names the function (or is a MOCK,
-such as the OPTIONS method SAM's `Cors` adds to every path), and its `security`
+such as the OPTIONS method SAM's `Cors` adds to every path, or an `aws` integration with a
+service, see `localcloud.apigateway.service_integration`), and its `security`
 requirement names a `securityDefinitions` entry (or "NONE"). The API's own answers
 come from `x-amazon-apigateway-gateway-responses` (SAM's `GatewayResponses`).
 """
@@ -13,6 +14,7 @@ import hashlib
 import re
 from typing import Any
 
+from localcloud.apigateway.service_integration import service_integration
 from localcloud.cloudformation.intrinsics import cfn_string
 from localcloud.cloudformation.provisioning.context import (
     ProvisionContext,
@@ -96,13 +98,15 @@ def routes_of(
             verb = "ANY" if method == ANY_METHOD else method.upper()
             subject = f"{resource.label}: {verb} {path}"
             integration = operation.get(_INTEGRATION) or {}
-            mock = (
-                mock_response(subject, integration) if integration.get("type") == "mock" else None
-            )
-            function = None if mock else _function_of(subject, integration, functions)
+            kind = integration.get("type")
+            mock = mock_response(subject, integration) if kind == "mock" else None
+            service = service_integration(subject, integration) if kind == "aws" else None
+            if service is not None and "credentials" in integration:
+                context.ignore(f"{subject}: integration credentials", "IAM is not enforced locally")
+            function = None if mock or service else function_of(subject, integration, functions)
             security = operation.get("security", body.get("security"))
             auth, cognito = _auth_of(subject, security, definitions)
-            routes.append(Route(verb, path, function, auth, cognito, settings, mock))
+            routes.append(Route(verb, path, function, auth, cognito, settings, mock, service))
     return routes
 
 
@@ -162,7 +166,7 @@ def _templates(response: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     return tuple((kind, cfn_string(template)) for kind, template in templates.items())
 
 
-def _function_of(subject: str, integration: dict[str, Any], functions: dict[str, str]) -> str:
+def function_of(subject: str, integration: dict[str, Any], functions: dict[str, str]) -> str:
     kind = integration.get("type")
     if kind != "aws_proxy":
         raise TemplateError(f"{subject}: integration type {kind!r} is not supported locally")

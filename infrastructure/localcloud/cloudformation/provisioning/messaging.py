@@ -1,5 +1,6 @@
-"""AWS::SQS::Queue, AWS::SNS::Topic and AWS::SNS::Subscription (to SQS; e-mail ones are
-made, but nothing is delivered to them)."""
+"""AWS::SQS::Queue, AWS::SNS::Topic and AWS::SNS::Subscription (to SQS; to a Lambda
+function through `localcloud.event_sources.sns`; e-mail ones are made, but nothing is
+delivered to them)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from localcloud.cloudformation.provisioning.context import (
     Resource,
     ResourceKind,
 )
+from localcloud.event_sources.sns.subscription import subscribe_function
 
 _QUEUE_ATTRIBUTES = (
     "VisibilityTimeout",
@@ -123,11 +125,15 @@ def _subscribe(
 ) -> str:
     protocol = subscription.get("Protocol")
     where = f"{path}.Protocol" if path else "Protocol"
+    if protocol == "lambda":
+        return subscribe_function(
+            resource, context, cfn_string(topic_arn), subscription, attributes
+        )
     if protocol in _UNDELIVERED_PROTOCOLS:
         context.ignore(f"{resource.label}: property {where} {protocol}", _NO_EMAIL)
     elif protocol != "sqs":
         raise resource.error(
-            f"property {where}: only sqs and e-mail subscriptions are made locally, "
+            f"property {where}: only sqs, lambda and e-mail subscriptions are made locally, "
             f"not {protocol!r}"
         )
     response = context.clients.sns().subscribe(

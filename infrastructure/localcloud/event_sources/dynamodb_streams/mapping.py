@@ -74,7 +74,7 @@ def add_mapping(resource: Resource, context: ProvisionContext, new: NewMapping) 
             bisect_batch_on_error=resource.flag("BisectBatchOnFunctionError"),
             report_batch_item_failures=properties.reports_item_failures(resource),
             enabled=resource.flag("Enabled", True),
-            filters=properties.filters(resource),
+            filters=properties.filters(resource, new.function),
             on_failure_destination=properties.on_failure_destination(resource),
             function_arn=context.stack.functions[new.function].arn,
         )

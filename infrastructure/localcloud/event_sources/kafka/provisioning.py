@@ -118,7 +118,7 @@ def add_mapping(resource: Resource, context: ProvisionContext, new: NewMapping) 
         bisect_batch_on_error=resource.flag("BisectBatchOnFunctionError"),
         report_batch_item_failures=properties.reports_item_failures(resource),
         on_failure_topic=_on_failure_topic(resource, context),
-        filters=properties.filters(resource),
+        filters=properties.filters(resource, new.function),
         enabled=resource.flag("Enabled", True),
     )
     if mapping.on_failure_topic == mapping.topic:

@@ -64,7 +64,7 @@ def add_mapping(resource: Resource, context: ProvisionContext, new: NewMapping) 
             report_batch_item_failures=properties.reports_item_failures(resource),
             enabled=resource.flag("Enabled", True),
             maximum_concurrency=_maximum_concurrency(resource),
-            filters=properties.filters(resource),
+            filters=properties.filters(resource, new.function),
         )
     )
 

@@ -2,17 +2,18 @@
 function when any pattern matches it (patterns are ORed, a pattern's fields ANDed); an
 SQS pattern reads the message `body` as JSON when it is JSON and as the string it is
 otherwise; a DynamoDB pattern reads the record's `dynamodb` and `eventName` as the event
-carries them; operators the local cloud does not evaluate are refused up front."""
+carries them; a pattern Lambda would refuse is refused up front, naming the rule."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from localcloud.event_sources.filtering import (
-    UnsupportedFilter,
+    FilterPatternError,
     filterable,
     matches_any,
     parse_patterns,
@@ -155,30 +156,108 @@ def test_a_kafka_pattern_matches_the_value_read_as_json_and_the_metadata() -> No
     assert not matches_any(wanted, filterable(record, None))
 
 
+def test_equals_ignore_case_matches_a_string_in_any_casing() -> None:
+    wanted = patterns({"body": {"status": [{"equals-ignore-case": "paid"}]}})
+
+    assert matches_any(wanted, sqs('{"status": "PAID"}'))
+    assert not matches_any(wanted, sqs('{"status": "UNPAID"}'))
+
+
+def test_empty_matches_an_empty_string_only() -> None:
+    wanted = patterns({"body": {"note": [""]}})
+
+    assert matches_any(wanted, sqs('{"note": ""}'))
+    assert not matches_any(wanted, sqs('{"note": null}'))
+
+
 @pytest.mark.parametrize(
-    "criteria",
+    ("rule", "inside", "outside"),
     [
-        {"Filter": []},
-        {"Filters": [{"Pattern": "not json"}]},
-        {"Filters": [{"Pattern": '["a list"]'}]},
-        {"Filters": [{"Pattern": '{"body": {"count": [{"numeric": [">", 5]}]}}'}]},
-        {"Filters": [{"Pattern": '{"body": {"type": [{"wildcard": "order.*"}]}}'}]},
-        {"Filters": [{"Pattern": '{"body": "order.placed"}'}]},
+        (["=", 100], [100, 100.0], [99, "100"]),
+        ([">", 10, "<=", 20], [10.5, 20], [10, 20.01]),
+        ([">=", 10], [10, 11], [9.99, True]),
+        (["<", 0], [-1], [0]),
+    ],
+    ids=["equals", "range", "at least", "below"],
+)
+def test_numeric_compares_json_numbers_only(
+    rule: list[Any], inside: list[Any], outside: list[Any]
+) -> None:
+    wanted = patterns({"body": {"price": [{"numeric": rule}]}})
+
+    for price in inside:
+        assert matches_any(wanted, sqs(json.dumps({"price": price}))), price
+    for price in outside:
+        assert not matches_any(wanted, sqs(json.dumps({"price": price}))), price
+
+
+def test_a_number_never_equals_its_string_or_a_boolean() -> None:
+    assert not matches_any(patterns({"body": {"n": [1]}}), sqs('{"n": "1"}'))
+    assert not matches_any(patterns({"body": {"n": [1]}}), sqs('{"n": true}'))
+    assert matches_any(patterns({"body": {"n": [True]}}), sqs('{"n": true}'))
+
+
+def test_anything_but_numbers_excludes_those_numbers() -> None:
+    wanted = patterns({"body": {"code": [{"anything-but": [404, 500]}]}})
+
+    assert matches_any(wanted, sqs('{"code": 200}'))
+    assert not matches_any(wanted, sqs('{"code": 500}'))
+
+
+def test_or_matches_when_any_set_of_fields_does() -> None:
+    wanted = patterns(
+        {"body": {"$or": [{"city": ["New York"]}, {"day": ["Monday"]}], "kind": ["visit"]}}
+    )
+
+    assert matches_any(wanted, sqs('{"city": "New York", "day": "Friday", "kind": "visit"}'))
+    assert matches_any(wanted, sqs('{"city": "Paris", "day": "Monday", "kind": "visit"}'))
+    assert not matches_any(wanted, sqs('{"city": "Paris", "day": "Friday", "kind": "visit"}'))
+    assert not matches_any(wanted, sqs('{"city": "New York", "kind": "call"}'))
+
+
+@pytest.mark.parametrize(
+    ("criteria", "named"),
+    [
+        ({"Filter": []}, "Filters list"),
+        ({"Filters": [{"Pattern": "not json"}]}, "not a JSON object"),
+        ({"Filters": [{"Pattern": '["a list"]'}]}, "not a JSON object"),
+        ({"Filters": [{"Pattern": "{}"}]}, "not a JSON object"),
+        ({"Filters": [{"Pattern": '{"body": {"type": [{"wildcard": "order.*"}]}}'}]}, "wildcard"),
+        ({"Filters": [{"Pattern": '{"body": "order.placed"}'}]}, "body: a rule"),
+        ({"Filters": [{"Pattern": '{"body": {"type": []}}'}]}, "type: a rule"),
+        ({"Filters": [{"Pattern": '{"n": [{"numeric": [">", "5"]}]}'}]}, "numeric: takes numbers"),
+        ({"Filters": [{"Pattern": '{"n": [{"numeric": ["!=", 5]}]}'}]}, "comparisons are"),
+        ({"Filters": [{"Pattern": '{"n": [{"numeric": ["<", 9, ">", 1]}]}'}]}, "a range"),
+        ({"Filters": [{"Pattern": '{"n": [{"numeric": [">", 9, "<", 1]}]}'}]}, "a range"),
+        ({"Filters": [{"Pattern": '{"n": [{"numeric": [">", 6e9]}]}'}]}, "within"),
+        ({"Filters": [{"Pattern": '{"n": [{"exists": "yes"}]}'}]}, "exists: takes true"),
+        ({"Filters": [{"Pattern": '{"n": [{"prefix": 5}]}'}]}, "prefix: takes a string"),
+        ({"Filters": [{"Pattern": '{"n": [{"anything-but": [1, "a"]}]}'}]}, "anything-but"),
+        ({"Filters": [{"Pattern": '{"n": [{"prefix": "a", "suffix": "b"}]}'}]}, "not a value"),
+        ({"Filters": [{"Pattern": '{"$or": [{"n": [1]}]}'}]}, "$or: needs"),
     ],
     ids=[
         "no Filters",
         "not JSON",
         "not an object",
-        "numeric",
+        "no fields",
         "wildcard",
         "a rule that is a bare value",
+        "an empty list",
+        "a numeric string",
+        "an unknown comparison",
+        "a range upside down",
+        "an empty range",
+        "a number too large",
+        "exists not boolean",
+        "prefix not a string",
+        "anything-but mixed",
+        "two operators in one condition",
+        "a single $or alternative",
     ],
 )
-def test_criteria_the_local_cloud_cannot_evaluate_are_refused(criteria: Any) -> None:
-    with pytest.raises(UnsupportedFilter):
+def test_a_pattern_lambda_would_refuse_is_refused_naming_the_rule(
+    criteria: Any, named: str
+) -> None:
+    with pytest.raises(FilterPatternError, match=re.escape(named)):
         parse_patterns(criteria)
-
-
-def test_a_refused_operator_is_named() -> None:
-    with pytest.raises(UnsupportedFilter, match="numeric"):
-        patterns({"body": {"count": [{"numeric": [">", 5]}]}})
