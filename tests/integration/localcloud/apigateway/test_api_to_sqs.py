@@ -100,8 +100,8 @@ def test_what_has_no_local_effect_is_listed_as_ignored_by_name(cloud: LocalCloud
     ignored = cloud.stack.ignored
 
     assert (
-        "ApiGatewayAccount (AWS::ApiGateway::Account): ignored locally — an account-wide API "
-        "Gateway setting (the role it logs to CloudWatch with)"
+        "ApiGatewayAccount (AWS::ApiGateway::Account): ignored locally — the account's API "
+        "Gateway logging role has no local effect"
     ) in ignored
     assert any(
         line.startswith(
