@@ -52,6 +52,10 @@ class Order(ApiModel):
     order_id: str
     user_id: str
     pet_id: str
+    pet_name: str | None = Field(
+        default=None,
+        description="The pet's name when the order was placed (absent on older orders).",
+    )
     quantity: int
     amount: Money = Field(description="Price of the pet times the quantity.")
     status: OrderStatus

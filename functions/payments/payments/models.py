@@ -86,3 +86,5 @@ class OrderLedger:
     refunded: bool
     rejected: bool = False
     """The order ended REJECTED (inventory.rejected): its stock could not be reserved."""
+    pet_name: str | None = None
+    """The pet's name when the order was placed (absent on ledgers from before names)."""

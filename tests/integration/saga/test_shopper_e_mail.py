@@ -132,7 +132,7 @@ def test_a_confirmation_a_decline_and_a_cancellation_each_mail_once_despite_thre
     declined_mail = next(m for m in alices if m.subject == "Payment declined")
     assert "card_declined" in declined_mail.body and "pay again" in declined_mail.body
     confirmed_mail = next(m for m in alices if m.subject == "Order confirmed")
-    assert "25.00 EUR" in confirmed_mail.body
+    assert "25.00 EUR" in confirmed_mail.body and "1 \u00d7 Saga" in confirmed_mail.body
     bobs = mailbox(shop, "bob@example.com")
     assert not [m for m in bobs if m.order_id in (confirmed, declined)]
     assert all("alice@example.com" not in m.to for m in bobs)

@@ -114,7 +114,7 @@ def test_a_confirmed_order_emails_its_shopper_the_pet_quantity_and_amount(
     ]
     [confirmed] = [m for m in emails if m.subject == "Order confirmed"]
     assert confirmed.source == SENDER
-    assert order_id in confirmed.body and "2 &times; pet" in confirmed.body
+    assert order_id in confirmed.body and "2 &times; Rex" in confirmed.body
     assert "200.00 EUR" in confirmed.body
     record = email_record(mail, alice_notification("Order confirmed")["notificationId"])
     assert record["emailStatus"] == "SENT" and record["emailMessageId"]

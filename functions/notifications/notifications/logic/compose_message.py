@@ -40,11 +40,16 @@ def message_about(data: OrderRef) -> Message | None:
         "subject": message.subject,
         "message": message.text,
         "order_id": data.order_id,
-        "pet": data.pet_id,
+        "pet": _pet(data),
         "quantity": str(data.quantity),
         **message.fields,
     }
     return Message(message.subject, message.text, message.template, fields)
+
+
+def _pet(data: OrderRef) -> str:
+    """The pet as the shopper knows it: by name, and by id on events from before names."""
+    return data.pet_name or data.pet_id
 
 
 def _message_about(data: OrderRef) -> Message | None:
@@ -53,7 +58,7 @@ def _message_about(data: OrderRef) -> Message | None:
         case OrderPlaced(amount=amount):
             return Message(
                 "Order received",
-                f"We received {order}: {data.quantity} x pet {data.pet_id}, {amount.written()}.",
+                f"We received {order}: {data.quantity} x {_pet(data)}, {amount.written()}.",
             )
         case OrderConfirmed(amount=amount):
             text = f"Your {order} is confirmed."
@@ -63,7 +68,7 @@ def _message_about(data: OrderRef) -> Message | None:
         case OrderRejected(reason=reason):
             return Message(
                 "Order rejected",
-                f"Sorry, we could not reserve pet {data.pet_id} for {order} ({reason}).",
+                f"Sorry, we could not reserve {_pet(data)} for {order} ({reason}).",
             )
         case OrderPaymentFailed(reason=reason):
             return Message(

@@ -47,8 +47,10 @@ def user_partition_key(user_id: str) -> str:
 
 
 def order_to_item(order: Order) -> Item:
+    named = {"petName": {"S": order.pet_name}} if order.pet_name else {}
     return {
         **order_key(order.order_id),
+        **named,
         "entity": {"S": "Order"},
         "orderId": {"S": order.order_id},
         "userId": {"S": order.user_id},
@@ -70,6 +72,7 @@ def order_from_item(item: RawItem) -> Order:
         order_id=item["orderId"]["S"],
         user_id=item["userId"]["S"],
         pet_id=item["petId"]["S"],
+        pet_name=item["petName"]["S"] if "petName" in item else None,
         quantity=int(item["quantity"]["N"]),
         amount=Money(amount=Decimal(item["amount"]["N"]), currency=item["currency"]["S"]),
         status=OrderStatus(item["status"]["S"]),

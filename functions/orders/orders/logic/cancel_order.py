@@ -46,6 +46,7 @@ def _cancellation(order: Order, caller: CallerIdentity) -> StatusChange:
         order_id=order.order_id,
         user_id=order.user_id,
         pet_id=order.pet_id,
+        pet_name=order.pet_name,
         quantity=order.quantity,
         attempt=order.attempt,
         previous_status=order.status.value,

@@ -85,8 +85,10 @@ def payment_from_item(item: RawItem) -> Payment:
 def ledger_to_item(ledger: OrderLedger, at: datetime) -> Item:
     """A new ledger, written when an order's first charge starts."""
     assert ledger.amount is not None and ledger.attempt is not None and ledger.state is not None
+    named = {"petName": {"S": ledger.pet_name}} if ledger.pet_name else {}
     return {
         **ledger_key(ledger.order_id),
+        **named,
         "entity": {"S": "OrderLedger"},
         "orderId": {"S": ledger.order_id},
         "userId": {"S": ledger.user_id},
@@ -121,6 +123,7 @@ def ledger_from_item(item: RawItem) -> OrderLedger:
         cancelled="cancelledAt" in item,
         refunded="refundedAt" in item,
         rejected="rejectedAt" in item,
+        pet_name=_text(item, "petName"),
     )
 
 

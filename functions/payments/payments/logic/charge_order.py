@@ -93,6 +93,7 @@ def _start_or_resume(data: InventoryReserved, payment_id: str, payments: Payment
             order_id=data.order_id,
             user_id=data.user_id,
             pet_id=data.pet_id,
+            pet_name=data.pet_name,
             quantity=data.quantity,
             amount=data.amount,
             attempt=1,

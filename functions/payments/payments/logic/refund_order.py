@@ -68,6 +68,7 @@ def refund_if_cancelled(
         order_id=ledger.order_id,
         user_id=ledger.user_id,
         pet_id=ledger.pet_id,
+        pet_name=ledger.pet_name,
         quantity=ledger.quantity,
         attempt=payment.attempt,
         payment_id=payment.payment_id,

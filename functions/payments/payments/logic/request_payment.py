@@ -60,6 +60,7 @@ def request_payment(
             order_id=order_id,
             user_id=ledger.user_id,
             pet_id=ledger.pet_id,
+            pet_name=ledger.pet_name,
             quantity=ledger.quantity,
             attempt=retry.attempt,
             payment_id=retry.payment_id,

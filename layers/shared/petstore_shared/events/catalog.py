@@ -57,6 +57,11 @@ class OrderRef(EventData):
     order_id: Identifier
     user_id: Identifier
     pet_id: Identifier
+    pet_name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The pet's name when the order was placed (absent on older events).",
+    )
     quantity: Annotated[int, Field(ge=1)]
     attempt: Annotated[int, Field(ge=1, description="Payment attempt of the order")] = 1
 
