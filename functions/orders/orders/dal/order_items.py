@@ -47,7 +47,7 @@ def user_partition_key(user_id: str) -> str:
 
 
 def order_to_item(order: Order) -> Item:
-    named = {"petName": {"S": order.pet_name}} if order.pet_name else {}
+    named: Item = {"petName": {"S": order.pet_name}} if order.pet_name else {}
     return {
         **order_key(order.order_id),
         **named,

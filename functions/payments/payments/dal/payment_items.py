@@ -85,7 +85,7 @@ def payment_from_item(item: RawItem) -> Payment:
 def ledger_to_item(ledger: OrderLedger, at: datetime) -> Item:
     """A new ledger, written when an order's first charge starts."""
     assert ledger.amount is not None and ledger.attempt is not None and ledger.state is not None
-    named = {"petName": {"S": ledger.pet_name}} if ledger.pet_name else {}
+    named: Item = {"petName": {"S": ledger.pet_name}} if ledger.pet_name else {}
     return {
         **ledger_key(ledger.order_id),
         **named,
