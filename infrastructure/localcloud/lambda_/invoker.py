@@ -341,6 +341,16 @@ class _FunctionPool:
             return
         self._release(worker)
 
+    def take_snapshot(self) -> None:
+        """Takes the function's snapshot ahead of traffic, unless it has one; a failure is
+        left for the first invocation to report."""
+        if not self._snapshots:
+            return
+        with self._changed:
+            generation = self._generation
+        with contextlib.suppress(SnapshotFailedError, InvokerClosedError):
+            self._ready_snapshot(generation)
+
     def recycle(self) -> bool:
         """Retires every worker: idle ones now, busy ones when their invocation ends, so
         the next invocation imports the code afresh. Whether the function had any."""
@@ -496,6 +506,8 @@ class _FunctionPool:
         phase). One that failed is dropped: the next invocation tries again, as Lambda
         starts a new environment after a failed init."""
         with self._snapshot_lock:
+            if self._closed:
+                raise InvokerClosedError()
             snapshot = self._snapshot
             if snapshot is None or not snapshot.usable or snapshot.generation != generation:
                 if snapshot is not None:
@@ -578,6 +590,18 @@ class Invoker:
         """Starts a worker ahead of traffic, unless the function has one; returns
         at once, the handler imports in the background."""
         self._pool(logical_id).warm()
+
+    def take_snapshots(self) -> None:
+        """Takes every function's snapshot in the background, one at a time, as Lambda
+        takes a published version's when it is deployed: the first invocation of each
+        function then only restores a worker. Returns at once."""
+        pools = list(self._pools.values())
+
+        def take_all() -> None:
+            for pool in pools:
+                pool.take_snapshot()
+
+        threading.Thread(target=take_all, name="snapshots", daemon=True).start()
 
     def recycle(self, logical_ids: Iterable[str]) -> None:
         """New code for these functions: their warm workers are retired, and those that

@@ -198,3 +198,22 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.01)
+
+
+def test_snapshots_taken_ahead_of_traffic_serve_the_first_invocations(
+    invoker: Invoker, sink: LogSink
+) -> None:
+    def snapshots_taken(function: str) -> int:
+        return sum("snapshot taken" in line for line in sink.lines(function))
+
+    invoker.take_snapshots()
+    wait_for(
+        lambda: snapshots_taken("stack-Hooked") == snapshots_taken("stack-Neighbour") == 1,
+        timeout_s=20,
+    )
+    first = invoker.invoke("Hooked", {})
+
+    assert first.ok and first.cold_start
+    assert snapshots_taken("stack-Hooked") == 1
+    assert isinstance(first.payload, dict)
+    assert first.payload["hook_calls"] == HOOKS_IN_ORDER
