@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import pytest
 import snapshot_restore_py
 
-from petstore_shared import aws_clients
+from petstore_shared import aws_clients, snapstart
 from petstore_shared.events.catalog import OrderCancelled
 from petstore_shared.events.envelope import Topic, new_event
 from petstore_shared.events.kafka_bus import (
@@ -23,6 +23,7 @@ from petstore_shared.events.kafka_bus import (
     KafkaEventBus,
     renew_producer_on_restore,
 )
+from petstore_shared.rest_api import create_rest_resolver
 
 
 class Producer:
@@ -39,6 +40,26 @@ class Producer:
 
     def close(self) -> None:
         self.closed = True
+
+
+SHARED_LAYER_HOOKS = (
+    aws_clients.close_connections,
+    aws_clients.prime_dynamodb_client,
+    snapstart.reseed_random,
+)
+"""What importing the shared layer registers; the rest is registered by each test."""
+
+
+@pytest.fixture(autouse=True)
+def registered_hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shared layer's own hooks, without those other tests' resolvers and buses left
+    behind; the DynamoDB client a hook makes is not left to other tests either."""
+    for registry in ("_before_snapshot_registry", "_after_restore_registry"):
+        hooks = getattr(snapshot_restore_py, registry)
+        shared = [hook for hook in hooks if hook[0] in SHARED_LAYER_HOOKS]
+        monkeypatch.setattr(snapshot_restore_py, registry, shared)
+    yield
+    aws_clients.dynamodb_client.cache_clear()
 
 
 def take_snapshot() -> None:
@@ -138,3 +159,27 @@ def test_a_closed_bus_refuses_to_publish_with_a_clear_error() -> None:
 
     with pytest.raises(EventNotPublished, match="producer is closed"):
         bus.publish(new_event(cancelled, source="test"))
+
+
+def test_the_snapshot_holds_the_dynamodb_client_without_a_connection(
+    dynamodb_endpoint: list[int],
+) -> None:
+    take_snapshot()
+
+    assert aws_clients.dynamodb_client.cache_info().currsize == 1
+    assert dynamodb_endpoint == []
+
+
+def test_each_routes_validation_model_is_built_before_the_snapshot() -> None:
+    app = create_rest_resolver()
+
+    @app.get("/pets/<pet_id>")
+    def get_pet(pet_id: str) -> dict[str, str]:
+        return {"id": pet_id}
+
+    [route] = app._static_routes + app._dynamic_routes
+    built_at_import = route._dependant
+    take_snapshot()
+
+    assert built_at_import is None
+    assert route._dependant is not None
