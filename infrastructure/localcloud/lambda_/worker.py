@@ -324,7 +324,8 @@ class Snapshot:
     def __init__(self, control: socket.socket) -> None:
         self._control = control
         self._workers: set[int] = set()
-        self._child_exits = -1
+        self._child_exits = self._child_exit_signal = -1
+        self._selector: selectors.BaseSelector
 
     def take(self) -> int:
         """The init phase, then the before-snapshot hooks; 1 if either failed."""
@@ -339,11 +340,12 @@ class Snapshot:
         return self._serve_restores(handler)
 
     def _serve_restores(self, handler: Handler) -> int:
-        self._child_exits, child_exit_signal = os.pipe()
-        os.set_blocking(child_exit_signal, False)
-        signal.set_wakeup_fd(child_exit_signal)
+        self._child_exits, self._child_exit_signal = os.pipe()
+        os.set_blocking(self._child_exit_signal, False)
+        signal.set_wakeup_fd(self._child_exit_signal)
         signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
-        with selectors.DefaultSelector() as selector:
+        self._selector = selectors.DefaultSelector()
+        with self._selector as selector:
             selector.register(self._control, selectors.EVENT_READ)
             selector.register(self._child_exits, selectors.EVENT_READ)
             while True:
@@ -389,6 +391,8 @@ class Snapshot:
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             self._control.close()
             os.close(self._child_exits)
+            os.close(self._child_exit_signal)
+            self._selector.close()
             os.dup2(log_fd, 1)
             os.dup2(log_fd, 2)
             os.close(log_fd)

@@ -9,6 +9,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +218,20 @@ def test_snapshots_taken_ahead_of_traffic_serve_the_first_invocations(
     assert snapshots_taken("stack-Hooked") == 1
     assert isinstance(first.payload, dict)
     assert first.payload["hook_calls"] == HOOKS_IN_ORDER
+
+
+def test_a_restored_worker_holds_only_its_standard_streams_and_its_two_pipes(
+    sink: LogSink, code_dir: Path
+) -> None:
+    spec = replace(hooked("Descriptors", code_dir), handler="app.open_descriptors")
+    started = Invoker({"Descriptors": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        result = started.invoke("Descriptors", {})
+    finally:
+        started.close()
+
+    assert result.ok and result.cold_start
+    assert isinstance(result.payload, list)
+    # stdin, stdout, stderr, the request and response pipes, and the listing's own
+    assert len(result.payload) == 6
+    assert result.payload[:3] == [0, 1, 2]

@@ -64,3 +64,8 @@ def meet(folder, parties):
     deadline = time.monotonic() + 5
     while len(list(folder.iterdir())) < parties and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+def open_descriptors(event, context):
+    """The file descriptors the process holds (the worker's own pipes among them)."""
+    return sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
