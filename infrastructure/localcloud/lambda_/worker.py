@@ -55,6 +55,10 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 Handler = Callable[[Any, Any], Any]
+AFTER_RESTORE_FAILED = (
+    "The afterRestore() runtime hook encountered an error. "
+    "For more information, check the Amazon CloudWatch logs."
+)
 IMPORTLIB_DIR = str(Path(importlib.__file__).parent)
 
 
@@ -437,11 +441,20 @@ class Snapshot:
 
 
 def run_restored(handler: Handler, request_fd: int, response_fd: int) -> int:
+    """An after-restore hook that fails is logged with its traceback and fails the
+    invocation with SnapStartException, as Lambda's Invoke answers."""
     with open(request_fd, "rb") as requests, open(response_fd, "wb") as responses:
         try:
             run_hooks("get_after_restore", reverse=False)
         except Exception as error:
-            send(responses, init_failure_line(error))
+            log_error(error_response(error))
+            failure = {
+                "type": "init_error",
+                "errorType": "SnapStartException",
+                "errorMessage": AFTER_RESTORE_FAILED,
+                "stackTrace": [],
+            }
+            send(responses, json.dumps(failure))
             return 1
         return serve_ready(handler, requests, responses)
 

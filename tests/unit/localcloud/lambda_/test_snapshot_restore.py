@@ -235,3 +235,22 @@ def test_a_restored_worker_holds_only_its_standard_streams_and_its_two_pipes(
     # stdin, stdout, stderr, the request and response pipes, and the listing's own
     assert len(result.payload) == 6
     assert result.payload[:3] == [0, 1, 2]
+
+
+def test_a_failing_after_restore_hook_fails_the_invocation_with_snapstart_exception(
+    sink: LogSink, code_dir: Path
+) -> None:
+    spec = hooked("Failing", code_dir, FAIL_AFTER_RESTORE="1")
+    started = Invoker({"Failing": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        first = started.invoke("Failing", {})
+        second = started.invoke("Failing", {})
+    finally:
+        started.close()
+
+    assert first.error_type == second.error_type == "SnapStartException"
+    assert first.error_message == (
+        "The afterRestore() runtime hook encountered an error. "
+        "For more information, check the Amazon CloudWatch logs."
+    )
+    wait_for(lambda: "[ERROR] RuntimeError: cannot reconnect" in sink.lines("stack-Failing"))

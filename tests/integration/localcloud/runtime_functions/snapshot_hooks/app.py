@@ -28,6 +28,8 @@ def registered_second():
 @register_after_restore
 def new_environment_id():
     global ENVIRONMENT_ID
+    if os.environ.get("FAIL_AFTER_RESTORE"):
+        raise RuntimeError("cannot reconnect")
     ENVIRONMENT_ID = uuid.uuid4().hex
     hook_calls.append("after:first")
 
