@@ -592,16 +592,21 @@ class Invoker:
         self._pool(logical_id).warm()
 
     def take_snapshots(self) -> None:
-        """Takes every function's snapshot in the background, one at a time, as Lambda
-        takes a published version's when it is deployed: the first invocation of each
-        function then only restores a worker. Returns at once."""
-        pools = list(self._pools.values())
+        """Takes every function's snapshot in the background, as many at a time as the
+        machine has cores, as Lambda takes a published version's when it is deployed:
+        the first invocation of each function then only restores a worker. Returns at
+        once."""
+        pending = queue.SimpleQueue[_FunctionPool]()
+        for pool in self._pools.values():
+            pending.put(pool)
 
-        def take_all() -> None:
-            for pool in pools:
-                pool.take_snapshot()
+        def take_pending() -> None:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    pending.get_nowait().take_snapshot()
 
-        threading.Thread(target=take_all, name="snapshots", daemon=True).start()
+        for index in range(min(os.cpu_count() or 1, len(self._pools))):
+            threading.Thread(target=take_pending, name=f"snapshots-{index}", daemon=True).start()
 
     def recycle(self, logical_ids: Iterable[str]) -> None:
         """New code for these functions: their warm workers are retired, and those that
