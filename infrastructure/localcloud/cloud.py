@@ -185,6 +185,11 @@ class LocalCloud:
             if route.method == method and route.path == path and route.function is not None:
                 self._require(self.invoker, "invoker").warm(route.function)
 
+    def take_snapshots(self) -> None:
+        """Take every function's snapshot in the background (their init phases, one at a
+        time), so that each function's first invocation only restores a worker."""
+        self._require(self.invoker, "invoker").take_snapshots()
+
     def disable_event_sources(self, function: str) -> None:
         """Stop feeding the function (a logical id) from its queues and streams, as
         disabling its event source mappings does; its messages wait in their queues."""

@@ -308,6 +308,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
     _print_urls(cloud, stack.outputs)
     seconds = time.monotonic() - STARTED
     print(f"Pet store ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
+    cloud.take_snapshots()
 
 
 def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:

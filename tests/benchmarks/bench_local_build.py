@@ -5,9 +5,13 @@
     and with nothing changed since the last start;
 (b) hot reload: a saved handler file to the first HTTP answer from the new code
     (the reload test app, a warm worker in place before each save);
-(c) ListPetsFunction's cold start, a new worker to its first answer: the artifact
-    layout on python3.13 -I -S beside the old way (the virtualenv's interpreter,
-    the virtualenv and the source folders on the path).
+(c) ListPetsFunction, a new worker to its first answer: restored from the function's
+    snapshot (its init phase already run, as with Lambda SnapStart) beside an ordinary
+    cold start (a fresh interpreter that imports the handler) and beside a warm invoke
+    (target: restored within 2x of warm); then a whole new Invoker's first answer (its
+    snapshot taken, a worker restored) in the artifact layout on python3.13 -I -S beside
+    the old way (the virtualenv's interpreter, the virtualenv and the source folders on
+    the path).
 
 Run: .venv/bin/python tests/benchmarks/bench_local_build.py [--runs 5]
 """
@@ -21,6 +25,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -32,9 +37,11 @@ import requests
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
 from localcloud.lambda_ import invoker as invoker_module
-from localcloud.lambda_.build.runtime_sdk import LambdaRuntime
-from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.build.runtime_sdk import LambdaRuntime, default_runtimes_dir, lambda_runtime
+from localcloud.lambda_.execution_environment import INIT_TIMEOUT_S
+from localcloud.lambda_.invoker import Invoker, _Worker
 from localcloud.lambda_.logs import LogSink
+from localcloud.lambda_.snapshots import FunctionSnapshot
 from localcloud.model import FunctionSpec
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -115,13 +122,57 @@ def save_to_new_code(work: Path, runs: int) -> list[float]:
     return figures
 
 
-def cold_starts(cloud: LocalCloud, spec: FunctionSpec, runs: int) -> list[float]:
-    """A new Invoker per sample: spawn, import, first answer."""
-    base_env = {
+def worker_base_env(cloud: LocalCloud) -> dict[str, str]:
+    return {
         **LOCAL_CREDENTIALS,
         "AWS_ENDPOINT_URL": cloud.endpoint_url,
         "AWS_REGION": cloud.config.region,
     }
+
+
+def worker_starts(cloud: LocalCloud, spec: FunctionSpec, runs: int) -> dict[str, list[float]]:
+    """New worker to first answer, restored and started afresh, and a warm invoke, the
+    samples alternating so that all three see the same machine load."""
+    base_env, sink = worker_base_env(cloud), LogSink(quiet=True)
+    runtime = lambda_runtime(spec.runtime, spec.logical_id, default_runtimes_dir())
+    snapshot = FunctionSnapshot(spec, base_env, sink, runtime, generation=0)
+    snapshot.wait_ready(INIT_TIMEOUT_S)
+    figures: dict[str, list[float]] = {"restored": [], "cold": [], "warm": []}
+    try:
+        for _ in range(runs):
+            for kind, from_snapshot in (("restored", snapshot), ("cold", None)):
+                started = time.monotonic()
+                worker = _Worker(spec, base_env, sink, runtime, snapshot=from_snapshot)
+                first_answer(worker, spec)
+                figures[kind].append(time.monotonic() - started)
+                started = time.monotonic()
+                first_answer(worker, spec)
+                figures["warm"].append(time.monotonic() - started)
+                worker.kill()
+    finally:
+        snapshot.close()
+    return figures
+
+
+def first_answer(worker: _Worker, spec: FunctionSpec) -> None:
+    failure = worker.wait_ready()
+    if failure is not None:
+        raise RuntimeError(f"{spec.logical_id} did not start: {failure.error_message}")
+    request = {
+        "request_id": str(uuid.uuid4()),
+        "invoked_function_arn": spec.arn,
+        "deadline_ms": int((time.time() + spec.timeout_s) * 1000),
+        "event": LIST_PETS_EVENT,
+        "trace_id": None,
+    }
+    response = worker.run(request, spec.timeout_s)
+    if not isinstance(response, dict) or not response.get("ok"):
+        raise RuntimeError(f"{spec.logical_id} failed: {response}")
+
+
+def cold_starts(cloud: LocalCloud, spec: FunctionSpec, runs: int) -> list[float]:
+    """A new Invoker per sample: snapshot, restore, first answer."""
+    base_env = worker_base_env(cloud)
     figures = []
     for _ in range(runs):
         invoker = Invoker({spec.logical_id: spec}, base_env=base_env, log_sink=LogSink(quiet=True))
@@ -163,11 +214,19 @@ def main() -> int:
             print(f"  {title:<52} {seconds:6.1f} s")
         print("(b) hot reload, save to the first answer from the new code:")
         print_figures("reload_app handler", save_to_new_code(work, runs))
-        print(f"(c) {LIST_PETS} cold start, new worker to first answer:")
+        print(f"(c) {LIST_PETS}, new worker to first answer:")
         with running(config(TEMPLATE, work / "build")) as (cloud, _):
             assert cloud.stack is not None
             spec = cloud.stack.functions[LIST_PETS]
-            print_figures("artifact layout, python3.13 -I -S", cold_starts(cloud, spec, runs))
+            starts = worker_starts(cloud, spec, runs)
+            print_figures("restored from the snapshot", starts["restored"])
+            print_figures("ordinary cold start (imports the handler)", starts["cold"])
+            print_figures("warm invoke", starts["warm"])
+            ratio = statistics.median(starts["restored"]) / statistics.median(starts["warm"])
+            print(f"  restored / warm: {ratio:.2f} (target <= 2)")
+            print_figures(
+                "new Invoker, artifact layout, python3.13 -I -S", cold_starts(cloud, spec, runs)
+            )
             old_spec, old_runtime = the_old_way(spec, work)
             with mock.patch.object(invoker_module, "lambda_runtime", old_runtime):
                 print_figures(

@@ -4,7 +4,9 @@ For every pets handler module, a fresh interpreter with the sys.path Lambda give
 function (functions/ + layers/shared/python + site-packages) times (1) importing the
 module and (2) its first invocation with a realistic REST API (v1) event. In the same
 run, fresh interpreters also time the floor, `import boto3; boto3.client("dynamodb")`.
-The figure compared is (import + first call) / floor; the target is at most 1.3.
+The figure compared is (import + first call) / floor, printed for reference: it is no
+longer a target, since the local cloud restores workers from a snapshot taken after the
+import (as Lambda SnapStart does on AWS), and bench_local_build.py measures that.
 
 Beside wall time, each interpreter reports its CPU time: on a machine other work keeps
 busy, the CPU ratio moves far less than the wall one. A reference row, the floor plus
@@ -41,7 +43,6 @@ from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port, start_emul
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_PATH = [REPO_ROOT / "functions" / "pets", REPO_ROOT / "layers" / "shared"]
 TABLE_NAME = "pets-cold-start-bench"
-TARGET_RATIO = 1.3
 FLOOR = "floor"
 PYDANTIC_FLOOR = "(floor + pydantic's BaseModel)"
 ADMIN_CLAIMS = {"sub": "bench-admin", "cognito:username": "admin", "cognito:groups": "admin"}
@@ -258,19 +259,14 @@ def _print_report(samples: dict[str, list[dict[str, float]]]) -> None:
         first_call = statistics.median(sample["first_call"] for sample in runs)
         total = statistics.median(sample["import"] + sample["first_call"] for sample in runs)
         cpu_ratio = statistics.median(sample["cpu"] for sample in runs) / floor_cpu
-        verdict = "" if name in REFERENCE_PROGRAMS else _verdict(total / floor)
         print(
             f"{name:40} {imported * 1000:7.1f}ms {first_call * 1000:7.1f}ms "
-            f"{total * 1000:7.1f}ms {total / floor:6.2f} {cpu_ratio:5.2f} {verdict}"
+            f"{total * 1000:7.1f}ms {total / floor:6.2f} {cpu_ratio:5.2f}"
         )
     print(
-        f"(medians of {len(samples[FLOOR])} fresh interpreters each; target ratio <= 1.3; "
-        "CPU = the same ratio in CPU time)"
+        f"(medians of {len(samples[FLOOR])} fresh interpreters each; ratios for reference, "
+        "no longer a target; CPU = the same ratio in CPU time)"
     )
-
-
-def _verdict(ratio: float) -> str:
-    return "ok" if ratio <= TARGET_RATIO else "over"
 
 
 if __name__ == "__main__":

@@ -121,6 +121,13 @@ def _named(value: Any) -> str:
     return logical_id
 
 
+def _function_named(value: Any) -> str:
+    """The function a mapping invokes, named directly or through one of its aliases."""
+    named = _named(value)
+    alias = _deployed_of_type("AWS::Lambda::Alias").get(named)
+    return _named(alias["FunctionName"]) if alias is not None else named
+
+
 def _mappings_of(source_type: str) -> Iterator[tuple[str, str, str, Resource]]:
     """The function, its handler, the source's logical id and the mapping itself, of each
     event source mapping that reads a resource of `source_type`."""
@@ -129,7 +136,7 @@ def _mappings_of(source_type: str) -> Iterator[tuple[str, str, str, Resource]]:
     for logical_id, properties in _deployed_of_type("AWS::Lambda::EventSourceMapping").items():
         source = _named(properties["EventSourceArn"])
         if resources[source]["Type"] == source_type:
-            function = _named(properties["FunctionName"])
+            function = _function_named(properties["FunctionName"])
             mapping = Resource(logical_id, "AWS::Lambda::EventSourceMapping", properties)
             yield function, str(functions[function]["Handler"]), source, mapping
 

@@ -1,6 +1,9 @@
 """Lambda's invoke: one pool of worker processes per function, each worker an
 execution environment of its own (environment variables, `sys.path`, module
-cache), spawned on demand, kept warm, killed on timeout."""
+cache), spawned on demand, kept warm, killed on timeout.
+
+As with Lambda SnapStart, a function's init phase runs once, in its snapshot
+(snapshots.py): every new worker of the function is forked from it, restored."""
 
 from __future__ import annotations
 
@@ -16,20 +19,25 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, Protocol
 
 from localcloud.lambda_.build.runtime_sdk import LambdaRuntime, default_runtimes_dir, lambda_runtime
 from localcloud.lambda_.debugging import FunctionDebug
+from localcloud.lambda_.execution_environment import (
+    EXIT_WAIT_S,
+    INIT_TIMEOUT_S,
+    WORKER_SCRIPT,
+    Failure,
+    exit_status,
+    function_environment,
+    new_log_stream_name,
+)
 from localcloud.lambda_.logs import LogSink
+from localcloud.lambda_.snapshots import FunctionSnapshot, SnapshotFailedError, open_log_pipe
 from localcloud.model import FunctionSpec, InvocationResult, TemplateError
 
-WORKER_SCRIPT = Path(__file__).with_name("worker.py")
-INIT_TIMEOUT_S = 10.0
-"""Lambda's limit on an on-demand function's init phase."""
-EXIT_WAIT_S = 2.0
 PLATFORM_LINE = re.compile(r"^(START|END|REPORT) RequestId: [0-9a-f-]{36}(\s|$)")
 """The lines the worker writes around each invocation, as Lambda's platform does."""
 
@@ -37,38 +45,6 @@ PLATFORM_LINE = re.compile(r"^(START|END|REPORT) RequestId: [0-9a-f-]{36}(\s|$)"
 class InvokerClosedError(RuntimeError):
     def __init__(self) -> None:
         super().__init__("The invoker is closed: no more invocations.")
-
-
-def function_environment(
-    spec: FunctionSpec, base_env: dict[str, str], log_stream_name: str, runtime: LambdaRuntime
-) -> dict[str, str]:
-    """A worker's environment, built from scratch as Lambda builds it: never the
-    local cloud's own `os.environ`. The function's variables come last."""
-    region = spec.arn.split(":")[3] if spec.arn.count(":") >= 3 else ""
-    region = region or base_env.get("AWS_REGION") or base_env.get("AWS_DEFAULT_REGION", "")
-    return {
-        "PATH": f"{runtime.interpreter.parent}:/usr/local/bin:/usr/bin:/bin",
-        "LANG": "en_US.UTF-8",
-        "TZ": ":UTC",
-        **base_env,
-        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
-        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "AWS_REGION": region,
-        "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-        "LAMBDA_TASK_ROOT": str(spec.code_dir),
-        "LAMBDA_RUNTIME_DIR": str(runtime.sdk_dir),
-        "_HANDLER": spec.handler,
-        **spec.environment,
-    }
-
-
-def new_log_stream_name() -> str:
-    return f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
 
 
 def lambda_trace_id(trace_header: str | None) -> str:
@@ -79,11 +55,17 @@ def lambda_trace_id(trace_header: str | None) -> str:
     return f"Root={root};Parent={os.urandom(8).hex()};Sampled=0"
 
 
-@dataclass(frozen=True)
-class _Failure:
-    error_type: str
-    error_message: str
-    stack_trace: tuple[str, ...] = ()
+class _WorkerProcess(Protocol):
+    """A started worker (a subprocess.Popen) or a restored one (snapshots.RestoredProcess)."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int | None: ...
+
+    def kill(self) -> None: ...
 
 
 class _Worker:
@@ -98,41 +80,28 @@ class _Worker:
         runtime: LambdaRuntime,
         generation: int = 0,
         init_timeout_s: float | None = INIT_TIMEOUT_S,
+        snapshot: FunctionSnapshot | None = None,
     ) -> None:
+        """Forked from `snapshot` when given (restored), else started afresh (its own init)."""
         self.spec = spec
         self._init_timeout_s = init_timeout_s
         self.generation = generation
         """The pool's code generation when spawned: a hot reload retires older workers."""
+        self.restored = snapshot is not None
         self._log_sink = log_sink
         self._responses: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._init_done = threading.Event()
-        self._init_failure: _Failure | None = None
+        self._init_failure: Failure | None = None
         self._init_duration_ms: float | None = None
         self.log_stream_name = new_log_stream_name()
         request_read, self._request_fd = os.pipe()
         response_read, response_write = os.pipe()
         self._spawned_at = time.time()
         try:
-            self.process = subprocess.Popen(
-                [
-                    str(runtime.interpreter),
-                    "-I",
-                    "-S",
-                    "-u",
-                    str(WORKER_SCRIPT),
-                    str(request_read),
-                    str(response_write),
-                    str(runtime.sdk_dir),
-                    *(str(layer) for layer in spec.layer_dirs),
-                ],
-                pass_fds=(request_read, response_write),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=function_environment(spec, base_env, self.log_stream_name, runtime),
-                cwd=spec.code_dir,
-                start_new_session=True,
-            )
+            if snapshot is None:
+                self.process, log = self._start(runtime, base_env, request_read, response_write)
+            else:
+                self.process, log = self._restore(snapshot, request_read, response_write)
         except BaseException:
             for fd in (request_read, self._request_fd, response_read, response_write):
                 os.close(fd)
@@ -140,8 +109,47 @@ class _Worker:
         os.close(request_read)
         os.close(response_write)
         self._requests: BinaryIO = open(self._request_fd, "wb")  # noqa: SIM115
-        self._start_thread(self._forward_log, "log")
+        self._start_thread(lambda: self._forward_log(log), "log")
         self._start_thread(lambda: self._read_responses(response_read), "responses")
+
+    def _start(
+        self, runtime: LambdaRuntime, base_env: dict[str, str], request_fd: int, response_fd: int
+    ) -> tuple[_WorkerProcess, IO[bytes]]:
+        process = subprocess.Popen(
+            [
+                str(runtime.interpreter),
+                "-I",
+                "-S",
+                "-u",
+                str(WORKER_SCRIPT),
+                str(request_fd),
+                str(response_fd),
+                str(runtime.sdk_dir),
+                *(str(layer) for layer in self.spec.layer_dirs),
+            ],
+            pass_fds=(request_fd, response_fd),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=function_environment(self.spec, base_env, self.log_stream_name, runtime),
+            cwd=self.spec.code_dir,
+            start_new_session=True,
+        )
+        assert process.stdout is not None
+        return process, process.stdout
+
+    def _restore(
+        self, snapshot: FunctionSnapshot, request_fd: int, response_fd: int
+    ) -> tuple[_WorkerProcess, IO[bytes]]:
+        log, log_fd = open_log_pipe()
+        try:
+            process = snapshot.restore(request_fd, response_fd, log_fd, self.log_stream_name)
+        except BaseException:
+            log.close()
+            raise
+        finally:
+            os.close(log_fd)
+        return process, log
 
     @property
     def alive(self) -> bool:
@@ -151,24 +159,27 @@ class _Worker:
     def ready(self) -> bool:
         return self._init_done.is_set() and self._init_failure is None
 
-    def wait_ready(self) -> _Failure | None:
+    def wait_ready(self) -> Failure | None:
         """Blocks until the handler is imported; the failure if it could not be."""
         if not self._init_done.wait(self._init_timeout_s):
             self.kill()
-            return _Failure(
+            return Failure(
                 "Sandbox.Timedout", f"Init timed out after {self._init_timeout_s:.2f} seconds"
             )
         return self._init_failure
 
-    def take_init_duration(self) -> float | None:
-        """The init phase's duration (ms), once: only the first invocation reports it."""
+    def take_start_duration(self) -> dict[str, float]:
+        """The init phase's duration (ms), or a restored worker's restore duration, once:
+        only the first invocation reports it, as the REPORT line's field of that name."""
         duration, self._init_duration_ms = self._init_duration_ms, None
-        return duration
+        if duration is None:
+            return {}
+        return {"restore_duration_ms" if self.restored else "init_duration_ms": duration}
 
     def platform_line(self, line: str) -> None:
         self._log_sink.platform_report(self.spec.name, self.log_stream_name, line)
 
-    def run(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any] | _Failure:
+    def run(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any] | Failure:
         """Sends one request; the worker's response, or why there is none."""
         try:
             self._requests.write(json.dumps(request).encode() + b"\n")
@@ -179,7 +190,7 @@ class _Worker:
             response = self._responses.get(timeout=timeout_s)
         except queue.Empty:
             self.kill()
-            return _Failure("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds")
+            return Failure("Sandbox.Timedout", f"Task timed out after {timeout_s:.2f} seconds")
         if response is None:
             return self._exit_failure()
         return response
@@ -193,14 +204,14 @@ class _Worker:
         self.process.wait()
         self._close_requests()
 
-    def _exit_failure(self) -> _Failure:
+    def _exit_failure(self) -> Failure:
         try:
             code = self.process.wait(EXIT_WAIT_S)
         except subprocess.TimeoutExpired:
             self.kill()
             code = self.process.returncode
         self._close_requests()
-        return _Failure("Runtime.ExitError", f"Runtime exited with error: {_exit_status(code)}")
+        return Failure("Runtime.ExitError", f"Runtime exited with error: {exit_status(code)}")
 
     def _close_requests(self) -> None:
         with contextlib.suppress(OSError):
@@ -210,10 +221,9 @@ class _Worker:
         name = f"worker-{self.spec.logical_id}-{self.process.pid}-{role}"
         threading.Thread(target=target, name=name, daemon=True).start()
 
-    def _forward_log(self) -> None:
-        assert self.process.stdout is not None
-        with self.process.stdout:
-            for raw in self.process.stdout:
+    def _forward_log(self, log: IO[bytes]) -> None:
+        with log:
+            for raw in log:
                 line = raw.decode(errors="replace").rstrip("\r\n")
                 if PLATFORM_LINE.match(line):
                     self.platform_line(line)
@@ -235,9 +245,9 @@ class _Worker:
                 else:
                     self._on_init(message)
         if not self._init_done.is_set():
-            self._init_failure = _Failure(
+            self._init_failure = Failure(
                 "Runtime.ExitError",
-                f"Runtime exited with error: {_exit_status(self.process.wait())}",
+                f"Runtime exited with error: {exit_status(self.process.wait())}",
             )
             self._init_done.set()
         self._responses.put(None)
@@ -246,9 +256,10 @@ class _Worker:
         if message.get("type") == "ready":
             elapsed_ms = (float(message["ready_at"]) - self._spawned_at) * 1000
             self._init_duration_ms = elapsed_ms
-            self._log_sink.platform(self.spec.name, f"cold start: {elapsed_ms:.0f} ms")
+            how = " (restored from the snapshot)" if self.restored else ""
+            self._log_sink.platform(self.spec.name, f"cold start: {elapsed_ms:.0f} ms{how}")
         else:
-            self._init_failure = _Failure(
+            self._init_failure = Failure(
                 str(message.get("errorType")),
                 str(message.get("errorMessage")),
                 tuple(message.get("stackTrace") or ()),
@@ -265,12 +276,6 @@ def _runtimes(specs: Iterable[FunctionSpec], runtimes_dir: Path) -> dict[str, La
     return runtimes
 
 
-def _exit_status(code: int | None) -> str:
-    if code is not None and code < 0:
-        return f"signal: {(signal.strsignal(-code) or str(-code)).lower()}"
-    return f"exit status {code}"
-
-
 class _FunctionPool:
     """The execution environments of one function: idle ones are reused (most
     recent first), more are spawned up to the concurrency limit."""
@@ -283,9 +288,16 @@ class _FunctionPool:
         max_workers: int,
         runtime: LambdaRuntime,
         init_timeout_s: float | None = INIT_TIMEOUT_S,
+        *,
+        snapshots: bool = True,
     ) -> None:
+        """With `snapshots`, new workers are restored from the function's snapshot;
+        without, each runs the init phase itself."""
         self.spec = spec
         self._init_timeout_s = init_timeout_s
+        self._snapshots = snapshots
+        self._snapshot: FunctionSnapshot | None = None
+        self._snapshot_lock = threading.Lock()
         self._base_env = base_env
         self._log_sink = log_sink
         self._max_workers = max_workers
@@ -299,7 +311,12 @@ class _FunctionPool:
 
     def invoke(self, event: dict[str, Any], trace_header: str | None = None) -> InvocationResult:
         request_id = str(uuid.uuid4())
-        worker, spawned = self._acquire()
+        try:
+            worker, spawned = self._acquire()
+        except SnapshotFailedError as error:
+            result = self._failed(request_id, error.failure, 0.0, cold_start=True)
+            self._log_sink.invocation(self.spec.name, result)
+            return result
         try:
             result = self._run(
                 worker,
@@ -319,8 +336,21 @@ class _FunctionPool:
             if self._closed or current or self._reserved:
                 return
             self._reserved += 1
-        worker = self._spawn()
+        try:
+            worker = self._spawn()
+        except SnapshotFailedError:
+            return
         self._release(worker)
+
+    def take_snapshot(self) -> None:
+        """Takes the function's snapshot ahead of traffic, unless it has one; a failure is
+        left for the first invocation to report."""
+        if not self._snapshots:
+            return
+        with self._changed:
+            generation = self._generation
+        with contextlib.suppress(SnapshotFailedError, InvokerClosedError):
+            self._ready_snapshot(generation)
 
     def recycle(self) -> bool:
         """Retires every worker: idle ones now, busy ones when their invocation ends, so
@@ -333,6 +363,10 @@ class _FunctionPool:
             self._changed.notify_all()
         for worker in retired:
             worker.kill()
+        with self._snapshot_lock:
+            snapshot, self._snapshot = self._snapshot, None
+        if snapshot is not None:
+            snapshot.retire()
         return had_workers
 
     def close(self) -> None:
@@ -343,6 +377,10 @@ class _FunctionPool:
             self._changed.notify_all()
         for worker in workers:
             worker.kill()
+        with self._snapshot_lock:
+            snapshot, self._snapshot = self._snapshot, None
+        if snapshot is not None:
+            snapshot.close()
 
     def _run(
         self,
@@ -364,12 +402,12 @@ class _FunctionPool:
             "deadline_ms": deadline_ms,
             "event": event,
             "trace_id": trace_id,
-            "init_duration_ms": worker.take_init_duration(),
+            **worker.take_start_duration(),
         }
         started = time.perf_counter()
         response = worker.run(request, self.spec.timeout_s)
         duration_ms = (time.perf_counter() - started) * 1000
-        if isinstance(response, _Failure):
+        if isinstance(response, Failure):
             self._log_sink.platform(self.spec.name, f"{request_id} {response.error_message}")
             self._end_unfinished(worker, request_id, duration_ms)
             return self._failed(request_id, response, duration_ms, cold_start)
@@ -381,7 +419,7 @@ class _FunctionPool:
                 cold_start=cold_start,
                 request_id=request_id,
             )
-        handler_error = _Failure(
+        handler_error = Failure(
             str(response.get("errorType")),
             str(response.get("errorMessage")),
             tuple(response.get("stackTrace") or ()),
@@ -401,7 +439,7 @@ class _FunctionPool:
 
     @staticmethod
     def _failed(
-        request_id: str, failure: _Failure, duration_ms: float, cold_start: bool
+        request_id: str, failure: Failure, duration_ms: float, cold_start: bool
     ) -> InvocationResult:
         return InvocationResult(
             ok=False,
@@ -448,6 +486,7 @@ class _FunctionPool:
                 self._runtime,
                 generation,
                 self._init_timeout_s,
+                self._ready_snapshot(generation) if self._snapshots else None,
             )
         except BaseException:
             with self._changed:
@@ -462,6 +501,31 @@ class _FunctionPool:
             worker.kill()
             raise InvokerClosedError()
         return worker
+
+    def _ready_snapshot(self, generation: int) -> FunctionSnapshot:
+        """The snapshot of the function's current code, taken first if need be (its init
+        phase). One that failed is dropped: the next invocation tries again, as Lambda
+        starts a new environment after a failed init."""
+        with self._snapshot_lock:
+            if self._closed:
+                raise InvokerClosedError()
+            snapshot = self._snapshot
+            if snapshot is None or not snapshot.usable or snapshot.generation != generation:
+                if snapshot is not None:
+                    snapshot.retire()
+                snapshot = FunctionSnapshot(
+                    self.spec, self._base_env, self._log_sink, self._runtime, generation
+                )
+                self._snapshot = snapshot
+        try:
+            snapshot.wait_ready(self._init_timeout_s)
+        except SnapshotFailedError:
+            with self._snapshot_lock:
+                if self._snapshot is snapshot:
+                    self._snapshot = None
+            snapshot.close()
+            raise
+        return snapshot
 
     def _release(self, worker: _Worker) -> None:
         with self._changed:
@@ -505,7 +569,13 @@ class Invoker:
                 raise TemplateError(f"--debug {debug.logical_id}: no such function ({names})")
             spec = functions[debug.logical_id]
             self._pools[debug.logical_id] = _FunctionPool(
-                debug.debugged(spec), base_env, log_sink, 1, runtimes[spec.runtime], None
+                debug.debugged(spec),
+                base_env,
+                log_sink,
+                1,
+                runtimes[spec.runtime],
+                None,
+                snapshots=False,
             )
         log_sink.register(spec.name for spec in functions.values())
 
@@ -521,6 +591,23 @@ class Invoker:
         """Starts a worker ahead of traffic, unless the function has one; returns
         at once, the handler imports in the background."""
         self._pool(logical_id).warm()
+
+    def take_snapshots(self) -> None:
+        """Takes every function's snapshot in the background, as many at a time as the
+        machine has cores, as Lambda takes a published version's when it is deployed:
+        the first invocation of each function then only restores a worker. Returns at
+        once."""
+        pending = queue.SimpleQueue[_FunctionPool]()
+        for pool in self._pools.values():
+            pending.put(pool)
+
+        def take_pending() -> None:
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    pending.get_nowait().take_snapshot()
+
+        for index in range(min(os.cpu_count() or 1, len(self._pools))):
+            threading.Thread(target=take_pending, name=f"snapshots-{index}", daemon=True).start()
 
     def recycle(self, logical_ids: Iterable[str]) -> None:
         """New code for these functions: their warm workers are retired, and those that

@@ -12,23 +12,41 @@ are the function's log):
   worker -> invoker  {"type": "ready", "ready_at": <epoch s>}
                      | {"type": "init_error", "errorType", "errorMessage", "stackTrace"}
   invoker -> worker  {"request_id", "invoked_function_arn", "deadline_ms", "event",
-                      "trace_id", "init_duration_ms" (on a cold start), "tenant_id"}
+                      "trace_id", "init_duration_ms" or, restored, "restore_duration_ms"
+                      (on a cold start), "tenant_id"}
   worker -> invoker  {"ok": true, "payload": ...}
                      | {"ok": false, "errorType", "errorMessage", "stackTrace"}
 
 Each invocation's output is framed by Lambda's START, END and REPORT lines, written
 to stdout by the worker itself so that they keep their place among the handler's lines.
+
+Started as `worker.py snapshot CONTROL_FD RUNTIME_DIR LAYER_DIR...` it is a snapshot, as
+Lambda SnapStart takes one: it runs the init phase once, then the before-snapshot hooks
+(`snapshot_restore_py`, last registered first), and then forks a restored worker for each
+request on its control socket (a Unix SOCK_SEQPACKET socket), one JSON document per message:
+  snapshot -> invoker  {"type": "ready", "ready_at"} | {"type": "init_error", ...} as above
+  invoker -> snapshot  {"type": "restore"} with the worker's request, response and log
+                       pipes attached (SCM_RIGHTS)
+  snapshot -> invoker  {"type": "restored", "pid"} | {"type": "exited", "pid", "returncode"}
+A restored worker leads a session of its own, runs the after-restore hooks (first registered
+first), answers "ready" on its response pipe and then serves invocations as above. The snapshot
+reaps its workers and reports how they ended; when its control socket closes it kills them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import decimal
 import importlib
 import json
 import math
 import os
 import resource
+import selectors
+import signal
+import socket
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -37,6 +55,10 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 Handler = Callable[[Any, Any], Any]
+AFTER_RESTORE_FAILED = (
+    "The afterRestore() runtime hook encountered an error. "
+    "For more information, check the Amazon CloudWatch logs."
+)
 IMPORTLIB_DIR = str(Path(importlib.__file__).parent)
 
 
@@ -174,7 +196,7 @@ def invoke(handler: Handler, request: dict[str, Any]) -> str:
     line = run_handler(handler, request)
     duration_ms = (time.perf_counter() - started) * 1000
     print(f"END RequestId: {request_id}")
-    print(report_line(request_id, duration_ms, request.get("init_duration_ms")))
+    print(report_line(request_id, duration_ms, request))
     return line
 
 
@@ -185,8 +207,11 @@ def set_trace_id(trace_id: str | None) -> None:
         os.environ.pop("_X_AMZN_TRACE_ID", None)
 
 
-def report_line(request_id: str, duration_ms: float, init_duration_ms: float | None) -> str:
-    """Lambda's REPORT line: tab-separated fields, billed in whole milliseconds."""
+def report_line(request_id: str, duration_ms: float, request: dict[str, Any]) -> str:
+    """Lambda's REPORT line: tab-separated fields, billed in whole milliseconds; a cold
+    start adds its init duration, or a restored environment its restore duration."""
+    init_duration_ms = request.get("init_duration_ms")
+    restore_duration_ms = request.get("restore_duration_ms")
     fields = [
         f"REPORT RequestId: {request_id}",
         f"Duration: {duration_ms:.2f} ms",
@@ -196,6 +221,9 @@ def report_line(request_id: str, duration_ms: float, init_duration_ms: float | N
     ]
     if init_duration_ms is not None:
         fields.append(f"Init Duration: {init_duration_ms:.2f} ms")
+    if restore_duration_ms is not None:
+        fields.append(f"Restore Duration: {restore_duration_ms:.2f} ms")
+        fields.append(f"Billed Restore Duration: {math.ceil(restore_duration_ms)} ms")
     return "\t".join(fields)
 
 
@@ -258,13 +286,187 @@ def serve(requests: BinaryIO, responses: BinaryIO) -> int:
     except Exception as error:
         # Lambda reports an init failure on the invocation that triggered it
         # and starts a new environment for the next one.
-        failure = {**init_failure(error), "type": "init_error"}
-        send(responses, failure_line(failure))
+        send(responses, init_failure_line(error))
         return 1
-    send(responses, json.dumps({"type": "ready", "ready_at": time.time()}))
+    return serve_ready(handler, requests, responses)
+
+
+def serve_ready(handler: Handler, requests: BinaryIO, responses: BinaryIO) -> int:
+    send(responses, ready_line())
     for line in requests:
         send(responses, invoke(handler, json.loads(line)))
     return 0
+
+
+def ready_line() -> str:
+    return json.dumps({"type": "ready", "ready_at": time.time()})
+
+
+def init_failure_line(error: Exception) -> str:
+    return failure_line({**init_failure(error), "type": "init_error"})
+
+
+def runtime_hooks(
+    registry: str,
+) -> list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]:
+    """The hooks the function registered with `snapshot_restore_py` during its init phase;
+    none if it never imported it."""
+    hooks_module = sys.modules.get("snapshot_restore_py")
+    getter = getattr(hooks_module, registry, None)
+    return list(getter()) if callable(getter) else []
+
+
+def run_hooks(registry: str, *, reverse: bool) -> None:
+    hooks = runtime_hooks(registry)
+    for hook, args, kwargs in reversed(hooks) if reverse else hooks:
+        hook(*args, **kwargs)
+
+
+class Snapshot:
+    """The initialised process restored workers are forked from (see the module's doc)."""
+
+    def __init__(self, control: socket.socket) -> None:
+        self._control = control
+        self._workers: set[int] = set()
+        self._child_exits = self._child_exit_signal = -1
+        self._selector: selectors.BaseSelector
+
+    def take(self) -> int:
+        """The init phase, then the before-snapshot hooks; 1 if either failed."""
+        try:
+            handler = load_handler(os.environ["_HANDLER"])
+            run_hooks("get_before_snapshot", reverse=True)
+        except Exception as error:
+            self._tell(init_failure_line(error))
+            return 1
+        self._warn_of_live_threads()
+        self._tell(ready_line())
+        return self._serve_restores(handler)
+
+    def _serve_restores(self, handler: Handler) -> int:
+        self._child_exits, self._child_exit_signal = os.pipe()
+        os.set_blocking(self._child_exit_signal, False)
+        signal.set_wakeup_fd(self._child_exit_signal)
+        signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
+        self._selector = selectors.DefaultSelector()
+        with self._selector as selector:
+            selector.register(self._control, selectors.EVENT_READ)
+            selector.register(self._child_exits, selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is not self._control:
+                        os.read(self._child_exits, 512)
+                        self._reap()
+                    elif not self._restore_on_request(handler):
+                        self._kill_workers()
+                        return 0
+
+    def _restore_on_request(self, handler: Handler) -> bool:
+        """Forks a restored worker for one request; False once the control socket closed."""
+        message, fds, _flags, _address = socket.recv_fds(self._control, 65536, 3)
+        if not message:
+            return False
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError(f"a restore request carries 3 pipes, not {len(fds)}")
+        log_stream_name = json.loads(message)["log_stream_name"]
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            self._become_restored_worker(handler, log_stream_name, *fds)
+        for fd in fds:
+            os.close(fd)
+        self._workers.add(pid)
+        self._tell(json.dumps({"type": "restored", "pid": pid}))
+        return True
+
+    def _become_restored_worker(
+        self, handler: Handler, log_stream_name: str, request_fd: int, response_fd: int, log_fd: int
+    ) -> None:
+        """In the forked child: never returns to the snapshot's loop. Its log stream is
+        its own, as every execution environment's is."""
+        code = 1
+        try:
+            os.setsid()
+            os.environ["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream_name
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            self._control.close()
+            os.close(self._child_exits)
+            os.close(self._child_exit_signal)
+            self._selector.close()
+            os.dup2(log_fd, 1)
+            os.dup2(log_fd, 2)
+            os.close(log_fd)
+            code = run_restored(handler, request_fd, response_fd)
+        except SystemExit as exit_request:
+            code = exit_code(exit_request)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def _reap(self) -> None:
+        """Only its restored workers: a process the function started is the function's."""
+        for pid in list(self._workers):
+            reaped, status = os.waitpid(pid, os.WNOHANG)
+            if reaped:
+                self._workers.discard(pid)
+                returncode = os.waitstatus_to_exitcode(status)
+                self._tell(json.dumps({"type": "exited", "pid": pid, "returncode": returncode}))
+
+    def _kill_workers(self) -> None:
+        for pid in self._workers:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+
+    def _tell(self, line: str) -> None:
+        with contextlib.suppress(OSError):
+            self._control.send(line.encode())
+
+    @staticmethod
+    def _warn_of_live_threads() -> None:
+        """Only the forking thread lives on in a restored worker: a thread started during
+        init (a client's background I/O) must be stopped by a before-snapshot hook."""
+        others = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
+        if others:
+            print(
+                f"[WARNING] Threads alive at snapshot do not survive restore: {', '.join(others)}",
+                file=sys.stderr,
+            )
+
+
+def run_restored(handler: Handler, request_fd: int, response_fd: int) -> int:
+    """An after-restore hook that fails is logged with its traceback and fails the
+    invocation with SnapStartException, as Lambda's Invoke answers."""
+    with open(request_fd, "rb") as requests, open(response_fd, "wb") as responses:
+        try:
+            run_hooks("get_after_restore", reverse=False)
+        except Exception as error:
+            log_error(error_response(error))
+            failure = {
+                "type": "init_error",
+                "errorType": "SnapStartException",
+                "errorMessage": AFTER_RESTORE_FAILED,
+                "stackTrace": [],
+            }
+            send(responses, json.dumps(failure))
+            return 1
+        return serve_ready(handler, requests, responses)
+
+
+def exit_code(exit_request: SystemExit) -> int:
+    """The status `sys.exit(code)` ends a process with."""
+    if exit_request.code is None:
+        return 0
+    if isinstance(exit_request.code, int):
+        return exit_request.code
+    print(exit_request.code, file=sys.stderr)
+    return 1
 
 
 def wait_for_debugger() -> None:
@@ -284,6 +486,12 @@ def wait_for_debugger() -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[1] == "snapshot":
+        control_fd = int(argv[2])
+        os.set_inheritable(control_fd, False)
+        sys.path[:] = function_sys_path(os.environ["LAMBDA_TASK_ROOT"], argv[4:], argv[3], sys.path)
+        with socket.socket(fileno=control_fd) as control:
+            return Snapshot(control).take()
     request_fd, response_fd = int(argv[1]), int(argv[2])
     # A process the handler forks must not hold the protocol pipes open.
     os.set_inheritable(request_fd, False)

@@ -46,6 +46,7 @@ class RecordingProducer:
         self._refusal = refusal
         self._acknowledges = acknowledges
         self._pending: list[Any] = []
+        self.closed = False
 
     def produce(self, topic: str, **record: Any) -> None:
         self.records.append({"topic": topic, **record})
@@ -58,6 +59,9 @@ class RecordingProducer:
             report(self._refusal, None)
         self._pending.clear()
         return 0
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def test_an_event_goes_to_its_family_topic_keyed_by_its_order_id() -> None:

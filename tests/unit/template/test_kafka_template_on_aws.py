@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from localcloud.cloudformation.template import parse_template, transform_template
+from support.function_aliases import invoked_function
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 KAFKA_TEMPLATE = REPO_ROOT / "infrastructure" / "kafka" / "template.yaml"
@@ -132,7 +133,7 @@ def test_the_event_source_mappings_depend_on_the_topics_after_the_sam_transform(
 
     assert len(kafka_mappings) == 8
     for mapping in kafka_mappings:
-        function = mapping["Properties"]["FunctionName"]["Ref"]
+        function = invoked_function(mapping["Properties"]["FunctionName"], resources)
         assert "KafkaTopics" in resources[function]["DependsOn"], function
 
 

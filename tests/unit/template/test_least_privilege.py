@@ -14,6 +14,7 @@ import pytest
 
 from localcloud.cloudformation.intrinsics import referenced_names
 from localcloud.cloudformation.template import parse_template, transform_template
+from support.function_aliases import invoked_function
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 ITEM_ACTIONS = frozenset(
@@ -95,7 +96,7 @@ def on_failure_destinations(function: str) -> list[Any]:
         resource["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
         for resource in RESOURCES.values()
         if resource["Type"] == "AWS::Lambda::EventSourceMapping"
-        and resource["Properties"]["FunctionName"] == {"Ref": function}
+        and invoked_function(resource["Properties"]["FunctionName"], RESOURCES) == function
         and "DestinationConfig" in resource["Properties"]
     ]
 

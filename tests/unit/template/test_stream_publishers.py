@@ -16,6 +16,7 @@ from localcloud.event_sources.filtering import matches_any, parse_patterns
 from petstore_shared.events.catalog import Money, OrderPlaced
 from petstore_shared.events.envelope import new_event
 from petstore_shared.events.outbox import event_from_stream_record, outbox_item
+from support.function_aliases import invoked_function
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = parse_template((PROJECT_ROOT / "template.yaml").read_text())
@@ -79,7 +80,7 @@ RECORDS = {
 
 
 def test_the_three_outbox_publishers_read_their_tables_streams() -> None:
-    functions = {mapping(m)["FunctionName"]["Ref"] for m in STREAM_MAPPINGS}
+    functions = {invoked_function(mapping(m)["FunctionName"], RESOURCES) for m in STREAM_MAPPINGS}
 
     assert functions == {
         "InventoryOutboxPublisherFunction",
@@ -121,7 +122,7 @@ def test_given_up_records_go_to_an_encrypted_queue_of_the_publishers_own(
 ) -> None:
     destination = mapping(stream_mapping)["DestinationConfig"]["OnFailure"]["Destination"]
     queue, attribute = destination["Fn::GetAtt"]
-    function = mapping(stream_mapping)["FunctionName"]["Ref"]
+    function = invoked_function(mapping(stream_mapping)["FunctionName"], RESOURCES)
 
     assert attribute == "Arn"
     assert RESOURCES[queue]["Type"] == "AWS::SQS::Queue"

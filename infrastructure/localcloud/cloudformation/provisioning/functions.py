@@ -194,7 +194,7 @@ KINDS = {
             "EphemeralStorage": "handlers use the local disk",
             "VpcConfig": "no VPCs locally",
             "DeadLetterConfig": ASYNC_INVOCATIONS + " (no dead-letter queue)",
-            "SnapStart": "cold starts are not snapshotted locally",
+            "SnapStart": "every function's workers are restored from a snapshot locally",
             "RuntimeManagementConfig": "handlers run on the runtime's Python found on this machine",
             "CodeSigningConfigArn": "local code is not signed",
             "RecursiveLoop": "no recursion detection locally",

@@ -9,6 +9,10 @@ as with SNS. The event's type, version and correlation id travel as headers too.
 Where the brokers are comes from the environment: `KAFKA_BOOTSTRAP_SERVERS`, a
 plaintext listener given as is (the local cloud's broker, or any broker a developer
 points at), else the MSK cluster `KAFKA_CLUSTER_ARN`, reached over SASL/IAM.
+
+Under SnapStart, a producer made during init is closed before the snapshot (its
+connections and librdkafka's threads cannot be shared, nor survive being restored), and
+each restored execution environment makes a producer of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from pydantic import Field
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from petstore_shared.events.bus import TopicNotConfigured
 from petstore_shared.events.envelope import Event, Topic
@@ -54,6 +59,8 @@ class KafkaProducer(Protocol):
     ) -> None: ...
 
     def flush(self, timeout: float) -> int: ...
+
+    def close(self) -> object: ...
 
 
 class EventNotPublished(Exception):
@@ -97,28 +104,42 @@ class KafkaEventBus:
         topic_names: Mapping[Topic, str],
         ack_timeout_s: float = ACK_TIMEOUT_S,
     ) -> None:
-        self._producer = producer
+        self._producer: KafkaProducer | None = producer
         self._topic_names = dict(topic_names)
         self._ack_timeout_s = ack_timeout_s
+
+    def close(self) -> None:
+        """Delivers what is queued, then closes the producer; `reopen` gives a new one."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.flush(self._ack_timeout_s)
+            producer.close()
+
+    def reopen(self, producer: KafkaProducer) -> None:
+        self.close()
+        self._producer = producer
 
     def publish(self, event: Event[Any]) -> None:
         topic = self._topic_names.get(event.data.topic)
         if topic is None:
             raise TopicNotConfigured(event.data.topic)
+        if self._producer is None:
+            raise EventNotPublished(topic, "the bus's producer is closed")
         reports: list[Any] = []
         headers: list[tuple[str, str | bytes | None]] = [
             ("type", event.type.encode()),
             ("version", str(event.version).encode()),
             ("correlationId", event.correlation_id.encode()),
         ]
-        self._producer.produce(
+        producer = self._producer
+        producer.produce(
             topic,
             value=event.to_json().encode(),
             key=event.correlation_id.encode(),
             headers=headers,
             on_delivery=lambda error, _message: reports.append(error),
         )
-        if self._producer.flush(self._ack_timeout_s) > 0 or not reports:
+        if producer.flush(self._ack_timeout_s) > 0 or not reports:
             raise EventNotPublished(topic, f"no acknowledgement within {self._ack_timeout_s} s")
         if reports[0] is not None:
             raise EventNotPublished(topic, str(reports[0]))
@@ -164,7 +185,20 @@ def msk_iam_connection(cluster_arn: str, region: str) -> dict[str, Any]:
 
 @cache
 def kafka_event_bus_from_environment() -> KafkaEventBus:
+    bus = KafkaEventBus(new_producer(), load_settings(KafkaTopicSettings).topic_names())
+    renew_producer_on_restore(bus, new_producer)
+    return bus
+
+
+def new_producer() -> KafkaProducer:
     from confluent_kafka import Producer
 
-    producer = Producer(producer_config(load_settings(KafkaConnectionSettings)))
-    return KafkaEventBus(producer, load_settings(KafkaTopicSettings).topic_names())
+    producer: KafkaProducer = Producer(producer_config(load_settings(KafkaConnectionSettings)))
+    return producer
+
+
+def renew_producer_on_restore(bus: KafkaEventBus, make: Callable[[], KafkaProducer]) -> None:
+    """SnapStart: the bus's producer is closed before the snapshot and made anew in each
+    restored execution environment."""
+    register_before_snapshot(bus.close)
+    register_after_restore(lambda: bus.reopen(make()))

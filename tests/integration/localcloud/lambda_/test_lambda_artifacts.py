@@ -4,6 +4,7 @@ of the developer's virtualenv, so an import that fails on AWS fails here."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def test_a_package_only_in_the_projects_virtualenv_is_not_importable(cloud: Loca
     assert result.error_message == "Unable to import module 'app': No module named 'yaml'"
 
 
-def test_requirements_layers_and_the_runtimes_boto3_are_imported_from_where_lambda_has_them(
+def test_requirements_layers_and_the_runtimes_packages_are_imported_from_where_lambda_has_them(
     cloud: LocalCloud,
 ) -> None:
     answer = requests.get(f"{cloud.api_url}/with-requirement", timeout=30)
@@ -74,5 +75,7 @@ def test_requirements_layers_and_the_runtimes_boto3_are_imported_from_where_lamb
         BUILD / "GreetingLayer" / "python" / "greeting_lib" / "__init__.py"
     )
     assert f"boto3=={body['boto3']}" in RUNTIME_SDK["python3.13"]
-    assert "/python3.13/boto3/" in body["boto3_file"]
+    runtime_packages = Path(body["boto3_file"]).parents[1]
+    assert re.fullmatch(r"python3\.13-[0-9a-f]{12}", runtime_packages.name)
+    assert body["snapshot_restore_file"] == str(runtime_packages / "snapshot_restore_py.py")
     assert body["python"] == [3, 13]

@@ -452,11 +452,11 @@ def test_invocations_are_framed_by_start_end_and_report_in_the_context_log_strea
     assert re.fullmatch(
         rf"REPORT RequestId: {cold.request_id}\tDuration: \d+\.\d\d ms\t"
         r"Billed Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\t"
-        r"Init Duration: \d+\.\d\d ms",
+        r"Restore Duration: \d+\.\d\d ms\tBilled Restore Duration: \d+ ms",
         platform[2],
     )
     assert platform[3] == f"START RequestId: {warm.request_id} Version: $LATEST"
-    assert "Init Duration" not in platform[5]
+    assert "Restore Duration" not in platform[5]
     assert not any(
         line.startswith(("START", "END", "REPORT")) for line in sink.lines("stack-Describe")
     )

@@ -5,6 +5,7 @@ import sys
 import boto3
 import greeting_lib
 import six
+import snapshot_restore_py
 
 
 def handler(event, context):
@@ -14,6 +15,7 @@ def handler(event, context):
         "greeting_file": greeting_lib.__file__,
         "boto3": boto3.__version__,
         "boto3_file": boto3.__file__,
+        "snapshot_restore_file": snapshot_restore_py.__file__,
         "task_root": os.environ["LAMBDA_TASK_ROOT"],
         "python": list(sys.version_info[:2]),
     }

@@ -1,0 +1,73 @@
+"""A function that registers SnapStart runtime hooks, as AWS's documentation shows them:
+a value unique per execution environment is made at init and made afresh after restore."""
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+from snapshot_restore_py import register_after_restore, register_before_snapshot
+
+INIT_PID = os.getpid()
+INIT_ID = uuid.uuid4().hex
+ENVIRONMENT_ID = uuid.uuid4().hex
+hook_calls = []
+invocations = 0
+
+
+@register_before_snapshot
+def registered_first():
+    hook_calls.append("before:first")
+
+
+@register_before_snapshot
+def registered_second():
+    hook_calls.append("before:second")
+
+
+@register_after_restore
+def new_environment_id():
+    global ENVIRONMENT_ID
+    if os.environ.get("FAIL_AFTER_RESTORE"):
+        raise RuntimeError("cannot reconnect")
+    ENVIRONMENT_ID = uuid.uuid4().hex
+    hook_calls.append("after:first")
+
+
+register_after_restore(lambda label: hook_calls.append(f"after:{label}"), label="second")
+
+
+def handler(event, context):
+    global invocations
+    invocations += 1
+    os.environ["PROBE_MARK"] = str(os.getpid())
+    if "meet_at" in event:
+        meet(Path(event["meet_at"]), int(event["parties"]))
+    if event.get("exit"):
+        os._exit(4)
+    time.sleep(event.get("seconds", 0))
+    return {
+        "pid": os.getpid(),
+        "init_pid": INIT_PID,
+        "init_id": INIT_ID,
+        "environment_id": ENVIRONMENT_ID,
+        "hook_calls": hook_calls,
+        "invocations": invocations,
+        "probe_mark": os.environ["PROBE_MARK"],
+        "function_variable": os.environ.get("FUNCTION_VARIABLE"),
+        "log_stream_name": context.log_stream_name,
+        "version": "one",
+    }
+
+
+def meet(folder, parties):
+    """Waits (bounded) until `parties` invocations have arrived: each in a worker of its own."""
+    (folder / str(os.getpid())).touch()
+    deadline = time.monotonic() + 5
+    while len(list(folder.iterdir())) < parties and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def open_descriptors(event, context):
+    """The file descriptors the process holds (the worker's own pipes among them)."""
+    return sorted(int(fd) for fd in os.listdir("/proc/self/fd"))

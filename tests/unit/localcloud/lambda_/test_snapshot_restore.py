@@ -1,0 +1,256 @@
+"""Workers restored from a function's snapshot, as Lambda SnapStart restores execution
+environments: the init phase runs once, the runtime hooks of `snapshot_restore_py` run
+where AWS runs them, and each restored worker is an environment of its own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localcloud.lambda_.invoker import Invoker
+from localcloud.lambda_.logs import LogSink
+from localcloud.model import FunctionSpec
+
+FUNCTIONS = Path(__file__).parents[3] / "integration" / "localcloud" / "runtime_functions"
+ACCOUNT_ARN = "arn:aws:lambda:eu-west-1:123456789012:function"
+BASE_ENV = {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
+HOOKS_IN_ORDER = ["before:second", "before:first", "after:first", "after:second"]
+"""Before-snapshot hooks last registered first; after-restore hooks first registered first."""
+
+
+def hooked(logical_id: str, code_dir: Path, **environment: str) -> FunctionSpec:
+    return FunctionSpec(
+        logical_id=logical_id,
+        name=f"stack-{logical_id}",
+        code_dir=code_dir,
+        handler="app.handler",
+        layer_dirs=(),
+        environment=environment,
+        timeout_s=2.0,
+        memory_mb=256,
+        runtime="python3.13",
+        arn=f"{ACCOUNT_ARN}:stack-{logical_id}",
+    )
+
+
+@pytest.fixture
+def sink() -> LogSink:
+    return LogSink(quiet=True)
+
+
+@pytest.fixture
+def code_dir(tmp_path: Path) -> Path:
+    """A copy of the hooked function, which a test may edit."""
+    return Path(shutil.copytree(FUNCTIONS / "snapshot_hooks", tmp_path / "snapshot_hooks"))
+
+
+@pytest.fixture
+def invoker(sink: LogSink, code_dir: Path) -> Iterator[Invoker]:
+    started = Invoker(
+        {
+            "Hooked": hooked("Hooked", code_dir, FUNCTION_VARIABLE="hooked"),
+            "Neighbour": hooked("Neighbour", code_dir, FUNCTION_VARIABLE="neighbour"),
+        },
+        base_env=BASE_ENV,
+        log_sink=sink,
+        max_concurrency_per_function=2,
+    )
+    yield started
+    started.close()
+
+
+def payload_of(invoker: Invoker, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    result = invoker.invoke(logical_id, event)
+    assert result.ok, result.payload
+    assert isinstance(result.payload, dict)
+    return result.payload
+
+
+def two_concurrent(invoker: Invoker, meeting_place: Path) -> list[dict[str, Any]]:
+    """Two invocations of Hooked that wait for each other: two restored workers."""
+    meeting_place.mkdir()
+    event = {"meet_at": str(meeting_place), "parties": 2}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(lambda _: payload_of(invoker, "Hooked", event), range(2)))
+
+
+def test_two_restored_workers_share_the_init_but_not_their_state(
+    invoker: Invoker, tmp_path: Path
+) -> None:
+    first, second = two_concurrent(invoker, tmp_path / "meet")
+
+    assert first["pid"] != second["pid"]
+    assert first["init_pid"] == second["init_pid"] not in {first["pid"], second["pid"]}
+    assert first["init_id"] == second["init_id"]
+    for worker in (first, second):
+        assert worker["probe_mark"] == str(worker["pid"])
+        assert worker["invocations"] == 1
+    assert first["log_stream_name"] != second["log_stream_name"]
+
+
+def test_a_value_unique_per_environment_is_made_afresh_by_the_after_restore_hook(
+    invoker: Invoker, tmp_path: Path
+) -> None:
+    first, second = two_concurrent(invoker, tmp_path / "meet")
+
+    assert first["environment_id"] != second["environment_id"]
+
+
+def test_hooks_run_once_per_restored_worker_in_awss_order(invoker: Invoker, tmp_path: Path) -> None:
+    workers = two_concurrent(invoker, tmp_path / "meet")
+    again = payload_of(invoker, "Hooked", {})
+
+    for worker in workers:
+        assert worker["hook_calls"] == HOOKS_IN_ORDER
+    assert again["pid"] in {worker["pid"] for worker in workers}
+    assert again["hook_calls"] == HOOKS_IN_ORDER
+    assert again["invocations"] == 2
+
+
+def test_functions_of_one_code_have_snapshots_and_environments_of_their_own(
+    invoker: Invoker,
+) -> None:
+    hooked_result = payload_of(invoker, "Hooked", {})
+    neighbour = payload_of(invoker, "Neighbour", {})
+
+    assert hooked_result["function_variable"] == "hooked"
+    assert neighbour["function_variable"] == "neighbour"
+    assert hooked_result["init_pid"] != neighbour["init_pid"]
+    assert hooked_result["init_id"] != neighbour["init_id"]
+    assert neighbour["invocations"] == 1
+
+
+def test_a_timed_out_worker_dies_alone_and_its_replacement_is_restored(
+    invoker: Invoker, sink: LogSink
+) -> None:
+    neighbour = payload_of(invoker, "Neighbour", {})
+    before = payload_of(invoker, "Hooked", {})
+
+    timed_out = invoker.invoke("Hooked", {"seconds": 30})
+    after = payload_of(invoker, "Hooked", {})
+
+    assert timed_out.error_type == "Sandbox.Timedout"
+    assert after["pid"] != before["pid"]
+    assert after["init_pid"] == before["init_pid"]
+    assert after["environment_id"] != before["environment_id"]
+    assert after["hook_calls"] == HOOKS_IN_ORDER
+    assert payload_of(invoker, "Neighbour", {})["pid"] == neighbour["pid"]
+    snapshots_taken = [line for line in sink.lines("stack-Hooked") if "snapshot taken" in line]
+    assert len(snapshots_taken) == 1
+
+
+def test_a_crashed_worker_reports_its_exit_and_its_replacement_is_restored(
+    invoker: Invoker,
+) -> None:
+    before = payload_of(invoker, "Hooked", {})
+
+    crashed = invoker.invoke("Hooked", {"exit": True})
+    after = invoker.invoke("Hooked", {})
+
+    assert crashed.error_type == "Runtime.ExitError"
+    assert crashed.error_message == "Runtime exited with error: exit status 4"
+    assert after.ok and after.cold_start
+    assert isinstance(after.payload, dict)
+    assert after.payload["init_pid"] == before["init_pid"]
+    assert after.payload["pid"] != before["pid"]
+
+
+def test_new_code_takes_a_new_snapshot(invoker: Invoker, code_dir: Path) -> None:
+    before = payload_of(invoker, "Hooked", {})
+    app = code_dir / "app.py"
+    app.write_text(app.read_text().replace('"version": "one"', '"version": "two"'))
+
+    invoker.recycle(["Hooked"])
+    after = payload_of(invoker, "Hooked", {})
+
+    assert (before["version"], after["version"]) == ("one", "two")
+    assert after["init_pid"] != before["init_pid"]
+    assert after["init_id"] != before["init_id"]
+
+
+def test_closing_the_invoker_ends_the_snapshots_and_their_workers(invoker: Invoker) -> None:
+    result = payload_of(invoker, "Hooked", {})
+
+    invoker.close()
+
+    for pid in (result["pid"], result["init_pid"]):
+        wait_for(lambda pid=pid: not process_alive(pid))
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+def test_snapshots_taken_ahead_of_traffic_serve_the_first_invocations(
+    invoker: Invoker, sink: LogSink
+) -> None:
+    def snapshots_taken(function: str) -> int:
+        return sum("snapshot taken" in line for line in sink.lines(function))
+
+    invoker.take_snapshots()
+    wait_for(
+        lambda: snapshots_taken("stack-Hooked") == snapshots_taken("stack-Neighbour") == 1,
+        timeout_s=20,
+    )
+    first = invoker.invoke("Hooked", {})
+
+    assert first.ok and first.cold_start
+    assert snapshots_taken("stack-Hooked") == 1
+    assert isinstance(first.payload, dict)
+    assert first.payload["hook_calls"] == HOOKS_IN_ORDER
+
+
+def test_a_restored_worker_holds_only_its_standard_streams_and_its_two_pipes(
+    sink: LogSink, code_dir: Path
+) -> None:
+    spec = replace(hooked("Descriptors", code_dir), handler="app.open_descriptors")
+    started = Invoker({"Descriptors": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        result = started.invoke("Descriptors", {})
+    finally:
+        started.close()
+
+    assert result.ok and result.cold_start
+    assert isinstance(result.payload, list)
+    # stdin, stdout, stderr, the request and response pipes, and the listing's own
+    assert len(result.payload) == 6
+    assert result.payload[:3] == [0, 1, 2]
+
+
+def test_a_failing_after_restore_hook_fails_the_invocation_with_snapstart_exception(
+    sink: LogSink, code_dir: Path
+) -> None:
+    spec = hooked("Failing", code_dir, FAIL_AFTER_RESTORE="1")
+    started = Invoker({"Failing": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        first = started.invoke("Failing", {})
+        second = started.invoke("Failing", {})
+    finally:
+        started.close()
+
+    assert first.error_type == second.error_type == "SnapStartException"
+    assert first.error_message == (
+        "The afterRestore() runtime hook encountered an error. "
+        "For more information, check the Amazon CloudWatch logs."
+    )
+    wait_for(lambda: "[ERROR] RuntimeError: cannot reconnect" in sink.lines("stack-Failing"))

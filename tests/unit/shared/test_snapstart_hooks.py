@@ -1,0 +1,185 @@
+"""The shared layer's SnapStart runtime hooks, run as Lambda runs them: every
+before-snapshot hook (last registered first), then every after-restore hook (first
+registered first). What one environment made during init is not shared by the
+environments restored from its snapshot."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+import pytest
+import snapshot_restore_py
+
+from petstore_shared import aws_clients, snapstart
+from petstore_shared.events.catalog import OrderCancelled
+from petstore_shared.events.envelope import Topic, new_event
+from petstore_shared.events.kafka_bus import (
+    EventNotPublished,
+    KafkaEventBus,
+    renew_producer_on_restore,
+)
+from petstore_shared.rest_api import create_rest_resolver
+
+
+class Producer:
+    """confluent_kafka.Producer as the bus uses it; only whether it was closed matters here."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def produce(self, topic: str, **record: Any) -> None:
+        raise AssertionError("nothing is published here")
+
+    def flush(self, timeout: float) -> int:
+        return 0
+
+    def close(self) -> None:
+        self.closed = True
+
+
+SHARED_LAYER_HOOKS = (
+    aws_clients.close_connections,
+    aws_clients.prime_dynamodb_client,
+    snapstart.reseed_random,
+)
+"""What importing the shared layer registers; the rest is registered by each test."""
+
+
+@pytest.fixture(autouse=True)
+def registered_hooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shared layer's own hooks, without those other tests' resolvers and buses left
+    behind; the DynamoDB client a hook makes is not left to other tests either."""
+    for registry in ("_before_snapshot_registry", "_after_restore_registry"):
+        hooks = getattr(snapshot_restore_py, registry)
+        shared = [hook for hook in hooks if hook[0] in SHARED_LAYER_HOOKS]
+        monkeypatch.setattr(snapshot_restore_py, registry, shared)
+    yield
+    aws_clients.dynamodb_client.cache_clear()
+
+
+def take_snapshot() -> None:
+    for hook, args, kwargs in reversed(snapshot_restore_py.get_before_snapshot()):
+        hook(*args, **kwargs)
+
+
+def restore() -> None:
+    for hook, args, kwargs in snapshot_restore_py.get_after_restore():
+        hook(*args, **kwargs)
+
+
+class _RecordsConnections(BaseHTTPRequestHandler):
+    """Answers every DynamoDB call with an empty table list, keeping the connection open,
+    and notes which client connection (source port) each call came on."""
+
+    protocol_version = "HTTP/1.1"
+    ports: ClassVar[list[int]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.ports.append(self.client_address[1])
+        body = json.dumps({"TableNames": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def dynamodb_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    _RecordsConnections.ports = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordsConnections)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws_clients.dynamodb_client.cache_clear()
+    yield _RecordsConnections.ports
+    aws_clients.dynamodb_client.cache_clear()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_client_used_during_init_calls_on_a_new_connection_after_restore(
+    dynamodb_endpoint: list[int],
+) -> None:
+    client = aws_clients.dynamodb_client()
+    client.list_tables()
+    client.list_tables()
+
+    take_snapshot()
+    restore()
+    client.list_tables()
+
+    during_init, again, restored = dynamodb_endpoint
+    assert during_init == again
+    assert restored != during_init
+
+
+def test_the_random_generator_is_reseeded_after_restore() -> None:
+    random.seed(7)
+    snapshotted = random.random()
+    random.seed(7)
+
+    restore()
+
+    assert random.random() != snapshotted
+
+
+def test_the_kafka_producer_is_closed_before_the_snapshot_and_renewed_after_restore() -> None:
+    made_during_init, made_on_restore = Producer(), Producer()
+    bus = KafkaEventBus(made_during_init, {Topic.ORDERS: "orders"})
+    renew_producer_on_restore(bus, lambda: made_on_restore)
+
+    take_snapshot()
+    closed_at_snapshot = made_during_init.closed
+    restore()
+
+    assert closed_at_snapshot
+    assert not made_on_restore.closed
+    assert bus._producer is made_on_restore
+
+
+def test_a_closed_bus_refuses_to_publish_with_a_clear_error() -> None:
+    bus = KafkaEventBus(Producer(), {Topic.ORDERS: "orders"})
+    bus.close()
+
+    cancelled = OrderCancelled(
+        order_id="order-1", user_id="user-1", pet_id="pet-1", quantity=1, previous_status="PENDING"
+    )
+
+    with pytest.raises(EventNotPublished, match="producer is closed"):
+        bus.publish(new_event(cancelled, source="test"))
+
+
+def test_the_snapshot_holds_the_dynamodb_client_without_a_connection(
+    dynamodb_endpoint: list[int],
+) -> None:
+    take_snapshot()
+
+    assert aws_clients.dynamodb_client.cache_info().currsize == 1
+    assert dynamodb_endpoint == []
+
+
+def test_each_routes_validation_model_is_built_before_the_snapshot() -> None:
+    app = create_rest_resolver()
+
+    @app.get("/pets/<pet_id>")
+    def get_pet(pet_id: str) -> dict[str, str]:
+        return {"id": pet_id}
+
+    [route] = app._static_routes + app._dynamic_routes
+    built_at_import = route._dependant
+    take_snapshot()
+
+    assert built_at_import is None
+    assert route._dependant is not None
