@@ -110,33 +110,55 @@ class Outage:
 
 class Poller:
     """One event source mapping, run by background threads until `stop()`: one per
-    `_loops()` entry, each repeating its step while the poller runs."""
+    `_loops()` entry, each repeating its step while the poller runs.
+
+    Each start is a generation of threads with its own stop signal, which a thread reads
+    as `self.stopping`: `stop()` signals the running generation and waits for it only
+    briefly, so a thread still inside a long poll finishes it (and lets go of whatever it
+    received) on its own, while a new `start()` already runs the next generation."""
 
     def __init__(self, mapping: Any, name: str) -> None:
         self.mapping = mapping
         self.name = name
-        self.stopping = threading.Event()
+        self._generation = threading.Event()
+        self._generation.set()
+        self._own_generation = threading.local()
         self._threads: list[threading.Thread] = []
 
     @property
+    def stopping(self) -> threading.Event:
+        """Set once the generation the calling thread belongs to is stopped (for any other
+        thread: the running generation)."""
+        mine: threading.Event | None = getattr(self._own_generation, "event", None)
+        return mine if mine is not None else self._generation
+
+    @property
     def running(self) -> bool:
-        return any(thread.is_alive() for thread in self._threads)
+        return not self._generation.is_set() and any(thread.is_alive() for thread in self._threads)
 
     def start(self) -> None:
         if self.running:
             return
-        self.stopping.clear()
+        generation = threading.Event()
+        self._generation = generation
         self._threads = [
-            threading.Thread(target=loop, name=f"{self.name}-{number}", daemon=True)
+            threading.Thread(
+                target=self._run_in, args=(generation, loop), name=f"{self.name}-{number}",
+                daemon=True,
+            )
             for number, loop in enumerate(self._loops())
-        ]
+        ]  # fmt: skip
         for thread in self._threads:
             thread.start()
+
+    def _run_in(self, generation: threading.Event, loop: Callable[[], None]) -> None:
+        self._own_generation.event = generation
+        loop()
 
     def stop(self) -> None:
         """Returns within about STOP_TIMEOUT_S; an invocation in flight finishes in the
         background and its batch is settled (or read again by the next start)."""
-        self.stopping.set()
+        self._generation.set()
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))

@@ -204,10 +204,14 @@ class PartitionReader:
         self.poller = poller
         self.mapping = poller.mapping
         self.partition = partition
-        self.stopping = poller.stopping
         self._outage = Outage(
             f"Kafka poller {self.mapping.function} <- {self.mapping.topic}[{partition}]"
         )
+
+    @property
+    def stopping(self) -> threading.Event:
+        """The stop signal of the poller's generation this reader's thread runs in."""
+        return self.poller.stopping
 
     def run(self) -> None:
         from confluent_kafka import TopicPartition

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-WAIT_TIME_S = 1
-"""Long-poll length: short enough that `stop()` returns within about a second."""
+WAIT_TIME_S = 20
+"""Long-poll length, Lambda's own: an idle queue costs one ReceiveMessage per 20 s. A
+poll still waiting when the poller stops ends on its own (see `Poller`), and lets go of
+what it received."""
 MAX_MESSAGES = 10
 """The most one ReceiveMessage returns."""
 ENTRIES_PER_CALL = 10
@@ -63,6 +65,9 @@ class SqsPoller(Poller):
                     merge=_once_each,
                 )
                 outage.recovered()
+                if self.stopping.is_set():
+                    self._release(sqs, batch.records + batch.overflow)
+                    return
                 self._release(sqs, batch.overflow)
                 if batch.records:
                     self._process(sqs, batch.records)
@@ -130,7 +135,8 @@ class SqsPoller(Poller):
                 )
 
     def _release(self, sqs: SQSClient, messages: list[SqsMessage]) -> None:
-        """Makes messages that did not fit in the batch visible again at once."""
+        """Makes messages visible again at once: those that did not fit in the batch, or
+        a stopped poller's."""
         for start in range(0, len(messages), ENTRIES_PER_CALL):
             chunk = messages[start : start + ENTRIES_PER_CALL]
             sqs.change_message_visibility_batch(
