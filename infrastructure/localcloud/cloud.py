@@ -49,6 +49,9 @@ class LocalCloudConfig:
     kafka_port: int = 9092
     """The local Kafka broker's, for a template with Kafka resources (unless
     KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)."""
+    rabbitmq_port: int = 5672
+    """The local RabbitMQ broker's, for a template with Amazon MQ resources (unless
+    RABBITMQ_URL names a broker to use instead)."""
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     local_pages: dict[str, LocalPage] = field(default_factory=dict)
     monitoring: MonitoringSettings | None = field(default_factory=MonitoringSettings)
@@ -86,7 +89,9 @@ class LocalCloud:
         self.monitoring: LocalMonitoring | None = None
         self.log_sink.observe(self._observe_log_line)
         self._pollers: list[Poller] = []
-        settings = SourceSettings(config.host, {"kafka": config.kafka_port})
+        settings = SourceSettings(
+            config.host, {"kafka": config.kafka_port, "rabbitmq": config.rabbitmq_port}
+        )
         self.event_sources: list[SourceRuntime] = [kind.runtime(settings) for kind in EVENT_SOURCES]
         self.faults: StoreFaults | None = None
         self.builder = LambdaBuilder(

@@ -31,6 +31,7 @@ from localcloud.cloudformation.provisioning import (
     functions,
     messaging,
     monitoring,
+    secrets,
 )
 from localcloud.cloudformation.provisioning.context import (
     ProvisionContext,
@@ -58,6 +59,7 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
     **api.KINDS,
     **monitoring.KINDS,
     **email.KINDS,
+    **secrets.KINDS,
     **{name: kind for source in EVENT_SOURCES for name, kind in source.resource_kinds.items()},
 }
 

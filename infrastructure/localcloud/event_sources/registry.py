@@ -1,11 +1,12 @@
 """Every kind of event source the local cloud runs: provisioning, the local cloud and its
 monitoring find them here. A new kind is a folder of its own and one line below."""
 
-from localcloud.event_sources import dynamodb_streams, kafka, sqs
+from localcloud.event_sources import dynamodb_streams, kafka, rabbitmq, sqs
 from localcloud.event_sources.base import EventSourceKind
 
 EVENT_SOURCES: tuple[EventSourceKind, ...] = (
     sqs.KIND,
     dynamodb_streams.KIND,
     kafka.KIND,
+    rabbitmq.KIND,
 )

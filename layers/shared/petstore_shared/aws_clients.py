@@ -58,6 +58,11 @@ def kafka_client() -> BaseClient:
     return _create_client("kafka")
 
 
+@cache
+def secretsmanager_client() -> BaseClient:
+    return _create_client("secretsmanager")
+
+
 def _create_client(service_name: str) -> BaseClient:
     import botocore.session
     from botocore.config import Config
