@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 
 from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
 from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
+from localcloud.event_sources.rabbitmq.broker import (
+    RabbitMQBrokerFailed,
+    RabbitMQBrokerUnreachable,
+)
 from localcloud.lambda_.debugging import DEFAULT_DEBUG_PORT, FunctionDebug
 from localcloud.model import TemplateError
 
@@ -21,7 +25,14 @@ if TYPE_CHECKING:
     from localcloud.cloud import LocalCloud
 
 STARTED = time.monotonic()
-CLOUD_ERRORS = (PortInUseError, TemplateError, KafkaBrokerUnreachable, KafkaBrokerFailed)
+CLOUD_ERRORS = (
+    PortInUseError,
+    TemplateError,
+    KafkaBrokerUnreachable,
+    KafkaBrokerFailed,
+    RabbitMQBrokerUnreachable,
+    RabbitMQBrokerFailed,
+)
 """What stops a start with one line naming the cause, never a traceback."""
 
 
@@ -43,6 +54,13 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         default=9092,
         help="the local Kafka broker's port, for a template with Kafka event sources "
         "(default 9092; KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)",
+    )
+    command.add_argument(
+        "--rabbitmq-port",
+        type=int,
+        default=5672,
+        help="the local RabbitMQ broker's port, for a template with Amazon MQ event sources "
+        "(default 5672; RABBITMQ_URL names a broker to use instead)",
     )
     command.add_argument(
         "--parameter-overrides",
@@ -159,6 +177,7 @@ def _up(args: argparse.Namespace) -> int:
             api_port=args.port,
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
+            rabbitmq_port=args.rabbitmq_port,
             parameter_overrides=dict(args.parameter_overrides),
             hot_reload=not args.no_hot_reload,
             verbose=args.verbose,

@@ -18,7 +18,7 @@ What changes, and nothing else:
 - the queues' alarms and dashboard graphs watch the broker's queue metrics (AWS/AmazonMQ);
 - every function runs with `EVENT_TRANSPORT=rabbitmq` and the RabbitMQ client layer.
 
-    python -m infrastructure.rabbitmq.generate          # write infrastructure/rabbitmq/template.yaml
+    python -m infrastructure.rabbitmq.generate          # write the template
     python -m infrastructure.rabbitmq.generate --check  # exit 1 if it is out of date
 """
 
@@ -418,7 +418,8 @@ def _rabbitmq_alarm(resource: Mapping[str, Any], queues: Mapping[str, Any]) -> A
         properties["AlarmName"] = {"Fn::Sub": f"${{AWS::StackName}}-{name}-not-empty"}
         properties["AlarmDescription"] = (
             f"Queue {queue_name(role.consumer)}'s consumer kept failing a message past the "
-            f"delivery limit: it is in {name}. Runbook: docs/runbooks.md#dead-letter-queue-not-empty"
+            f"delivery limit: it is in {name}. "
+            "Runbook: docs/runbooks.md#dead-letter-queue-not-empty"
         )
     else:
         properties["AlarmName"] = {"Fn::Sub": f"${{AWS::StackName}}-{name}-depth"}
@@ -469,7 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         current = TEMPLATE_PATH.read_text() if TEMPLATE_PATH.exists() else ""
         if current != text:
             print(
-                f"{TEMPLATE_PATH} is out of date: run `python -m infrastructure.rabbitmq.generate`.",
+                f"{TEMPLATE_PATH} is out of date: "
+                "run `python -m infrastructure.rabbitmq.generate`.",
                 file=sys.stderr,
             )
             return 1

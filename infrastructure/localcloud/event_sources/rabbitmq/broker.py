@@ -9,6 +9,7 @@ local cloud's whole run, and a reset only empties its queues.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -106,12 +107,34 @@ class RabbitMQBroker:
 
     def queue_names(self, vhost: str) -> list[str]:
         """Every queue of a vhost; only the embedded broker can list them (AMQP cannot)."""
+        return [queue["name"] for queue in self._control("list_queues", vhost, "name")]
+
+    def dead_letter_queues(self, vhost: str) -> dict[str, list[str]]:
+        """Each queue a queue's dead-letter exchange routes to -> those source queues, as
+        the embedded broker knows them (an external one answers nothing)."""
+        exchanges: dict[str, list[str]] = {}
+        for queue in self._control("list_queues", vhost, "name", "arguments"):
+            for name, _kind, value in queue.get("arguments") or []:
+                if name == "x-dead-letter-exchange":
+                    exchanges.setdefault(str(value), []).append(queue["name"])
+        targets: dict[str, list[str]] = {}
+        bindings = self._control(
+            "list_bindings", vhost, "source_name", "destination_name", "destination_kind"
+        )
+        for binding in bindings:
+            sources = exchanges.get(binding["source_name"])
+            if sources and binding["source_name"] and binding["destination_kind"] == "queue":
+                targets.setdefault(binding["destination_name"], []).extend(sorted(sources))
+        return targets
+
+    def _control(self, command: str, vhost: str, *columns: str) -> list[dict[str, Any]]:
+        """rabbitmqctl's JSON answer about the embedded broker; nothing for an external one."""
         if self.process is None:
             return []
         result = subprocess.run(
             [
                 str(server_script().with_name("rabbitmqctl")),
-                *("-n", self.node, "-q", "list_queues", "-p", vhost, "--no-table-headers", "name"),
+                *("-n", self.node, "-q", command, "-p", vhost, *columns, "--formatter", "json"),
             ],
             env=self.environment,
             capture_output=True,
@@ -120,8 +143,9 @@ class RabbitMQBroker:
             check=False,
         )
         if result.returncode != 0:
-            raise RabbitMQBrokerFailed(f"rabbitmqctl list_queues failed: {result.stderr.strip()}")
-        return [line.strip() for line in result.stdout.splitlines() if line.strip()]
+            raise RabbitMQBrokerFailed(f"rabbitmqctl {command} failed: {result.stderr.strip()}")
+        rows: list[dict[str, Any]] = json.loads(result.stdout or "[]")
+        return rows
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
