@@ -147,7 +147,27 @@ class RabbitMQBroker:
         rows: list[dict[str, Any]] = json.loads(result.stdout or "[]")
         return rows
 
+    def restart(self) -> None:
+        """The embedded broker's server stopped and started again on its port and data
+        directory, as a broker reboot: durable queues keep their persistent messages, and
+        every client's connection is closed."""
+        if self.process is None:
+            raise RabbitMQBrokerFailed("only the local cloud's own broker can be restarted")
+        self._stop_server()
+        self.process = _start_server(self.environment, self.home, self.output)
+        _wait_until_ready(self, READY_TIMEOUT_S)
+
     def stop(self) -> None:
+        self._stop_server()
+        _end(self.epmd)
+        if self.output is not None:
+            self.output.close()
+            self.output = None
+        if self.home is not None:
+            shutil.rmtree(self.home, ignore_errors=True)
+            self.home = None
+
+    def _stop_server(self) -> None:
         if self.process is not None and self.process.poll() is None:
             # The server script and its Erlang VM share the session it was started in.
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -156,13 +176,20 @@ class RabbitMQBroker:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        _end(self.epmd)
-        if self.output is not None:
-            self.output.close()
-            self.output = None
-        if self.home is not None:
-            shutil.rmtree(self.home, ignore_errors=True)
-            self.home = None
+
+
+def _start_server(
+    environment: dict[str, str], home: Path | None, output: IO[bytes] | None
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [str(server_script())],
+        env=environment,
+        cwd=home,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        # Its own session: stopped as a group, and Ctrl-C stops the pollers first.
+        start_new_session=True,
+    )
 
 
 def connect(url: str, timeout_s: float) -> Any:
@@ -209,7 +236,7 @@ def check_broker(url: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
 
 def start_local_broker(host: str, port: int) -> RabbitMQBroker:
     ensure_port_free(host, port, "The RabbitMQ broker")
-    script = server_script()
+    server_script()
     home = Path(tempfile.mkdtemp(prefix="localcloud-rabbitmq-"))
     password = secrets.token_urlsafe(18)
     node = f"localcloud-{port}-{os.getpid()}@localhost"
@@ -226,15 +253,7 @@ def start_local_broker(host: str, port: int) -> RabbitMQBroker:
     )
     try:
         broker.epmd = _start_epmd(epmd_port, output)
-        broker.process = subprocess.Popen(
-            [str(script)],
-            env=environment,
-            cwd=home,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            # Its own session: stopped as a group, and Ctrl-C stops the pollers first.
-            start_new_session=True,
-        )
+        broker.process = _start_server(environment, home, output)
         _wait_until_ready(broker, READY_TIMEOUT_S)
     except BaseException:
         broker.stop()
