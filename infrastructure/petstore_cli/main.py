@@ -304,8 +304,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
             access=asdict(this_run()),
             stack_name=stack.name,
             log_groups={key: spec.log_group_name for key, spec in stack.functions.items()},
-            **_kafka_state(cloud),
-            **_rabbitmq_state(cloud),
+            **{**_kafka_state(cloud), **_rabbitmq_state(cloud)},
         )
     )
     _print_urls(cloud, stack.outputs)
