@@ -33,8 +33,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from infrastructure.kafka.generate import HEADER as KAFKA_HEADER
-from infrastructure.kafka.generate import (
+from kafka.generate import HEADER as KAFKA_HEADER
+from kafka.generate import (
     SQS_KINDS,
     SQS_PARAMETERS,
     TOPIC_ARN_SUFFIX,
@@ -50,6 +50,7 @@ from infrastructure.kafka.generate import (
     _written_out,
     render_template,
 )
+
 from localcloud.cloudformation.intrinsics import referenced_names
 from localcloud.cloudformation.template import parse_template
 from operations.resources import log_group, log_group_id
