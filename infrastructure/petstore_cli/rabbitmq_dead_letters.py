@@ -194,7 +194,7 @@ def running_rabbitmq_dead_letters(
             "The running local cloud has no RabbitMQ broker: start it with `petstore up "
             "--transport rabbitmq`."
         )
-    logs = boto3.client(  # type: ignore[call-overload]
+    logs = boto3.client(
         "logs",
         endpoint_url=endpoint_url,
         region_name=region,

@@ -99,5 +99,5 @@ def test_a_broker_of_another_engine_is_refused(emulator: Emulator, tmp_path: Pat
     (tmp_path / "template.yaml").write_text(text)
     (tmp_path / "code").symlink_to(TEMPLATE.parent / "code")
 
-    with pytest.raises(TemplateError, match="Broker .* ACTIVEMQ is not run locally"):
+    with pytest.raises(TemplateError, match=r"Broker .* ACTIVEMQ is not run locally"):
         provision(tmp_path / "template.yaml", emulator.endpoint_url, stack_name="rmqactive")

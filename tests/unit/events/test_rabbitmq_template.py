@@ -9,9 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rabbitmq import generate
+
 from localcloud.cloudformation.intrinsics import referenced_names
 from localcloud.cloudformation.template import parse_template
-from rabbitmq import generate
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 EVENT_TOPICS = {"OrdersTopic", "PaymentsTopic", "NotificationsTopic"}

@@ -29,7 +29,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -157,7 +157,7 @@ class EventConsumer:
             for message in messages:
                 try:
                     self._handle_message(
-                        rmq_message_id(message), lambda m=message: event_from_rmq_message(m)
+                        rmq_message_id(message), partial(event_from_rmq_message, message)
                     )
                 except Exception as error:
                     failed.append(f"{rmq_message_id(message)} ({type(error).__name__})")

@@ -138,7 +138,8 @@ def broker_user(secret_arn: str) -> tuple[str, str]:
     Lambda's BASIC_AUTH source access configuration reads)."""
     from petstore_shared.aws_clients import secretsmanager_client
 
-    secret = secretsmanager_client().get_secret_value(SecretId=secret_arn)["SecretString"]
+    secrets: Any = secretsmanager_client()
+    secret = secrets.get_secret_value(SecretId=secret_arn)["SecretString"]
     document = json.loads(secret)
     return str(document["username"]), str(document["password"])
 
