@@ -75,7 +75,7 @@ class HandlerStarts(LogSink):
         super().__init__(quiet=True)
         self.started: dict[str, float] = {}
 
-    def emit(self, function_name: str, line: str) -> None:
+    def emit(self, function_name: str, line: str, log_stream: str = "") -> None:
         if line.startswith("handler-start "):
             _, value, started = line.split()
             self.started[value] = float(started)
