@@ -1,8 +1,10 @@
 """Amazon MQ for RabbitMQ event source mappings as Lambda runs them: the messages of a
 queue, handed to the function in Lambda's `aws:rmq` event shape.
 
-A consumer with a prefetch of BatchSize gathers a batch (up to BatchSize messages, for
-up to MaximumBatchingWindowInSeconds once the first arrived) and invokes the function.
+One consumer per mapping (Lambda gives a RabbitMQ mapping one execution environment at
+a time, its documented concurrency limit), with a prefetch of BatchSize, gathers a batch
+(up to BatchSize messages, for up to MaximumBatchingWindowInSeconds once the first
+arrived) and invokes the function.
 An MQ mapping has no partial batch response: when the function succeeds, the whole
 batch is acknowledged; when it fails, the whole batch is returned to the queue
 (`basic.nack` with requeue), delivered again (`redelivered` set) and counted by the
