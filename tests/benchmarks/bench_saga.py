@@ -103,7 +103,7 @@ def start_shop(log_path: Path | None = None, transport: str = "sns") -> Shop:
     pool_id, client_id = stack.outputs["UserPoolId"], stack.outputs["UserPoolClientId"]
     create_demo_users(cognito, pool_id)
     tokens = {
-        user: id_token(cognito, pool_id, client_id, user) for user in ("alice", "bob", "admin")
+        user: id_token(cognito, client_id, user) for user in ("alice", "bob", "admin")
     }
     shop = Shop(cloud, tokens)
     created = shop.session("admin").post(shop.url("/pets"), json=PET, timeout=30)
