@@ -61,9 +61,9 @@ def sample_event(stack: Stack, function: str, events_dir: Path = EVENTS_DIR) -> 
     for topic in kafka_stack_of(stack).mappings:
         if topic.function == function:
             return SampleEvent(f"Kafka {topic.topic}", _kafka_event(topic, events_dir))
-    for queue in rabbitmq_stack_of(stack).mappings:
-        if queue.function == function:
-            return SampleEvent(f"RabbitMQ {queue.queue}", _rmq_event(queue, events_dir))
+    for consumer in rabbitmq_stack_of(stack).mappings:
+        if consumer.function == function:
+            return SampleEvent(f"RabbitMQ {consumer.queue}", _rmq_event(consumer, events_dir))
     return SampleEvent("direct invoke", {})
 
 

@@ -102,9 +102,7 @@ def start_shop(log_path: Path | None = None, transport: str = "sns") -> Shop:
     cognito = boto3.client("cognito-idp", endpoint_url=cloud.endpoint_url)
     pool_id, client_id = stack.outputs["UserPoolId"], stack.outputs["UserPoolClientId"]
     create_demo_users(cognito, pool_id)
-    tokens = {
-        user: id_token(cognito, client_id, user) for user in ("alice", "bob", "admin")
-    }
+    tokens = {user: id_token(cognito, client_id, user) for user in ("alice", "bob", "admin")}
     shop = Shop(cloud, tokens)
     created = shop.session("admin").post(shop.url("/pets"), json=PET, timeout=30)
     created.raise_for_status()
