@@ -293,7 +293,7 @@ def dead_letters(shop: Shop) -> int:
     rabbitmq = shop.cloud.runtime_of(LocalRabbitMQ)
     if rabbitmq is not None and rabbitmq.broker is not None:
         queues = rabbitmq.broker.dead_letter_queues("/")
-        counts = rabbitmq.broker._control("list_queues", "/", "name", "messages")
+        counts = rabbitmq.broker.control("list_queues", "/", "name", "messages")
         return sum(row["messages"] for row in counts if row["name"] in queues)
     sqs = boto3.client("sqs", endpoint_url=shop.cloud.endpoint_url)
     total = 0

@@ -88,7 +88,7 @@ def drained(cloud: LocalCloud) -> bool:
     """Whether no consumer queue holds a message, ready or unacknowledged."""
     assert cloud.stack is not None
     consumer_queues = {mapping.queue for mapping in rabbitmq_stack_of(cloud.stack).mappings}
-    counts = broker(cloud)._control("list_queues", "/", "name", "messages")
+    counts = broker(cloud).control("list_queues", "/", "name", "messages")
     return all(row["messages"] == 0 for row in counts if row["name"] in consumer_queues)
 
 

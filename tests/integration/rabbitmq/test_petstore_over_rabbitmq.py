@@ -12,8 +12,11 @@ import re
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pika
 import pytest
 
@@ -48,6 +51,30 @@ def petstore(running: RunningUp, *arguments: str) -> subprocess.CompletedProcess
         text=True,
         timeout=150,
     )
+
+
+def queue_metric(state: dict[str, Any], name: str, queue: str) -> list[float]:
+    """The last five minutes of an AWS/AmazonMQ queue metric, as the RabbitMQ template's
+    dashboard and alarms name it (Maximum per minute)."""
+    cloudwatch = boto3.client(
+        "cloudwatch",
+        endpoint_url=state["endpoint_url"],
+        region_name=state["region"],
+        aws_access_key_id=state["access"]["access_key_id"],
+        aws_secret_access_key=state["access"]["secret_access_key"],
+    )
+    dimensions = {"Broker": "petstore-events", "Queue": queue, "VirtualHost": "/"}
+    now = datetime.now(UTC)
+    answer = cloudwatch.get_metric_statistics(
+        Namespace="AWS/AmazonMQ",
+        MetricName=name,
+        Dimensions=[{"Name": key, "Value": value} for key, value in sorted(dimensions.items())],
+        StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=1),
+        Period=60,
+        Statistics=["Maximum"],
+    )
+    return [float(point["Maximum"]) for point in answer["Datapoints"]]
 
 
 def depth(running: RunningUp, queue: str) -> int:
@@ -87,6 +114,13 @@ def test_a_message_that_is_no_envelope_is_listed_shown_with_its_reason_and_redri
     connection.close()
 
     wait_until(lambda: depth(rabbitmq_up, DEAD_LETTERS) == 1, timeout_s=60, what="the dead letter")
+    # The dead-letter queue's alarm and the dashboard read this metric.
+    wait_until(
+        lambda: max(queue_metric(state, "MessageCount", DEAD_LETTERS), default=0.0) > 0,
+        timeout_s=30,
+        what="MessageCount of the dead-letter queue in CloudWatch",
+    )
+    assert queue_metric(state, "MessageReadyCount", QUEUE) != []
     shown = petstore(rabbitmq_up, "dlq", "show", "notifications-payment")
 
     assert shown.returncode == 0, shown.stderr

@@ -2,12 +2,14 @@
 the Amazon MQ broker."""
 
 from localcloud.event_sources.base import EventSourceKind
+from localcloud.event_sources.rabbitmq.metrics import RabbitMQMetricsSampler
 from localcloud.event_sources.rabbitmq.provisioning import (
     KINDS,
     MAPPING_PROPERTIES,
     SOURCE,
     add_mapping,
     claims,
+    rabbitmq_stack_of,
 )
 from localcloud.event_sources.rabbitmq.runtime import LocalRabbitMQ
 
@@ -21,4 +23,5 @@ KIND = EventSourceKind(
     mapping_properties=MAPPING_PROPERTIES,
     runtime=lambda settings: LocalRabbitMQ(settings.host, settings.ports.get(SOURCE, DEFAULT_PORT)),
     resource_kinds=KINDS,
+    metrics=lambda stack: RabbitMQMetricsSampler(rabbitmq_stack_of(stack)),
 )

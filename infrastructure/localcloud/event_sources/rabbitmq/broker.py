@@ -107,18 +107,18 @@ class RabbitMQBroker:
 
     def queue_names(self, vhost: str) -> list[str]:
         """Every queue of a vhost; only the embedded broker can list them (AMQP cannot)."""
-        return [queue["name"] for queue in self._control("list_queues", vhost, "name")]
+        return [queue["name"] for queue in self.control("list_queues", vhost, "name")]
 
     def dead_letter_queues(self, vhost: str) -> dict[str, list[str]]:
         """Each queue a queue's dead-letter exchange routes to -> those source queues, as
         the embedded broker knows them (an external one answers nothing)."""
         exchanges: dict[str, list[str]] = {}
-        for queue in self._control("list_queues", vhost, "name", "arguments"):
+        for queue in self.control("list_queues", vhost, "name", "arguments"):
             for name, _kind, value in queue.get("arguments") or []:
                 if name == "x-dead-letter-exchange":
                     exchanges.setdefault(str(value), []).append(queue["name"])
         targets: dict[str, list[str]] = {}
-        bindings = self._control(
+        bindings = self.control(
             "list_bindings", vhost, "source_name", "destination_name", "destination_kind"
         )
         for binding in bindings:
@@ -127,7 +127,7 @@ class RabbitMQBroker:
                 targets.setdefault(binding["destination_name"], []).extend(sorted(sources))
         return targets
 
-    def _control(self, command: str, vhost: str, *columns: str) -> list[dict[str, Any]]:
+    def control(self, command: str, vhost: str, *columns: str) -> list[dict[str, Any]]:
         """rabbitmqctl's JSON answer about the embedded broker; nothing for an external one."""
         if self.process is None:
             return []

@@ -4,6 +4,10 @@ the MQ event source mappings that read their queues, beside `localcloud.model`'s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from localcloud.event_sources.rabbitmq.broker import RabbitMQBroker
 
 DEFAULT_BATCH_SIZE = 100
 DEFAULT_BATCHING_WINDOW_S = 0.5
@@ -34,6 +38,8 @@ class RabbitMQStack:
     brokers: list[str] = field(default_factory=list)
     """The ARNs of the template's Amazon MQ brokers (the local broker stands in for each)."""
     mappings: list[RabbitMQMapping] = field(default_factory=list)
+    broker: RabbitMQBroker | None = None
+    """The broker that stands in for the stack's, once it runs."""
 
     @property
     def in_use(self) -> bool:

@@ -22,8 +22,12 @@ class LocalRabbitMQ:
     def start_for(self, stack: Stack) -> None:
         """The broker runs once the stack (so far) has RabbitMQ resources: a custom
         resource's function may declare its queues while the stack is being provisioned."""
-        if rabbitmq_stack_of(stack).in_use and self.broker is None:
+        rabbitmq = rabbitmq_stack_of(stack)
+        if not rabbitmq.in_use:
+            return
+        if self.broker is None:
             self.broker = start_rabbitmq_broker(self.host, self.port)
+        rabbitmq.broker = self.broker
 
     def prepare(self, stack: Stack) -> None:
         """The first time, what the broker holds is kept (an external broker may serve
