@@ -23,17 +23,18 @@ STACK ?=
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help install build run test test-slow test-unit test-integration lint format validate bench load soak openapi schemas operations demo clean
+.PHONY: help install rabbitmq build run test test-slow test-unit test-integration lint format validate bench load soak openapi schemas operations demo clean
 
 help:
 	@echo "make run        start the whole system locally (API :3000, AWS emulator :4566) with demo data"
-	@echo "                (PORT=, EMULATOR_PORT=, STACK=, TRANSPORT=kafka, PARAMS=\"KEY=VALUE ...\")"
+	@echo "                (PORT=, EMULATOR_PORT=, STACK=, TRANSPORT=kafka|rabbitmq, PARAMS=\"KEY=VALUE ...\")"
 	@echo "make test       every test (unit, integration, end to end)"
 	@echo "make test-slow  the tests that wait out real AWS periods (minutes each)"
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make validate   cfn-lint, sam validate --lint, checkov and the least-privilege checks on template.yaml;"
 	@echo "                the deploy gate: sam build of both templates, every built handler imported and invoked"
-	@echo "make build      sam build (CONFIG_ENV=kafka for the Kafka variant), with Python 3.13 on PATH for SAM"
+	@echo "make build      sam build (CONFIG_ENV=kafka or rabbitmq for a variant), with Python 3.13 on PATH for SAM"
+	@echo "make rabbitmq   install Debian's rabbitmq-server for the RabbitMQ variant (as root; else says what to install)"
 	@echo "make demo       with \`make run\` going in another terminal: one order down each saga path"
 	@echo "make bench      the benchmarks (figures printed side by side)"
 	@echo "make load       a 60 s mixed load run on a fresh local cloud, then the saga's invariants"
@@ -54,6 +55,10 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced
 
+# The RabbitMQ variant's local broker (Debian's rabbitmq-server; as root it is installed).
+rabbitmq:
+	@infrastructure/tools/ensure-rabbitmq
+
 $(SAM): infrastructure/tools/sam-cli.lock.txt | $(UV)
 	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-sam
 	$(UV) pip install --quiet --python .venv-sam/bin/python --require-hashes \
@@ -66,15 +71,15 @@ $(CHECKOV): infrastructure/tools/checkov.lock.txt | $(UV)
 		-r infrastructure/tools/checkov.lock.txt
 	@touch $@
 
-run: install
+run: install $(if $(filter rabbitmq,$(TRANSPORT)),rabbitmq)
 	$(BIN)/petstore up --transport $(TRANSPORT) $(if $(PORT),--port $(PORT)) \
 		$(if $(EMULATOR_PORT),--emulator-port $(EMULATOR_PORT)) $(if $(STACK),--stack-name $(STACK)) \
 		$(if $(PARAMS),--parameter-overrides $(PARAMS))
 
-demo: install
+demo: install $(if $(filter rabbitmq,$(TRANSPORT)),rabbitmq)
 	$(BIN)/petstore demo --transport $(TRANSPORT)
 
-test: install
+test: install rabbitmq
 	$(BIN)/pytest -m "not slow"
 
 # Tests that wait out the template's own alarm periods; exit 5 is pytest's "none selected".
@@ -84,7 +89,7 @@ test-slow: install
 test-unit: install
 	$(BIN)/pytest tests/unit
 
-test-integration: install
+test-integration: install rabbitmq
 	$(BIN)/pytest tests/integration tests/e2e
 
 lint: install
@@ -105,6 +110,9 @@ validate: install $(SAM) $(CHECKOV)
 	$(BIN)/python -m infrastructure.kafka.generate --check
 	$(BIN)/cfn-lint infrastructure/kafka/template.yaml
 	$(SAM) validate --lint --template infrastructure/kafka/template.yaml
+	$(BIN)/python -m infrastructure.rabbitmq.generate --check
+	$(BIN)/cfn-lint infrastructure/rabbitmq/template.yaml
+	$(SAM) validate --lint --template infrastructure/rabbitmq/template.yaml
 	$(CHECKOV) --config-file infrastructure/tools/checkov.yaml --file template.yaml
 	$(BIN)/pytest -q tests/unit/template
 	$(BIN)/python -m infrastructure.deploy_gate --sam $(SAM)

@@ -68,26 +68,33 @@ def local_cloud() -> Iterator[LocalCloud]:
     cloud.stop()
 
 
-@pytest.fixture(scope="session", params=["sns", "kafka"])
+@pytest.fixture(scope="session", params=["sns", "kafka", "rabbitmq"])
 def saga_cloud(request: pytest.FixtureRequest) -> Iterator[LocalCloud]:
     """The whole system over each event transport in turn, for the saga's integration and
     end to end tests: `local_cloud` (SNS/SQS), then the Kafka variant from
     infrastructure/kafka/template.yaml on its own emulator and a local Kafka broker. A
     Kafka consumer retries a failing batch three times (1, 2 and 4 s later) before its
-    records go to its dead-letter topic, as the SQS consumers' three receives do."""
+    records go to its dead-letter topic, as the SQS consumers' three receives do. Then the
+    RabbitMQ variant from infrastructure/rabbitmq/template.yaml on its own emulator and a
+    local RabbitMQ broker, whose queues dead-letter a message after its third delivery."""
     if request.param == "sns":
         yield request.getfixturevalue("local_cloud")
         return
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
+    overrides = {
+        "kafka": {"ConsumerMaximumRetryAttempts": "3"},
+        "rabbitmq": {"ConsumerDeliveryLimit": "2"},
+    }
     cloud = LocalCloud(
         LocalCloudConfig(
-            template=PROJECT_ROOT / "infrastructure" / "kafka" / "template.yaml",
+            template=PROJECT_ROOT / "infrastructure" / request.param / "template.yaml",
             stack_name="petstore",
             api_port=free_port(),
             emulator_port=free_port(),
             kafka_port=free_port(),
-            parameter_overrides={"ConsumerMaximumRetryAttempts": "3", "SenderEmail": LOCAL_SENDER},
+            rabbitmq_port=free_port(),
+            parameter_overrides={**overrides[request.param], "SenderEmail": LOCAL_SENDER},
             quiet=True,
         )
     )

@@ -13,6 +13,7 @@ from .runtimes import REPO_ROOT
 DEFAULT_TEMPLATES = (
     REPO_ROOT / "template.yaml",
     REPO_ROOT / "infrastructure" / "kafka" / "template.yaml",
+    REPO_ROOT / "infrastructure" / "rabbitmq" / "template.yaml",
 )
 DEFAULT_BUILD_ROOT = REPO_ROOT / ".aws-sam" / "gate"
 

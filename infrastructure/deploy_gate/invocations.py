@@ -17,6 +17,7 @@ from typing import Any
 from localcloud.cloudformation.provision import provision
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
 from localcloud.event_sources.kafka.runtime import LocalKafka
+from localcloud.event_sources.rabbitmq.runtime import LocalRabbitMQ
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
 from localcloud.model import FunctionSpec, InvocationResult, Stack
@@ -54,15 +55,18 @@ class _Invocation:
 
 def provisioned(built: BuiltStack, endpoint_url: str, stack_name: str) -> Stack:
     """The built template in the emulator. A custom resource's function runs from its
-    built artifact, as CloudFormation runs it, with a Kafka broker of its own if the
-    stack has Kafka resources (the Kafka template's topics function makes its topics)."""
+    built artifact, as CloudFormation runs it, with a Kafka or RabbitMQ broker of its own
+    if the stack has such resources (the Kafka template's topics function makes its
+    topics, the RabbitMQ template's topology function declares its queues)."""
     kafka = LocalKafka("127.0.0.1", free_port())
+    rabbitmq = LocalRabbitMQ("127.0.0.1", free_port())
 
     def run_function(stack: Stack, logical_id: str, event: dict[str, Any]) -> InvocationResult:
         kafka.start_for(stack)
+        rabbitmq.start_for(stack)
         invoker = Invoker(
             {logical_id: stack.functions[logical_id]},
-            base_env={**_base_env(endpoint_url), **kafka.environment()},
+            base_env={**_base_env(endpoint_url), **kafka.environment(), **rabbitmq.environment()},
             log_sink=LogSink(quiet=True),
         )
         try:
@@ -80,6 +84,7 @@ def provisioned(built: BuiltStack, endpoint_url: str, stack_name: str) -> Stack:
         )
     finally:
         kafka.stop()
+        rabbitmq.stop()
 
 
 def check_invocations(

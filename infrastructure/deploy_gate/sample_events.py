@@ -15,6 +15,9 @@ from localcloud.event_sources.dynamodb_streams.mapping import stream_mappings
 from localcloud.event_sources.kafka.events import KafkaRecord, msk_event
 from localcloud.event_sources.kafka.mapping import KafkaMapping
 from localcloud.event_sources.kafka.provisioning import kafka_stack_of
+from localcloud.event_sources.rabbitmq.events import RabbitMQMessage, rmq_event
+from localcloud.event_sources.rabbitmq.mapping import RabbitMQMapping
+from localcloud.event_sources.rabbitmq.provisioning import rabbitmq_stack_of
 from localcloud.event_sources.sqs.mapping import sqs_mappings
 from localcloud.model import Route, Stack
 
@@ -58,6 +61,9 @@ def sample_event(stack: Stack, function: str, events_dir: Path = EVENTS_DIR) -> 
     for topic in kafka_stack_of(stack).mappings:
         if topic.function == function:
             return SampleEvent(f"Kafka {topic.topic}", _kafka_event(topic, events_dir))
+    for consumer in rabbitmq_stack_of(stack).mappings:
+        if consumer.function == function:
+            return SampleEvent(f"RabbitMQ {consumer.queue}", _rmq_event(consumer, events_dir))
     return SampleEvent("direct invoke", {})
 
 
@@ -102,3 +108,12 @@ def _kafka_event(mapping: KafkaMapping, events_dir: Path) -> dict[str, Any]:
         value=body.encode(),
     )
     return msk_event([record], mapping, NO_BROKER)
+
+
+def _rmq_event(mapping: RabbitMQMapping, events_dir: Path) -> dict[str, Any]:
+    """The SQS sample's message as the body of a message of the mapping's queue."""
+    body = _load(events_dir / SQS_SAMPLE)["Records"][0]["body"]
+    message = RabbitMQMessage(
+        delivery_tag=1, body=body.encode(), redelivered=False, properties={"delivery_mode": 2}
+    )
+    return rmq_event([message], mapping)

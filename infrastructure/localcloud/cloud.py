@@ -59,6 +59,9 @@ class LocalCloudConfig:
     kafka_port: int = 9092
     """The local Kafka broker's, for a template with Kafka resources (unless
     KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)."""
+    rabbitmq_port: int = 5672
+    """The local RabbitMQ broker's, for a template with Amazon MQ resources (unless
+    RABBITMQ_URL names a broker to use instead)."""
     parameter_overrides: dict[str, str] = field(default_factory=dict)
     env_vars: EnvVars = field(default_factory=dict)
     """The functions' variables overridden, as `sam local --env-vars` takes them."""
@@ -110,7 +113,9 @@ class LocalCloud:
         self.services: LocalServices | None = None
         self._created = datetime.now(UTC)
         self._pollers: list[Poller] = []
-        settings = SourceSettings(config.host, {"kafka": config.kafka_port})
+        settings = SourceSettings(
+            config.host, {"kafka": config.kafka_port, "rabbitmq": config.rabbitmq_port}
+        )
         self.event_sources: list[SourceRuntime] = [kind.runtime(settings) for kind in EVENT_SOURCES]
         self.faults: StoreFaults | None = None
         self.builder = LambdaBuilder(

@@ -17,6 +17,10 @@ from typing import TYPE_CHECKING, Any
 from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
 from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
+from localcloud.event_sources.rabbitmq.broker import (
+    RabbitMQBrokerFailed,
+    RabbitMQBrokerUnreachable,
+)
 from localcloud.lambda_.debugging import DEFAULT_DEBUG_PORT, FunctionDebug
 from localcloud.lambda_.env_vars import EnvVars, load_env_vars
 from localcloud.model import TemplateError
@@ -27,7 +31,14 @@ if TYPE_CHECKING:
 
 STARTED = time.monotonic()
 _LONG_PARAMETER = re.compile(r"ParameterKey=([^,]+),ParameterValue=(.*)")
-CLOUD_ERRORS = (PortInUseError, TemplateError, KafkaBrokerUnreachable, KafkaBrokerFailed)
+CLOUD_ERRORS = (
+    PortInUseError,
+    TemplateError,
+    KafkaBrokerUnreachable,
+    KafkaBrokerFailed,
+    RabbitMQBrokerUnreachable,
+    RabbitMQBrokerFailed,
+)
 """What stops a start with one line naming the cause, never a traceback."""
 
 
@@ -78,6 +89,13 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         default=9092,
         help="the local Kafka broker's port, for a template with Kafka event sources "
         "(default 9092; KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)",
+    )
+    command.add_argument(
+        "--rabbitmq-port",
+        type=int,
+        default=5672,
+        help="the local RabbitMQ broker's port, for a template with Amazon MQ event sources "
+        "(default 5672; RABBITMQ_URL names a broker to use instead)",
     )
     command.add_argument(
         "--parameter-overrides",
@@ -222,6 +240,7 @@ def _up(args: argparse.Namespace) -> int:
             api_port=args.port + index,
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
+            rabbitmq_port=args.rabbitmq_port,
             parameter_overrides=dict(args.parameter_overrides),
             env_vars=env_vars,
             hot_reload=not args.no_hot_reload,

@@ -229,6 +229,11 @@ def _dead_letter(message: dict[str, Any], errors: dict[str, list[str]]) -> DeadL
 
 def failures_by_event_id(logs: Any) -> dict[str, list[str]]:
     """Each failed event's errors, as its consumers logged them: "function: error"."""
+    return failures_by(logs, FAILED_EVENT_PATTERN, "event_id")
+
+
+def failures_by(logs: Any, pattern: str, key: str) -> dict[str, list[str]]:
+    """The errors of the log lines matching `pattern`, by their `key` ("function: error")."""
     failures: dict[str, list[str]] = {}
     groups = logs.get_paginator("describe_log_groups").paginate(
         logGroupNamePrefix=LAMBDA_LOG_GROUPS
@@ -236,12 +241,12 @@ def failures_by_event_id(logs: Any) -> dict[str, list[str]]:
     for page in groups:
         for group in page.get("logGroups", []):
             function = group["logGroupName"].removeprefix(LAMBDA_LOG_GROUPS)
-            for line in _lines_matching(logs, group["logGroupName"], FAILED_EVENT_PATTERN):
+            for line in _lines_matching(logs, group["logGroupName"], pattern):
                 logged = _json_object(line)
-                event_id = _text(logged.get("event_id"))
-                if event_id:
-                    failures.setdefault(event_id, []).append(f"{function}: {_error_of(logged)}")
-    return {event_id: _unique(errors) for event_id, errors in failures.items()}
+                named = _text(logged.get(key))
+                if named:
+                    failures.setdefault(named, []).append(f"{function}: {_error_of(logged)}")
+    return {named: _unique(errors) for named, errors in failures.items()}
 
 
 def _lines_matching(logs: Any, group: str, pattern: str) -> Iterator[str]:
@@ -301,7 +306,17 @@ def kafka_dead_letters(endpoint_url: str, region: str, access: EmulatorAccess) -
     return running_kafka_dead_letters(endpoint_url, region)
 
 
-TRANSPORTS: dict[str, DeadLettersFactory] = {"sns": sqs_dead_letters, "kafka": kafka_dead_letters}
+def rabbitmq_dead_letters(endpoint_url: str, region: str, access: EmulatorAccess) -> DeadLetters:
+    from petstore_cli.rabbitmq_dead_letters import running_rabbitmq_dead_letters
+
+    return running_rabbitmq_dead_letters(endpoint_url, region, access)
+
+
+TRANSPORTS: dict[str, DeadLettersFactory] = {
+    "sns": sqs_dead_letters,
+    "kafka": kafka_dead_letters,
+    "rabbitmq": rabbitmq_dead_letters,
+}
 
 
 # ---------------------------------------------------------------- the commands' output

@@ -28,6 +28,9 @@ from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import free_port, launch_emulator
 from localcloud.event_sources.kafka.broker import check_external_broker
+from localcloud.event_sources.rabbitmq.broker import (
+    check_external_broker as check_external_rabbitmq,
+)
 from petstore_cli import running_cloud
 from petstore_cli.api_request_event import NoSuchRouteError
 from petstore_cli.dashboard import dashboard_pages
@@ -45,7 +48,11 @@ if TYPE_CHECKING:
 
 STARTED = time.monotonic()
 STACK_NAME = "petstore"
-TEMPLATES = {"sns": Path("template.yaml"), "kafka": Path("infrastructure/kafka/template.yaml")}
+TEMPLATES = {
+    "sns": Path("template.yaml"),
+    "kafka": Path("infrastructure/kafka/template.yaml"),
+    "rabbitmq": Path("infrastructure/rabbitmq/template.yaml"),
+}
 """The template of each event transport, when `--template` does not name one."""
 
 
@@ -80,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
         "--transport",
         choices=sorted(TEMPLATES),
         default="sns",
-        help="sns (template.yaml, the default) or kafka (infrastructure/kafka/template.yaml)",
+        help="sns (template.yaml, the default), kafka (infrastructure/kafka/template.yaml) or "
+        "rabbitmq (infrastructure/rabbitmq/template.yaml)",
     )
     up.add_argument("--no-seed", action="store_true", help="start without demo data")
     up.add_argument(
@@ -244,6 +252,8 @@ def command_up(args: argparse.Namespace) -> int:
     print("Starting the local cloud (AWS emulator, template resources, API, pollers)…")
     if args.transport == "kafka":
         check_external_broker()
+    if args.transport == "rabbitmq":
+        check_external_rabbitmq()
     # The emulator boots in its own process while this one imports the local cloud.
     emulator = launch_emulator(port=args.emulator_port)
     from localcloud.cloud import LocalCloud, LocalCloudConfig
@@ -255,6 +265,7 @@ def command_up(args: argparse.Namespace) -> int:
             api_port=args.port,
             emulator_port=args.emulator_port,
             kafka_port=args.kafka_port,
+            rabbitmq_port=args.rabbitmq_port,
             local_pages=api_document_pages(),
             parameter_overrides={"SenderEmail": LOCAL_SENDER, **dict(args.parameter_overrides)},
             env_vars=env_vars,
@@ -302,7 +313,7 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
             access=asdict(this_run()),
             stack_name=stack.name,
             log_groups={key: spec.log_group_name for key, spec in stack.functions.items()},
-            **_kafka_state(cloud),
+            **{**_kafka_state(cloud), **_rabbitmq_state(cloud)},
         )
     )
     _print_urls(cloud, stack.outputs)
@@ -332,6 +343,24 @@ def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:
     }
 
 
+def _rabbitmq_state(cloud: LocalCloud) -> dict[str, Any]:
+    """What the other commands need of a cloud whose events travel over RabbitMQ."""
+    from localcloud.event_sources.rabbitmq.provisioning import rabbitmq_stack_of
+    from localcloud.event_sources.rabbitmq.runtime import LocalRabbitMQ
+
+    rabbitmq = cloud.runtime_of(LocalRabbitMQ)
+    if rabbitmq is None or rabbitmq.broker is None:
+        return {}
+    dead_letter_queues: dict[str, list[str]] = {}
+    for vhost in rabbitmq_stack_of(cloud.stack).virtual_hosts() if cloud.stack else []:
+        dead_letter_queues.update(rabbitmq.broker.dead_letter_queues(vhost))
+    return {
+        "transport": "rabbitmq",
+        "rabbitmq_url": rabbitmq.broker.url,
+        "rabbitmq_dead_letter_queues": dead_letter_queues,
+    }
+
+
 def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print(f"  API           {cloud.api_url}   (docs: {cloud.api_url}/docs)")
     print(f"  Dashboard     {cloud.api_url}/_dashboard   (alarms, metrics: petstore dashboard)")
@@ -341,7 +370,7 @@ def _print_urls(cloud: LocalCloud, outputs: dict[str, str]) -> None:
     print('    or in any shell: eval "$(petstore env)"')
     print(f"  User pool     {outputs.get('UserPoolId', '?')}")
     for name, address in cloud.endpoints().items():
-        print(f"  {name:<13} {address}   (events over Kafka)")
+        print(f"  {name:<13} {address}   (events over {name.split()[0]})")
     print(f"  Try:          curl {cloud.api_url}/pets")
 
 
@@ -438,6 +467,8 @@ def command_invoke(args: argparse.Namespace) -> int:
         os.environ.update(running.emulator_access().environment())
         if running.kafka_bootstrap_servers:
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = running.kafka_bootstrap_servers
+        if running.rabbitmq_url:
+            os.environ["RABBITMQ_URL"] = running.rabbitmq_url
     token = None
     if args.user is not None:
         if running is None:
@@ -450,6 +481,7 @@ def command_invoke(args: argparse.Namespace) -> int:
             stack_name=running.stack_name if running else STACK_NAME,
             emulator_port=free_port(),
             kafka_port=free_port(),
+            rabbitmq_port=free_port(),
             log_stream=sys.stderr,  # standard output carries only the function's result
             verbose=args.verbose,
             debug=function_debug(args.function if args.debug else None, args.debug_port),

@@ -37,6 +37,10 @@ class RunningCloud:
     kafka_bootstrap_servers: str = ""
     kafka_dead_letter_topics: dict[str, list[str]] = field(default_factory=dict)
     """Each consumer's on-failure topic -> where its records come from."""
+    rabbitmq_url: str = ""
+    """The RabbitMQ broker's AMQP URL, with the local cloud's user."""
+    rabbitmq_dead_letter_queues: dict[str, list[str]] = field(default_factory=dict)
+    """Each dead-letter queue of the broker's default vhost -> the queues it takes from."""
     log_groups: dict[str, str] = field(default_factory=dict)
     """Each function's (logical id) CloudWatch Logs group."""
     access: dict[str, str] = field(default_factory=dict, repr=False)

@@ -1,6 +1,7 @@
 """The order saga under load, measured side by side in one run on the local cloud, over
 each event transport in turn (SNS/SQS from template.yaml, then Kafka from
-infrastructure/kafka/template.yaml on the local broker):
+infrastructure/kafka/template.yaml on the local broker, then RabbitMQ from
+infrastructure/rabbitmq/template.yaml on the local rabbitmq-server):
 
 (a) end-to-end latency: POST /orders until GET /orders/{id} reads CONFIRMED, p50/p95
     over sequential orders;
@@ -11,7 +12,7 @@ infrastructure/kafka/template.yaml on the local broker):
 (c) the yardstick: a boto3 DynamoDB GetItem round trip on the same emulator.
 
 Run: .venv/bin/python tests/benchmarks/bench_saga.py [--seconds 30] [--orders 30]
-     [--transports sns kafka]
+     [--transports sns kafka rabbitmq]
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ import requests
 from localcloud.cloud import LocalCloud, LocalCloudConfig
 from localcloud.emulator.process import LOCAL_CREDENTIALS, free_port
 from localcloud.event_sources.kafka.runtime import LocalKafka
+from localcloud.event_sources.rabbitmq.runtime import LocalRabbitMQ
 from petstore_cli.demo_users import create_demo_users, id_token
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATES = {
     "sns": PROJECT / "template.yaml",
     "kafka": PROJECT / "infrastructure" / "kafka" / "template.yaml",
+    "rabbitmq": PROJECT / "infrastructure" / "rabbitmq" / "template.yaml",
 }
 TERMINAL = frozenset({"CONFIRMED", "REJECTED", "PAYMENT_FAILED", "CANCELLED"})
 CONCURRENCY = (8, 32)
@@ -87,6 +90,7 @@ def start_shop(log_path: Path | None = None, transport: str = "sns") -> Shop:
             api_port=free_port(),
             emulator_port=free_port(),
             kafka_port=free_port(),
+            rabbitmq_port=free_port(),
             # the template's own queue settings, as `make run` uses them
             quiet=log_path is None,
             log_stream=log_path.open("a", encoding="utf-8") if log_path else None,
@@ -98,9 +102,7 @@ def start_shop(log_path: Path | None = None, transport: str = "sns") -> Shop:
     cognito = boto3.client("cognito-idp", endpoint_url=cloud.endpoint_url)
     pool_id, client_id = stack.outputs["UserPoolId"], stack.outputs["UserPoolClientId"]
     create_demo_users(cognito, pool_id)
-    tokens = {
-        user: id_token(cognito, pool_id, client_id, user) for user in ("alice", "bob", "admin")
-    }
+    tokens = {user: id_token(cognito, client_id, user) for user in ("alice", "bob", "admin")}
     shop = Shop(cloud, tokens)
     created = shop.session("admin").post(shop.url("/pets"), json=PET, timeout=30)
     created.raise_for_status()
@@ -288,6 +290,11 @@ def dead_letters(shop: Shop) -> int:
     assert stack is not None
     if _kafka_broker(shop) is not None:
         return dead_letter_records(shop)
+    rabbitmq = shop.cloud.runtime_of(LocalRabbitMQ)
+    if rabbitmq is not None and rabbitmq.broker is not None:
+        queues = rabbitmq.broker.dead_letter_queues("/")
+        counts = rabbitmq.broker.control("list_queues", "/", "name", "messages")
+        return sum(row["messages"] for row in counts if row["name"] in queues)
     sqs = boto3.client("sqs", endpoint_url=shop.cloud.endpoint_url)
     total = 0
     for logical_id, url in stack.physical_ids.items():
@@ -425,7 +432,7 @@ def main() -> int:
         "--clients", type=int, nargs="+", default=list(CONCURRENCY), help="concurrency for (b)"
     )
     parser.add_argument(
-        "--transports", nargs="+", choices=sorted(TEMPLATES), default=["sns", "kafka"]
+        "--transports", nargs="+", choices=sorted(TEMPLATES), default=["sns", "kafka", "rabbitmq"]
     )
     parser.add_argument("--log", type=Path, help="write the handlers' logs to this file")
     args = parser.parse_args()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import jwt
 
-from support import kafka_saga
+from support import kafka_saga, rabbitmq_saga
 from support.api_client import ApiClient
 from support.waiting import wait_until
 
@@ -197,6 +197,9 @@ def wait_until_queues_drained(shop: Shop, queues: tuple[str, ...] = CONSUMER_QUE
     if kafka_saga.uses_kafka(shop.cloud):
         kafka_saga.wait_until_caught_up(shop.cloud, SAGA_TIMEOUT_S)
         return
+    if rabbitmq_saga.uses_rabbitmq(shop.cloud):
+        rabbitmq_saga.wait_until_drained(shop.cloud, SAGA_TIMEOUT_S)
+        return
     sqs = aws(shop, "sqs")
 
     def in_queues() -> int:
@@ -241,8 +244,12 @@ class EventTap:
     (over Kafka: a reader of every event topic)."""
 
     def __init__(self, shop: Shop) -> None:
-        self._kafka = kafka_saga.KafkaTap(shop.cloud) if kafka_saga.uses_kafka(shop.cloud) else None
-        if self._kafka is not None:
+        self._broker_tap: kafka_saga.KafkaTap | rabbitmq_saga.RabbitMQTap | None = None
+        if kafka_saga.uses_kafka(shop.cloud):
+            self._broker_tap = kafka_saga.KafkaTap(shop.cloud)
+        elif rabbitmq_saga.uses_rabbitmq(shop.cloud):
+            self._broker_tap = rabbitmq_saga.RabbitMQTap(shop.cloud)
+        if self._broker_tap is not None:
             return
         self._sqs = aws(shop, "sqs")
         self._url = self._sqs.create_queue(QueueName="saga-test-tap")["QueueUrl"]
@@ -261,8 +268,8 @@ class EventTap:
 
     def events(self) -> list[Json]:
         """Everything published so far (envelopes as JSON documents)."""
-        if self._kafka is not None:
-            return self._kafka.events()
+        if self._broker_tap is not None:
+            return self._broker_tap.events()
         while True:
             messages = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10).get(
                 "Messages", []
@@ -286,6 +293,9 @@ def publish_again(shop: Shop, event: Json) -> None:
     if kafka_saga.uses_kafka(shop.cloud):
         kafka_saga.publish_again(shop.cloud, event)
         return
+    if rabbitmq_saga.uses_rabbitmq(shop.cloud):
+        rabbitmq_saga.publish_again(shop.cloud, event)
+        return
     topic = {"order": "OrdersTopic", "inventory": "OrdersTopic", "payment": "PaymentsTopic"}[
         event["type"].split(".")[0]
     ]
@@ -302,6 +312,9 @@ def send_to_consumer(shop: Shop, queue: str, bodies: list[str]) -> None:
     if kafka_saga.uses_kafka(shop.cloud):
         kafka_saga.send_to_consumer(shop.cloud, queue, bodies)
         return
+    if rabbitmq_saga.uses_rabbitmq(shop.cloud):
+        rabbitmq_saga.send_to_consumer(shop.cloud, queue, bodies)
+        return
     aws(shop, "sqs").send_message_batch(
         QueueUrl=resource(shop, queue),
         Entries=[{"Id": str(index), "MessageBody": body} for index, body in enumerate(bodies)],
@@ -312,6 +325,8 @@ def dead_letters(shop: Shop, dead_letter_queue: str) -> list[str]:
     """The bodies in a consumer's dead-letter queue (over Kafka: its dead-letter topic)."""
     if kafka_saga.uses_kafka(shop.cloud):
         return kafka_saga.dead_letters(shop.cloud, dead_letter_queue)
+    if rabbitmq_saga.uses_rabbitmq(shop.cloud):
+        return rabbitmq_saga.dead_letters(shop.cloud, dead_letter_queue)
     messages = aws(shop, "sqs").receive_message(QueueUrl=resource(shop, dead_letter_queue))
     return [message["Body"] for message in messages.get("Messages", [])]
 

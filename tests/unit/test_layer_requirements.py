@@ -13,6 +13,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 LAYER_REQUIREMENTS = [
     REPO_ROOT / "layers" / "shared" / "requirements.txt",
     REPO_ROOT / "infrastructure" / "kafka" / "layer" / "requirements.txt",
+    REPO_ROOT / "infrastructure" / "rabbitmq" / "layer" / "requirements.txt",
 ]
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?==([^\s;#]+)")
 

@@ -32,6 +32,7 @@ from localcloud.cloudformation.provisioning import (
     http_api,
     messaging,
     monitoring,
+    secrets,
 )
 from localcloud.cloudformation.provisioning.context import (
     ProvisionContext,
@@ -60,6 +61,7 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
     **http_api.KINDS,
     **monitoring.KINDS,
     **email.KINDS,
+    **secrets.KINDS,
     **{name: kind for source in EVENT_SOURCES for name, kind in source.resource_kinds.items()},
 }
 

@@ -53,7 +53,7 @@ class OnlyTheLocalCloud:
     ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith(CONTROL_PATHS):
-            return self._control(environ, start_response)
+            return self.control(environ, start_response)
         if _served_to_anyone(environ):
             return self._app(environ, start_response)
         try:
@@ -62,7 +62,7 @@ class OnlyTheLocalCloud:
             return _refuse(environ, start_response, refusal)
         return self._app(environ, start_response)
 
-    def _control(
+    def control(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         given = environ.get("HTTP_" + CONTROL_SECRET_HEADER.upper().replace("-", "_"), "")

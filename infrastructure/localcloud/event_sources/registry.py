@@ -1,7 +1,7 @@
 """Every kind of event source the local cloud runs: provisioning, the local cloud and its
 monitoring find them here. A new kind is a folder of its own and one line below."""
 
-from localcloud.event_sources import dynamodb_streams, eventbridge, kafka, sns, sqs
+from localcloud.event_sources import dynamodb_streams, eventbridge, kafka, rabbitmq, sns, sqs
 from localcloud.event_sources.base import EventSourceKind
 
 EVENT_SOURCES: tuple[EventSourceKind, ...] = (
@@ -10,4 +10,5 @@ EVENT_SOURCES: tuple[EventSourceKind, ...] = (
     kafka.KIND,
     sns.KIND,
     eventbridge.KIND,
+    rabbitmq.KIND,
 )

@@ -66,6 +66,11 @@ def kafka_client() -> BaseClient:
     return _create_client("kafka")
 
 
+@cache
+def secretsmanager_client() -> BaseClient:
+    return _create_client("secretsmanager")
+
+
 CLIENT_FACTORIES = (
     dynamodb_client,
     sns_client,
@@ -73,6 +78,7 @@ CLIENT_FACTORIES = (
     cognito_client,
     sesv2_client,
     kafka_client,
+    secretsmanager_client,
 )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from localcloud.model import InvocationResult
+from support import rabbitmq_saga
 from support.saga_http import (
     EventTap,
     Shop,
@@ -59,11 +60,8 @@ def test_a_malformed_message_goes_to_the_dlq_and_the_rest_of_its_batch_is_proces
         },
     }
 
-    send_to_consumer(
-        shop,
-        "NotificationsPaymentEventsQueue",
-        ['{"type": "payment.refunded", "data": 42}', json.dumps(valid)],
-    )
+    malformed = '{"type": "payment.refunded", "data": 42}'
+    send_to_consumer(shop, "NotificationsPaymentEventsQueue", [malformed, json.dumps(valid)])
 
     wait_for_subjects(shop.alice, alice, "order-from-test", ["Refund issued"])
     dead = wait_until(
@@ -71,7 +69,12 @@ def test_a_malformed_message_goes_to_the_dlq_and_the_rest_of_its_batch_is_proces
         timeout_s=30,
         what="the malformed message in the dead-letter queue",
     )
-    assert dead == ['{"type": "payment.refunded", "data": 42}']
+    if rabbitmq_saga.uses_rabbitmq(shop.cloud):
+        # Amazon MQ returns a failed batch whole: had the valid message shared the
+        # malformed one's batch, it reached the dead-letter queue with it (handled once).
+        assert dead[0] == malformed and set(dead) <= {malformed, json.dumps(valid)}
+    else:
+        assert dead == [malformed]
 
 
 def test_an_outbox_publish_that_fails_once_is_still_published(shop: Shop) -> None:

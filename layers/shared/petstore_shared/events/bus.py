@@ -1,4 +1,4 @@
-"""The event bus as the services see it: one method. Each transport (SNS, Kafka) is an
+"""The event bus as the services see it: one method. Each transport (SNS, Kafka, RabbitMQ) is an
 adapter behind it; the topic comes from the event's family, the transport from the
 function's environment (`EVENT_TRANSPORT`)."""
 
@@ -23,16 +23,24 @@ class TopicNotConfigured(Exception):
 
 
 class TransportSettings(EnvironmentSettings):
-    event_transport: Literal["sns", "kafka"] = Field(default="sns", alias="EVENT_TRANSPORT")
+    event_transport: Literal["sns", "kafka", "rabbitmq"] = Field(
+        default="sns", alias="EVENT_TRANSPORT"
+    )
 
 
 def event_bus_from_environment() -> EventBus:
     """The adapter of the transport the environment names; each is imported only when used
-    (boto3 for SNS, confluent-kafka for Kafka) and made once per execution environment."""
-    if load_settings(TransportSettings).event_transport == "kafka":
+    (boto3 for SNS, confluent-kafka for Kafka, pika for RabbitMQ) and made once per
+    execution environment."""
+    transport = load_settings(TransportSettings).event_transport
+    if transport == "kafka":
         from petstore_shared.events.kafka_bus import kafka_event_bus_from_environment
 
         return kafka_event_bus_from_environment()
+    if transport == "rabbitmq":
+        from petstore_shared.events.rabbitmq_bus import rabbitmq_event_bus_from_environment
+
+        return rabbitmq_event_bus_from_environment()
     from petstore_shared.events.sns_bus import sns_event_bus_from_environment
 
     return sns_event_bus_from_environment()

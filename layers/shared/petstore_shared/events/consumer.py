@@ -1,5 +1,6 @@
-"""How every service consumes events, from an SQS queue or a Kafka topic (Amazon MSK or
-self-managed Kafka): the batch's event source says which, and both carry the same envelope.
+"""How every service consumes events, from an SQS queue, a Kafka topic (Amazon MSK or
+self-managed Kafka) or a RabbitMQ queue (Amazon MQ): the batch's event source says which,
+and all carry the same envelope.
 
 - Partial batch response (Powertools BatchProcessor): a record that fails (a malformed
   message, an error) is reported alone; the rest of the batch is processed. SQS makes the
@@ -7,6 +8,11 @@ self-managed Kafka): the batch's event source says which, and both carry the sam
   dead-letter queue; a Kafka event source mapping retries from the partition's first
   failed record and, once its retries are spent, sends the record to its on-failure
   destination.
+- Amazon MQ has no partial batch response: every message of the batch is handled, and
+  if one failed the invocation fails, so the event source mapping returns the whole
+  batch to the queue. The messages that succeeded are skipped as duplicates when it
+  comes again; the broker's delivery limit sends one that keeps failing (with the batch
+  it keeps failing in) to the queue's dead-letter queue.
 - Idempotency on the event id (Powertools idempotency, IdempotencyTable): a redelivered
   event that was handled already is skipped. The services' own conditional writes make
   the effect exactly-once even beyond the idempotency record's lifetime.
@@ -23,7 +29,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -42,8 +48,10 @@ from petstore_shared.events.envelope import Event, EventData
 from petstore_shared.events.records import (
     CONSUMER_GROUP_VARIABLE,
     event_from_kafka_record,
+    event_from_rmq_message,
     event_from_sqs_record,
     redriven_for_another_consumer,
+    rmq_message_id,
 )
 from petstore_shared.events.registry import MalformedEvent
 from petstore_shared.observability import logger, traced
@@ -57,6 +65,7 @@ IDEMPOTENCY_RECORD_TTL_S = 24 * 3600
 FAILED_EVENT_MESSAGE = "Event failed; it will be delivered again, then dead-lettered"
 UNREADABLE_MESSAGE = "Unreadable message: no event; it will be delivered again, then dead-lettered"
 KAFKA_EVENT_SOURCES = frozenset({"aws:kafka", "SelfManagedKafka"})
+RMQ_EVENT_SOURCE = "aws:rmq"
 RESERVED_SHARE_OF_TIME = 0.25
 """Once less than this share of the invocation's time is left, the remaining records are
 handed back unprocessed: reported as failures, they come again, whereas a batch that
@@ -68,6 +77,16 @@ MAX_ORDERS_SIDE_BY_SIDE = 10
 class OutOfTime(Exception):
     def __init__(self) -> None:
         super().__init__("Too little of the invocation's time left; the record will come again")
+
+
+class BatchFailed(Exception):
+    """Some messages of a batch that can only fail whole (Amazon MQ's) failed."""
+
+    def __init__(self, failed: list[str]) -> None:
+        super().__init__(
+            f"{len(failed)} message(s) of the batch failed, so the whole batch comes again "
+            f"(handled ones are skipped): {'; '.join(failed)}"
+        )
 
 
 class ConsumerSettings(EnvironmentSettings):
@@ -96,7 +115,8 @@ class EventConsumer:
     def handle_batch(
         self, event: dict[str, Any], context: LambdaContext | None
     ) -> PartialItemFailureResponse:
-        """An SQS batch, or a Kafka batch (records grouped by topic-partition)."""
+        """An SQS batch, a Kafka batch (records grouped by topic-partition) or an Amazon MQ
+        batch (messages grouped by queue)."""
         self._context = context
         self._reserved_ms = 0
         if context is not None:
@@ -116,6 +136,8 @@ class EventConsumer:
     def _process(
         self, event: dict[str, Any], context: LambdaContext | None
     ) -> PartialItemFailureResponse:
+        if event.get("eventSource") == RMQ_EVENT_SOURCE:
+            return self._process_rmq(event)
         if event.get("eventSource") in KAFKA_EVENT_SOURCES:
             processor = BatchProcessor(EventType.Kafka, raise_on_entire_batch_failure=False)
             record_handler: Callable[[Any], None] = self._handle_kafka_record
@@ -129,12 +151,29 @@ class EventConsumer:
     # The services' handlers name the entry point after the transport it first served.
     handle_sqs_batch = handle_batch
 
+    def _process_rmq(self, event: dict[str, Any]) -> PartialItemFailureResponse:
+        failed = []
+        for messages in (event.get("rmqMessagesByQueue") or {}).values():
+            for message in messages:
+                try:
+                    self._handle_message(
+                        rmq_message_id(message), partial(event_from_rmq_message, message)
+                    )
+                except Exception as error:
+                    failed.append(f"{rmq_message_id(message)} ({type(error).__name__})")
+        if failed:
+            raise BatchFailed(failed)
+        return {"batchItemFailures": []}
+
     def _handle_sqs_record(self, record: SQSRecord) -> None:
-        # Every line about the record names its message, as the local cloud's poller does.
-        logger.thread_safe_append_keys(message_id=record.message_id)
+        self._handle_message(record.message_id, lambda: event_from_sqs_record(record.raw_event))
+
+    def _handle_message(self, message_id: str, read_event: Callable[[], Event[Any]]) -> None:
+        # Every line about the message names it, as the local cloud's poller does.
+        logger.thread_safe_append_keys(message_id=message_id)
         try:
             try:
-                event = event_from_sqs_record(record.raw_event)
+                event = read_event()
             except MalformedEvent:
                 logger.exception(UNREADABLE_MESSAGE)
                 raise
@@ -212,6 +251,14 @@ class EventConsumer:
 def _split_by_order(event: dict[str, Any]) -> list[dict[str, Any]]:
     """The batch as one batch per order (the correlation id; a record without one is an
     order of its own), each order's records in their order."""
+    if event.get("eventSource") == RMQ_EVENT_SOURCE:
+        rmq_by_order: dict[str, dict[str, list[Any]]] = {}
+        for queue, messages in (event.get("rmqMessagesByQueue") or {}).items():
+            for message in messages:
+                properties = message.get("basicProperties") or {}
+                key = str(properties.get("correlationId") or rmq_message_id(message))
+                rmq_by_order.setdefault(key, {}).setdefault(queue, []).append(message)
+        return [{**event, "rmqMessagesByQueue": queues} for queues in rmq_by_order.values()]
     if event.get("eventSource") in KAFKA_EVENT_SOURCES:
         by_order: dict[str, dict[str, list[Any]]] = {}
         for partition, records in (event.get("records") or {}).items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,3 +50,33 @@ def event_from_kafka_record(record: Mapping[str, Any]) -> Event[Any]:
     except (binascii.Error, UnicodeDecodeError):
         raise MalformedEvent("The Kafka record's value is not base64 of UTF-8 text") from None
     return parse_event(body)
+
+
+def event_from_rmq_message(message: Mapping[str, Any]) -> Event[Any]:
+    """Lambda hands over an Amazon MQ for RabbitMQ message with its body in base64
+    (`data`): the body is the envelope."""
+    data = message.get("data")
+    if not isinstance(data, str):
+        raise MalformedEvent("The RabbitMQ message has no data")
+    try:
+        body = base64.b64decode(data, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise MalformedEvent("The RabbitMQ message's data is not base64 of UTF-8 text") from None
+    return parse_event(body)
+
+
+def rmq_message_id(message: Mapping[str, Any]) -> str:
+    """What names a RabbitMQ message in the logs: its messageId property (the bus sets the
+    event id), else a digest of its body, which whoever reads the dead-letter queue can
+    compute again."""
+    properties = message.get("basicProperties")
+    given = properties.get("messageId") if isinstance(properties, Mapping) else None
+    if isinstance(given, str) and given:
+        return given
+    data = message.get("data")
+    raw = base64.b64decode(data) if isinstance(data, str) else b""
+    return body_digest(raw)
+
+
+def body_digest(body: bytes) -> str:
+    return "sha256:" + hashlib.sha256(body).hexdigest()[:32]
