@@ -401,9 +401,7 @@ def _draw_time_series(figure: Any, cell: _Cell, view: DashboardView) -> None:
         return
     axes.set_ylim(bottom=0)
     columns = cell.text_columns() - 4
-    labels = [
-        series.label if series.values else f"{series.label} (no data)" for series in shown
-    ]
+    labels = [series.label if series.values else f"{series.label} (no data)" for series in shown]
     figure.legend(
         axes.get_lines(),
         [label if len(label) <= columns else label[: columns - 1] + "…" for label in labels],
@@ -447,7 +445,7 @@ def _draw_alarms(figure: Any, cell: _Cell, view: DashboardView) -> None:
         return
     ordered = sorted(
         cell.panel.alarms,
-        key=lambda alarm: (STATE_ORDER.index(alarm.state) if alarm.state in STATE_ORDER else 1),
+        key=lambda alarm: STATE_ORDER.index(alarm.state) if alarm.state in STATE_ORDER else 1,
     )
     names = _without_shared_prefix([alarm.name for alarm in ordered])
     height = axes.get_position().height * cell.figure_height
