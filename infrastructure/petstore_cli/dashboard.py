@@ -367,10 +367,11 @@ AGGREGATES: dict[str, tuple[str, Callable[[list[float]], float]]] = {
 
 def _legend_series(panel: Panel) -> list[Series]:
     """What the legend names: every row if they fit, else the busiest rows one by one and
-    the rest as one aggregate series (totalled for a Sum, the highest otherwise)."""
+    the rest as one aggregate series (totalled for a Sum, the highest otherwise). A label
+    says when its series has no datapoint in the window."""
     ranked = sorted(panel.series, key=lambda series: -max(series.values, default=-math.inf))
     if len(ranked) <= LEGEND_ENTRIES:
-        return ranked
+        return [_marked(series) for series in ranked]
     named, rest = ranked[: LEGEND_ENTRIES - 1], ranked[LEGEND_ENTRIES - 1 :]
     how, combine = AGGREGATES.get(panel.statistic, ("highest", max))
     by_time: dict[datetime, list[float]] = {}
@@ -378,33 +379,48 @@ def _legend_series(panel: Panel) -> list[Series]:
         for timestamp, value in zip(series.timestamps, series.values, strict=True):
             by_time.setdefault(timestamp, []).append(value)
     times = sorted(by_time)
-    label = f"{len(rest)} others ({how})"
-    return [*named, Series(label, times, [combine(by_time[time]) for time in times])]
+    label = f"{len(rest)} others ({how if times else 'no data'})"
+    aggregate = Series(label, times, [combine(by_time[time]) for time in times])
+    return [*(_marked(series) for series in named), aggregate]
+
+
+def _marked(series: Series) -> Series:
+    return series if series.values else Series(f"{series.label} (no data)")
+
+
+def _shortened(text: str, columns: int) -> str:
+    """`text` in at most `columns` characters, cut in the middle: the start and the end of
+    a resource name are what tell it apart."""
+    if len(text) <= columns:
+        return text
+    tail = min(14, (columns - 1) // 3)
+    return f"{text[: columns - 1 - tail]}…{text[-tail:]}"
 
 
 def _draw_time_series(figure: Any, cell: _Cell, view: DashboardView) -> None:
     from matplotlib.dates import AutoDateLocator, DateFormatter
 
     panel = cell.panel
-    shown = _legend_series(panel) if any(series.values for series in panel.series) else []
+    shown = _legend_series(panel)
     axes = cell.axes(figure, bottom_lines=len(shown))
     for series in shown:
         times, values = with_gaps(series, panel.period_s)
-        axes.plot(times, values, marker="o", markersize=3, linewidth=1.4, label=series.label)
+        axes.plot(times, values, marker="o", markersize=3, linewidth=1.4)
     axes.set_xlim(view.start, view.end)
     axes.xaxis.set_major_locator(AutoDateLocator(maxticks=6))
     axes.xaxis.set_major_formatter(DateFormatter("%H:%M"))
     axes.tick_params(labelsize=FONT_PT)
     axes.grid(alpha=0.3)
-    if not shown:
+    if any(series.values for series in shown):
+        axes.set_ylim(bottom=0)
+    else:
         _no_data(axes)
+    if not shown:
         return
-    axes.set_ylim(bottom=0)
     columns = cell.text_columns() - 4
-    labels = [series.label if series.values else f"{series.label} (no data)" for series in shown]
     figure.legend(
         axes.get_lines(),
-        [label if len(label) <= columns else label[: columns - 1] + "…" for label in labels],
+        [_shortened(series.label, columns) for series in shown],
         loc="upper left",
         bbox_to_anchor=cell.lines_below(axes),
         fontsize=FONT_PT,
@@ -455,7 +471,7 @@ def _draw_alarms(figure: Any, cell: _Cell, view: DashboardView) -> None:
     lines = []
     for alarm, name in zip(ordered[:listed], names, strict=False):
         line = f"{STATE_WORDS.get(alarm.state, alarm.state):<8}{name}"
-        lines.append((line if len(line) <= columns else line[: columns - 1] + "…", alarm.state))
+        lines.append((_shortened(line, columns), alarm.state))
     rest = ordered[listed:]
     if rest:
         counts = ", ".join(

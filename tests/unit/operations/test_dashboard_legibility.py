@@ -150,3 +150,37 @@ def test_no_text_in_the_picture_is_smaller_than_11_px() -> None:
     sizes = {text.get_text(): text.get_fontsize() * DPI / 72 for text in texts(figure)}
     assert len(sizes) > 20
     assert {text: px for text, px in sizes.items() if px < MIN_TEXT_PX} == {}
+
+
+def test_a_panel_without_data_still_names_its_series() -> None:
+    rows = [Series("SagaDuration Average"), Series("SagaDuration Maximum")]
+
+    figure = draw_figure(view_of(time_series("Saga duration (ms)", rows, "Average, Maximum")))
+
+    assert legend_labels(figure) == [
+        "SagaDuration Average (no data)",
+        "SagaDuration Maximum (no data)",
+    ]
+    assert "No data" in [text.get_text() for text in texts(figure.axes[0])]
+
+
+def test_an_aggregate_of_rows_without_data_says_so() -> None:
+    busy = [Series(f"Route{index}", [minute(1)], [1.0]) for index in range(3)]
+    quiet = [Series(f"Quiet{index}") for index in range(10)]
+
+    figure = draw_figure(view_of(time_series("API 5XX errors per route", busy + quiet)))
+
+    labels = legend_labels(figure)
+    assert labels[:3] == ["Route0", "Route1", "Route2"]
+    assert labels[-1] == f"{13 - (LEGEND_ENTRIES - 1)} others (no data)"
+
+
+def test_a_name_too_long_for_its_panel_keeps_its_start_and_end() -> None:
+    name = "petstore-OrderStatusInventoryEventsDeadLetterQueueWithAVeryLongName-not-empty"
+    alarms = [AlarmState(name, "ALARM"), AlarmState("petstore-Short-not-empty", "OK")]
+
+    figure = draw_figure(view_of(Panel("Alarms", "alarm", 0, 0, 6, 6, alarms=alarms)))
+
+    first = texts(figure.axes[0])[0].get_text()
+    assert first.startswith("ALARM   OrderStatusInventoryEvents")
+    assert first.endswith("-not-empty") and "…" in first
