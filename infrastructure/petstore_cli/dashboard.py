@@ -37,6 +37,7 @@ LEGEND_ENTRIES = 6
 """Series named one by one in a panel's legend; past that, the quietest are drawn as one
 aggregate line whose legend entry says how many it holds."""
 CHAR_INCHES = FONT_PT * 0.6 / 72
+"""A character's width (about 0.6 em), to wrap and cut text to its panel."""
 STATE_COLOURS = {"OK": "#2e7d32", "ALARM": "#c62828", "INSUFFICIENT_DATA": "#616161"}
 MAX_QUERIES_PER_REQUEST = 500
 
