@@ -1,7 +1,9 @@
 """The template's CloudWatch dashboard, rendered from the emulated CloudWatch's metrics:
-one panel per widget, laid out on the dashboard's own grid, with its title; metric
-widgets plot each metric over time (a `bar` widget the total per metric, as CloudWatch
-draws it), an alarm widget shows each alarm's state.
+one panel per widget, laid out on the dashboard's own grid, with its title and the
+statistic and period it shows; metric widgets plot each metric over time (a `bar` widget
+the total per metric, as CloudWatch draws it), an alarm widget shows each alarm's state.
+A minute with no datapoint is a gap in the line, as CloudWatch draws missing data, and
+every text is legible at the picture's own size.
 
 `petstore dashboard --out FILE.png` writes it; the local cloud serves the same picture at
 /_dashboard, beside the alarms' states.
@@ -12,6 +14,8 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,13 +25,20 @@ from petstore_cli.dashboard_picture import INTERVAL_S, DashboardPicture
 
 GRID_COLUMNS = 24
 INCHES_PER_COLUMN = 0.8
-INCHES_PER_ROW = 0.6
+INCHES_PER_ROW = 0.8
 TITLE_INCHES = 0.6
 PAD_LEFT_INCHES, PAD_RIGHT_INCHES = 0.55, 0.15
-PAD_TOP_INCHES, PAD_BOTTOM_INCHES = 0.3, 0.55
+PAD_TOP_INCHES, PAD_BOTTOM_INCHES = 0.55, 0.35
 DPI = 80
-LEGEND_ENTRIES = 8
-STATE_COLOURS = {"OK": "#2e7d32", "ALARM": "#c62828", "INSUFFICIENT_DATA": "#9e9e9e"}
+FONT_PT = 10
+"""10 pt at 80 dpi is 11 px: the smallest text in the picture."""
+LINE_INCHES = FONT_PT * 1.6 / 72
+LEGEND_ENTRIES = 6
+"""Series named one by one in a panel's legend; past that, the quietest are drawn as one
+aggregate line whose legend entry says how many it holds."""
+CHAR_INCHES = FONT_PT * 0.6 / 72
+"""A character's width (about 0.6 em), to wrap and cut text to its panel."""
+STATE_COLOURS = {"OK": "#2e7d32", "ALARM": "#c62828", "INSUFFICIENT_DATA": "#616161"}
 MAX_QUERIES_PER_REQUEST = 500
 
 
@@ -64,6 +75,30 @@ class Panel:
     height: int
     series: list[Series] = field(default_factory=list)
     alarms: list[AlarmState] = field(default_factory=list)
+    statistic: str = ""
+    """The widget's statistic(s), as its rows ask for them: "Sum", "Average, Maximum"."""
+    period_s: int = 60
+    unit: str = ""
+    """The widget's left y-axis label, where it sets one."""
+
+    @property
+    def heading(self) -> str:
+        """The title with what the panel plots: "API latency (ms) · Average per minute"."""
+        if self.kind == "alarm":
+            firing = sum(alarm.state == "ALARM" for alarm in self.alarms)
+            return f"{self.title} · {firing} of {len(self.alarms)} in ALARM"
+        unit = f" ({self.unit})" if self.unit and self.unit not in self.title else ""
+        if self.kind == "bar":
+            return f"{self.title}{unit} · {self.statistic}, total over the window"
+        return f"{self.title}{unit} · {self.statistic} per {_period_text(self.period_s)}"
+
+
+def _period_text(period_s: int) -> str:
+    if period_s == 60:
+        return "minute"
+    if period_s % 60 == 0:
+        return f"{period_s // 60} min"
+    return f"{period_s} s"
 
 
 @dataclass
@@ -104,9 +139,11 @@ def dashboard_view(
         if panel.kind == "alarm":
             panel.alarms = _alarm_states(cloudwatch, properties.get("alarms", []))
         elif widget.get("type") == "metric":
-            period = period_s or int(properties.get("period", 60))
+            panel.period_s = period_s or int(properties.get("period", 60))
             rows = metric_rows(properties)
-            panel.series = _series(cloudwatch, rows, period, start, end)
+            panel.statistic = ", ".join(dict.fromkeys(row.stat for row in rows))
+            panel.unit = str(properties.get("yAxis", {}).get("left", {}).get("label", ""))
+            panel.series = _series(cloudwatch, rows, panel.period_s, start, end)
         panels.append(panel)
     return DashboardView(name, start, end, panels)
 
@@ -224,6 +261,13 @@ def _json(text: str) -> dict[str, Any]:
 
 def render_png(view: DashboardView, out: BinaryIO) -> int:
     """Draws the dashboard as a PNG into `out`; the number of panels (plots) drawn."""
+    figure = draw_figure(view)
+    figure.savefig(out, format="png")
+    return len(figure.axes)
+
+
+def draw_figure(view: DashboardView) -> Any:
+    """The dashboard as a matplotlib Figure, one axes per widget in the widgets' order."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -234,106 +278,237 @@ def render_png(view: DashboardView, out: BinaryIO) -> int:
     FigureCanvasAgg(figure)
     figure.suptitle(
         f"{view.name}   {view.start:%Y-%m-%d %H:%M} to {view.end:%H:%M} UTC",
-        fontsize=14,
+        fontsize=FONT_PT + 6,
         y=1 - 0.15 / height,
         va="top",
     )
     for panel in view.panels:
-        axes = figure.add_axes(_panel_box(panel, width, height))
-        axes.set_title(panel.title, fontsize=10, loc="left")
-        DRAWERS.get(panel.kind, _draw_time_series)(axes, panel, view)
-    figure.savefig(out, format="png")
-    return len(figure.axes)
+        cell = _Cell(panel, width, height)
+        cell.title(figure)
+        DRAWERS.get(panel.kind, _draw_time_series)(figure, cell, view)
+    return figure
 
 
-def _panel_box(panel: Panel, width: float, height: float) -> tuple[float, float, float, float]:
-    """Where a widget's plot goes, as figure fractions (left, bottom, width, height): its
-    cells on the dashboard grid, less room for its title above and its ticks around."""
-    left = panel.x * INCHES_PER_COLUMN + PAD_LEFT_INCHES
-    right = (panel.x + panel.width) * INCHES_PER_COLUMN - PAD_RIGHT_INCHES
-    top = TITLE_INCHES + panel.y * INCHES_PER_ROW + PAD_TOP_INCHES
-    bottom = TITLE_INCHES + (panel.y + panel.height) * INCHES_PER_ROW - PAD_BOTTOM_INCHES
-    return left / width, 1 - bottom / height, (right - left) / width, (bottom - top) / height
+@dataclass
+class _Cell:
+    """A widget's cells on the dashboard grid, in inches from the figure's top left, and
+    the figure fractions matplotlib places things by."""
+
+    panel: Panel
+    figure_width: float
+    figure_height: float
+
+    @property
+    def left(self) -> float:
+        return self.panel.x * INCHES_PER_COLUMN
+
+    @property
+    def right(self) -> float:
+        return (self.panel.x + self.panel.width) * INCHES_PER_COLUMN
+
+    @property
+    def top(self) -> float:
+        return TITLE_INCHES + self.panel.y * INCHES_PER_ROW
+
+    @property
+    def bottom(self) -> float:
+        return TITLE_INCHES + (self.panel.y + self.panel.height) * INCHES_PER_ROW
+
+    def point(self, left: float, top: float) -> tuple[float, float]:
+        return left / self.figure_width, 1 - top / self.figure_height
+
+    def title(self, figure: Any) -> None:
+        x, y = self.point(self.left + 0.1, self.top + 0.1)
+        figure.text(x, y, self.heading_lines(), fontsize=FONT_PT + 1, va="top", ha="left")
+
+    def heading_lines(self) -> str:
+        columns = int((self.right - self.left - 0.2) / (CHAR_INCHES * 1.1))
+        return "\n".join(textwrap.wrap(self.panel.heading, columns, max_lines=2, placeholder="…"))
+
+    def axes(self, figure: Any, *, bottom_lines: int = 0, ticks: bool = True) -> Any:
+        """The plot below the title, above its tick labels and `bottom_lines` of legend."""
+        left = self.left + (PAD_LEFT_INCHES if ticks else 0.1)
+        right = self.right - PAD_RIGHT_INCHES
+        top = self.top + PAD_TOP_INCHES
+        bottom = self.bottom - (PAD_BOTTOM_INCHES if ticks else 0.1) - bottom_lines * LINE_INCHES
+        x, y = self.point(left, bottom)
+        box = (x, y, (right - left) / self.figure_width, (bottom - top) / self.figure_height)
+        return figure.add_axes(box)
+
+    def lines_below(self, axes: Any) -> tuple[float, float]:
+        """Where text below the plot and its tick labels starts."""
+        _, bottom, _, _ = axes.get_position().bounds
+        return self.point(self.left + 0.1, (1 - bottom) * self.figure_height + 0.3)
+
+    def text_columns(self) -> int:
+        return int((self.right - self.left - 0.2) / CHAR_INCHES)
 
 
-def _draw_time_series(axes: Any, panel: Panel, view: DashboardView) -> None:
-    from matplotlib.dates import DateFormatter
+def with_gaps(series: Series, period_s: int) -> tuple[list[datetime], list[float]]:
+    """The series' points with a NaN wherever a period has no datapoint, so the line breaks
+    there instead of joining the points on either side."""
+    timestamps: list[datetime] = []
+    values: list[float] = []
+    step = timedelta(seconds=period_s)
+    for timestamp, value in zip(series.timestamps, series.values, strict=True):
+        if timestamps and timestamp - timestamps[-1] > step * 1.5:
+            timestamps.append(timestamps[-1] + step)
+            values.append(math.nan)
+        timestamps.append(timestamp)
+        values.append(value)
+    return timestamps, values
 
-    plotted = sorted(
-        (series for series in panel.series if series.values),
-        key=lambda series: -max(series.values),
-    )
-    for series in plotted:
-        axes.plot(series.timestamps, series.values, marker=".", linewidth=1.2, label=series.label)
+
+AGGREGATES: dict[str, tuple[str, Callable[[list[float]], float]]] = {
+    "Sum": ("total", sum),
+    "SampleCount": ("total", sum),
+    "Minimum": ("lowest", min),
+}
+
+
+def _legend_series(panel: Panel) -> list[Series]:
+    """What the legend names: every row if they fit, else the busiest rows one by one and
+    the rest as one aggregate series (totalled for a Sum, the highest otherwise). A label
+    says when its series has no datapoint in the window."""
+    ranked = sorted(panel.series, key=lambda series: -max(series.values, default=-math.inf))
+    if len(ranked) <= LEGEND_ENTRIES:
+        return [_marked(series) for series in ranked]
+    named, rest = ranked[: LEGEND_ENTRIES - 1], ranked[LEGEND_ENTRIES - 1 :]
+    how, combine = AGGREGATES.get(panel.statistic, ("highest", max))
+    by_time: dict[datetime, list[float]] = {}
+    for series in rest:
+        for timestamp, value in zip(series.timestamps, series.values, strict=True):
+            by_time.setdefault(timestamp, []).append(value)
+    times = sorted(by_time)
+    label = f"{len(rest)} others ({how if times else 'no data'})"
+    aggregate = Series(label, times, [combine(by_time[time]) for time in times])
+    return [*(_marked(series) for series in named), aggregate]
+
+
+def _marked(series: Series) -> Series:
+    return series if series.values else Series(f"{series.label} (no data)")
+
+
+def _shortened(text: str, columns: int) -> str:
+    """`text` in at most `columns` characters, cut in the middle: the start and the end of
+    a resource name are what tell it apart."""
+    if len(text) <= columns:
+        return text
+    tail = min(14, (columns - 1) // 3)
+    return f"{text[: columns - 1 - tail]}…{text[-tail:]}"
+
+
+def _draw_time_series(figure: Any, cell: _Cell, view: DashboardView) -> None:
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+
+    panel = cell.panel
+    shown = _legend_series(panel)
+    axes = cell.axes(figure, bottom_lines=len(shown))
+    for series in shown:
+        times, values = with_gaps(series, panel.period_s)
+        axes.plot(times, values, marker="o", markersize=3, linewidth=1.4)
     axes.set_xlim(view.start, view.end)
+    axes.xaxis.set_major_locator(AutoDateLocator(maxticks=6))
     axes.xaxis.set_major_formatter(DateFormatter("%H:%M"))
-    axes.tick_params(labelsize=7)
+    axes.tick_params(labelsize=FONT_PT)
     axes.grid(alpha=0.3)
-    if not plotted:
+    if any(series.values for series in shown):
+        axes.set_ylim(bottom=0)
+    else:
         _no_data(axes)
-        return
-    axes.set_ylim(bottom=0)
-    # Only series that rose above zero get a legend entry, the busiest first: a panel of
-    # every function has too many for all of them.
-    handles, labels = axes.get_legend_handles_labels()
-    shown = [
-        (h, label) for h, label, s in zip(handles, labels, plotted, strict=True) if max(s.values)
-    ]
     if not shown:
-        axes.text(0.02, 0.95, f"0 for all {len(plotted)}", fontsize=7, transform=axes.transAxes)
         return
-    title = f"top {LEGEND_ENTRIES} of {len(shown)}" if len(shown) > LEGEND_ENTRIES else None
-    axes.legend(
-        [handle for handle, _ in shown[:LEGEND_ENTRIES]],
-        [label for _, label in shown[:LEGEND_ENTRIES]],
-        title=title,
-        title_fontsize=6,
-        fontsize=6,
+    columns = cell.text_columns() - 4
+    figure.legend(
+        axes.get_lines(),
+        [_shortened(series.label, columns) for series in shown],
         loc="upper left",
+        bbox_to_anchor=cell.lines_below(axes),
+        fontsize=FONT_PT,
         frameon=False,
+        borderaxespad=0,
+        borderpad=0,
+        labelspacing=0.25,
+        handlelength=1.5,
     )
 
 
-def _draw_bars(axes: Any, panel: Panel, view: DashboardView) -> None:
-    totals = [sum(series.values) for series in panel.series]
-    labels = [series.label for series in panel.series]
-    bars = axes.bar(range(len(totals)), totals, color="#1565c0")
-    axes.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=7)
-    axes.bar_label(bars, fmt="%g", fontsize=8)
-    axes.tick_params(axis="y", labelsize=7)
-    axes.grid(axis="y", alpha=0.3)
-    axes.set_ylim(0, max([*totals, 1]) * 1.2)
+def _draw_bars(figure: Any, cell: _Cell, view: DashboardView) -> None:
+    """One horizontal bar per row, its name and total written on it."""
+    axes = cell.axes(figure)
+    totals = [sum(series.values) for series in cell.panel.series]
+    places = range(len(totals))
+    axes.barh(places, totals, color="#90caf9")
+    for place, series, total in zip(places, cell.panel.series, totals, strict=True):
+        axes.text(0, place, f" {series.label}: {total:g}", va="center", fontsize=FONT_PT)
+    axes.set_yticks([])
+    axes.invert_yaxis()
+    axes.tick_params(labelsize=FONT_PT)
+    axes.grid(axis="x", alpha=0.3)
+    axes.set_xlim(0, max([*totals, 1]) * 1.1)
 
 
-def _draw_alarms(axes: Any, panel: Panel, view: DashboardView) -> None:
+STATE_WORDS = {"ALARM": "ALARM", "OK": "OK", "INSUFFICIENT_DATA": "NO DATA"}
+STATE_ORDER = ["ALARM", "INSUFFICIENT_DATA", "OK"]
+
+
+def _draw_alarms(figure: Any, cell: _Cell, view: DashboardView) -> None:
+    """One line per alarm, those in ALARM first; when they do not all fit, the last line
+    counts the rest by state."""
+    axes = cell.axes(figure, ticks=False)
     axes.set_axis_off()
-    if not panel.alarms:
+    if not cell.panel.alarms:
         _no_data(axes)
         return
-    ordered = sorted(panel.alarms, key=lambda alarm: (alarm.state != "ALARM", alarm.name))
-    step = 1 / (len(ordered) + 1)
-    for index, alarm in enumerate(ordered):
-        colour = STATE_COLOURS.get(alarm.state, STATE_COLOURS["INSUFFICIENT_DATA"])
-        top = 1 - (index + 1) * step
-        axes.text(0, top, "■", color=colour, fontsize=7, transform=axes.transAxes, va="center")
+    ordered = sorted(
+        cell.panel.alarms,
+        key=lambda alarm: STATE_ORDER.index(alarm.state) if alarm.state in STATE_ORDER else 1,
+    )
+    names = _without_shared_prefix([alarm.name for alarm in ordered])
+    height = axes.get_position().height * cell.figure_height
+    fitting = max(int(height / LINE_INCHES), 1)
+    listed = len(ordered) if len(ordered) <= fitting else fitting - 1
+    columns = cell.text_columns()
+    lines = []
+    for alarm, name in zip(ordered[:listed], names, strict=False):
+        line = f"{STATE_WORDS.get(alarm.state, alarm.state):<8}{name}"
+        lines.append((_shortened(line, columns), alarm.state))
+    rest = ordered[listed:]
+    if rest:
+        counts = ", ".join(
+            f"{sum(alarm.state == state for alarm in rest)} {STATE_WORDS[state]}"
+            for state in STATE_ORDER
+            if any(alarm.state == state for alarm in rest)
+        )
+        lines.append((f"+{len(rest)} more: {counts}", "INSUFFICIENT_DATA"))
+    for index, (line, state) in enumerate(lines):
         axes.text(
-            0.04,
-            top,
-            f"{alarm.state:<17} {alarm.name}",
-            fontsize=6,
+            0,
+            1 - index * LINE_INCHES / height,
+            line,
+            color=STATE_COLOURS.get(state, STATE_COLOURS["INSUFFICIENT_DATA"]),
+            fontsize=FONT_PT,
             family="monospace",
+            fontweight="bold" if state == "ALARM" else "normal",
             transform=axes.transAxes,
-            va="center",
+            va="top",
         )
 
 
 def _no_data(axes: Any) -> None:
     axes.text(
-        0.5, 0.5, "No data", ha="center", va="center", color="#757575", transform=axes.transAxes
+        0.5,
+        0.5,
+        "No data",
+        ha="center",
+        va="center",
+        color="#757575",
+        fontsize=FONT_PT,
+        transform=axes.transAxes,
     )
 
 
-DRAWERS: dict[str, Callable[[Any, Panel, DashboardView], None]] = {
+DRAWERS: dict[str, Callable[[Any, _Cell, DashboardView], None]] = {
     "timeSeries": _draw_time_series,
     "bar": _draw_bars,
     "alarm": _draw_alarms,

@@ -599,7 +599,9 @@ def command_dashboard(args: argparse.Namespace) -> int:
     from petstore_cli.dashboard import dashboard_view, only_dashboard, render_png
 
     cloud = running_cloud.load()
-    cloudwatch = _local_client("cloudwatch", cloud.endpoint_url, cloud.region)
+    cloudwatch = _local_client(
+        "cloudwatch", cloud.endpoint_url, cloud.region, cloud.emulator_access()
+    )
     view = dashboard_view(
         cloudwatch, only_dashboard(cloudwatch), minutes=args.minutes, period_s=args.period
     )

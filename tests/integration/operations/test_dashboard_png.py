@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,22 @@ def test_the_local_dashboard_page_shows_the_picture_and_the_templates_alarms(
     assert len(alarm_names) == _template_alarm_count()
     assert all(f"<td>{name}</td>".encode() in page for name in alarm_names)
     assert picture.startswith(PNG_SIGNATURE)
+
+
+def test_the_dashboard_command_in_its_own_process_signs_with_the_running_clouds_credentials(
+    petstore: Shop, cli_state: None, tmp_path: Path
+) -> None:
+    out = tmp_path / "own-process.png"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+
+    answer = subprocess.run(
+        [str(Path(sys.executable).with_name("petstore")), "dashboard", "--out", str(out)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    assert answer.stdout.startswith(f"Wrote {out}: ")
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
