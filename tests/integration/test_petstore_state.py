@@ -75,7 +75,9 @@ def _place_confirmed_order(running: RunningUp, alice: str) -> tuple[str, str]:
 
 
 def _order(running: RunningUp, token: str, order_id: str) -> dict[str, object]:
-    answer = requests.get(f"{running.api_url}/orders/{order_id}", headers=_bearer(token), timeout=30)
+    answer = requests.get(
+        f"{running.api_url}/orders/{order_id}", headers=_bearer(token), timeout=30
+    )
     return dict(answer.json()) if answer.ok else {}
 
 

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import moto
 from joserfc import jwk
@@ -188,10 +188,12 @@ def _rsa_key(parameters: dict[str, Any]) -> jwk.RSAKey:
 class _StatePickler(pickle.Pickler):
     """Locks are made anew on load (nothing holds them then); RSA keys are kept as JWKs."""
 
-    dispatch_table: ClassVar[dict[type, Any]] = {
-        **copyreg.dispatch_table,
-        _LOCK_TYPE: lambda _: (_new_lock, ()),
-        _RLOCK_TYPE: lambda _: (_new_rlock, ()),
-        threading.Condition: lambda _: (_new_condition, ()),
-        jwk.RSAKey: lambda key: (_rsa_key, (key.as_dict(private=True),)),
-    }
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.dispatch_table = {
+            **copyreg.dispatch_table,
+            _LOCK_TYPE: lambda _: (_new_lock, ()),
+            _RLOCK_TYPE: lambda _: (_new_rlock, ()),
+            threading.Condition: lambda _: (_new_condition, ()),
+            jwk.RSAKey: lambda key: (_rsa_key, (key.as_dict(private=True),)),
+        }
