@@ -117,6 +117,11 @@ def launch_emulator(
     the emulator boots and calls `wait_ready()` before using it. With `state_dir` (a
     folder `saved_state.prepare_folder` made) the emulator keeps its data there."""
     external = os.environ.get("AWS_ENDPOINT_URL")
+    if external and state_dir is not None:
+        raise EmulatorStartError(
+            f"--state keeps the local cloud's own emulator's data; AWS_ENDPOINT_URL names "
+            f"another ({external}), which keeps its own: unset one of them."
+        )
     if external:
         return Emulator(endpoint_url=external.rstrip("/"))
     ensure_port_free(host, port, "The AWS emulator")
