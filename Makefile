@@ -16,9 +16,11 @@ CHECKOV := .tools/checkov/bin/checkov
 TRANSPORT ?= sns
 PARAMS ?=
 # `make run PORT=3001 EMULATOR_PORT=4567 STACK=mine`: petstore up's --port, --emulator-port, --stack-name.
+# `make run STATE=.local/state`: petstore up --state, the data kept across restarts.
 PORT ?=
 EMULATOR_PORT ?=
 STACK ?=
+STATE ?=
 
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
@@ -74,7 +76,7 @@ $(CHECKOV): infrastructure/tools/checkov.lock.txt | $(UV)
 run: install $(if $(filter rabbitmq,$(TRANSPORT)),rabbitmq)
 	$(BIN)/petstore up --transport $(TRANSPORT) $(if $(PORT),--port $(PORT)) \
 		$(if $(EMULATOR_PORT),--emulator-port $(EMULATOR_PORT)) $(if $(STACK),--stack-name $(STACK)) \
-		$(if $(PARAMS),--parameter-overrides $(PARAMS))
+		$(if $(PARAMS),--parameter-overrides $(PARAMS)) $(if $(STATE),--state $(STATE))
 
 demo: install $(if $(filter rabbitmq,$(TRANSPORT)),rabbitmq)
 	$(BIN)/petstore demo --transport $(TRANSPORT)

@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from localcloud.emulator.access import EmulatorAccess, this_run
-from localcloud.emulator.process import Emulator, PortInUseError, launch_emulator
+from localcloud.emulator.process import (
+    Emulator,
+    EmulatorStartError,
+    PortInUseError,
+    launch_emulator,
+)
+from localcloud.emulator.state_folder import SavedStateError, has_saved_state, prepare_folder
 from localcloud.event_sources.kafka.broker import KafkaBrokerFailed, KafkaBrokerUnreachable
 from localcloud.event_sources.rabbitmq.broker import (
     RabbitMQBrokerFailed,
@@ -38,6 +44,8 @@ CLOUD_ERRORS = (
     KafkaBrokerFailed,
     RabbitMQBrokerUnreachable,
     RabbitMQBrokerFailed,
+    SavedStateError,
+    EmulatorStartError,
 )
 """What stops a start with one line naming the cause, never a traceback."""
 
@@ -114,6 +122,13 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         help="override the functions' environment variables from a JSON file in the shape "
         'sam local takes: {"FunctionLogicalId": {"VAR": "value"}, "Parameters": {"VAR": "all"}}',
     )
+    command.add_argument(
+        "--state",
+        type=Path,
+        metavar="DIR",
+        help="keep the emulator's resources and data (tables, queues, topics, user pools and "
+        "their users with the same ids) in this folder across restarts (default: start empty)",
+    )
     add_verbose_argument(command)
     add_debug_arguments(command, named=True)
     command.add_argument(
@@ -121,6 +136,16 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not rebuild and reload a function's code when one of its files is saved",
     )
+
+
+def state_folder(args: argparse.Namespace) -> Path | None:
+    """The `--state` folder, made owner-only, with a line saying whether it holds a save."""
+    if args.state is None:
+        return None
+    folder = prepare_folder(args.state)
+    kept = "resources and data as saved there" if has_saved_state(folder) else "empty"
+    print(f"  State         {folder} (starting with {kept}; saved again at Ctrl-C)")
+    return folder
 
 
 def env_vars_of(args: argparse.Namespace) -> EnvVars:
@@ -230,7 +255,7 @@ def _up(args: argparse.Namespace) -> int:
     names = _stack_names(templates, args.stack_name)
     env_vars = env_vars_of(args)
     print(f"Starting the local cloud for {', '.join(map(str, templates))}…")
-    emulator = launch_emulator(port=args.emulator_port)
+    emulator = launch_emulator(port=args.emulator_port, state_dir=state_folder(args))
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
     configs = [

@@ -23,10 +23,12 @@ from localcloud.console import (
     env_vars_of,
     function_debug,
     serve,
+    state_folder,
 )
 from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.cognito import NoSentMessagesError
 from localcloud.emulator.process import free_port, launch_emulator
+from localcloud.emulator.state_folder import has_saved_state
 from localcloud.event_sources.kafka.broker import check_external_broker
 from localcloud.event_sources.rabbitmq.broker import (
     check_external_broker as check_external_rabbitmq,
@@ -254,8 +256,10 @@ def command_up(args: argparse.Namespace) -> int:
         check_external_broker()
     if args.transport == "rabbitmq":
         check_external_rabbitmq()
+    state = state_folder(args)
+    restored = state is not None and has_saved_state(state)
     # The emulator boots in its own process while this one imports the local cloud.
-    emulator = launch_emulator(port=args.emulator_port)
+    emulator = launch_emulator(port=args.emulator_port, state_dir=state)
     from localcloud.cloud import LocalCloud, LocalCloudConfig
 
     cloud = LocalCloud(
@@ -283,7 +287,9 @@ def command_up(args: argparse.Namespace) -> int:
         lambda: read_mailbox(cloud.endpoint_url, this_run(), _user_pool_of(cloud))
     )
     try:
-        return serve(cloud, emulator, lambda started: _pet_store_ready(started, args.no_seed))
+        return serve(
+            cloud, emulator, lambda started: _pet_store_ready(started, args.no_seed, restored)
+        )
     finally:
         running_cloud.forget()
 
@@ -293,10 +299,13 @@ def _user_pool_of(cloud: LocalCloud) -> str:
     return cloud.stack.outputs["UserPoolId"]
 
 
-def _pet_store_ready(cloud: LocalCloud, no_seed: bool) -> None:
+def _pet_store_ready(cloud: LocalCloud, no_seed: bool, restored: bool) -> None:
+    """`restored`: the emulator started from a saved state, which has the demo data."""
     stack = cloud.stack
     assert stack is not None
-    if not no_seed:
+    if restored:
+        print("Kept the saved pets, orders and users (alice, bob and admin keep their ids).")
+    elif not no_seed:
         cloud.warm_route("POST", "/pets")
         cognito = _cognito(cloud.endpoint_url, stack.region)
         pets = seed_demo_data(

@@ -56,3 +56,10 @@ def test_an_install_announces_the_bytecode_compilation_before_it() -> None:
     announced = next(i for i, line in enumerate(printed) if "compiling their bytecode" in line)
     synced = next(i for i, line in enumerate(printed) if "sync --frozen --compile-bytecode" in line)
     assert announced < synced
+
+
+def test_state_reaches_petstore_up() -> None:
+    printed = dry_run("run", "STATE=.local/state")
+
+    [up] = [line for line in printed.splitlines() if "petstore up" in line]
+    assert "--state .local/state" in up

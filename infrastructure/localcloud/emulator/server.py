@@ -10,15 +10,21 @@ run side by side (SQS long polls must not block each other).
 Only the local cloud that started it may use it (`localcloud.emulator.gate`): the run's
 access comes down in the environment (`EmulatorAccess.hand_down`).
 
-Run as `python -m localcloud.emulator.server HOST PORT`.
+With a state folder (`--state DIR`), it loads the resources and data saved there before
+it serves, saves them every half minute and again when it is stopped (SIGTERM):
+`localcloud.emulator.saved_state`.
+
+Run as `python -m localcloud.emulator.server HOST PORT [STATE_DIR]`.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, cast
 
 import waitress
@@ -43,6 +49,7 @@ from localcloud.emulator.patches import sqs_age as metrics_sqs_age
 from localcloud.emulator.patches import stream_records as emulator_stream_records
 from localcloud.emulator.patches import subscriptions as emulator_subscriptions
 from localcloud.emulator.patches import transactions as emulator_transactions
+from localcloud.emulator.saved_state import PeriodicSaves, SavedStateError, load, save
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
@@ -60,9 +67,9 @@ PRELOADED_BACKENDS = (
 
 
 class DynamoDbRequestsOneAtATime:
-    def __init__(self, app: WsgiApp) -> None:
+    def __init__(self, app: WsgiApp, lock: threading.Lock) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self._lock = lock
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -75,6 +82,7 @@ class DynamoDbRequestsOneAtATime:
 
 def main(argv: list[str]) -> None:
     host, port = argv[0], int(argv[1])
+    state_dir = Path(argv[2]) if len(argv) > 2 else None
     access = EmulatorAccess.handed_down()
     if access is None:
         sys.exit("The emulator serves only the local cloud that starts it: no access handed down.")
@@ -95,8 +103,28 @@ def main(argv: list[str]) -> None:
     emulator_signing_keys.install()
     emulator_ses_sent_email.install()
     emulator_ses_simulator.install()
+    if state_dir is not None:
+        _load_or_exit(state_dir)
     app = DomainDispatcherApplication(create_backend_app)
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
+    dynamodb_lock = threading.Lock()
+    saves = _start_saving(state_dir, dynamodb_lock) if state_dir is not None else None
+    try:
+        _serve(app, access, dynamodb_lock, host, port)
+    finally:
+        if state_dir is not None and saves is not None:
+            saves.stop()
+            with dynamodb_lock:
+                save(state_dir)
+
+
+def _serve(
+    app: DomainDispatcherApplication,
+    access: EmulatorAccess,
+    dynamodb_lock: threading.Lock,
+    host: str,
+    port: int,
+) -> None:
     # waitress keeps connections open between requests (werkzeug's server, which moto
     # uses, closes each one: a TCP connection and a thread per AWS call), and runs
     # requests on a pool of threads big enough for every poller's long poll at once.
@@ -108,7 +136,8 @@ def main(argv: list[str]) -> None:
                         emulator_ses_sent_email.ServeSentEmail(
                             emulator_ses_simulator.ServeSesFaults(app)
                         )
-                    )
+                    ),
+                    dynamodb_lock,
                 )
             ),
             access,
@@ -121,6 +150,26 @@ def main(argv: list[str]) -> None:
         channel_timeout=300,
         _quiet=True,
     )
+
+
+def _load_or_exit(state_dir: Path) -> None:
+    try:
+        load(state_dir)
+    except SavedStateError as error:
+        sys.exit(str(error))
+
+
+def _start_saving(state_dir: Path, dynamodb_lock: threading.Lock) -> PeriodicSaves:
+    """Saves every half minute (between two DynamoDB requests, never inside one), and once
+    more when SIGTERM stops the server."""
+
+    def stop(*_: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    saves = PeriodicSaves(state_dir, dynamodb_lock)
+    saves.start()
+    return saves
 
 
 def _list_moto_modules_once() -> None:

@@ -22,7 +22,13 @@ from localcloud.cloudformation.provisioning.context import (
     ResourceKind,
 )
 
-_EXISTS = frozenset({"AlreadyExistsException", "EventDestinationAlreadyExists"})
+_EXISTS = frozenset(
+    {
+        "AlreadyExistsException",
+        "ConfigurationSetAlreadyExistsException",  # moto's answer for a configuration set
+        "EventDestinationAlreadyExists",
+    }
+)
 _NOTHING_LEAVES = "no e-mail leaves the machine locally"
 
 
