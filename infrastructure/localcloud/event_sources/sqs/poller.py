@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-WAIT_TIME_S = 20
-"""Long-poll length, Lambda's own: an idle queue costs one ReceiveMessage per 20 s. A
-poll still waiting when the poller stops ends on its own (see `Poller`), and lets go of
-what it received."""
+WAIT_TIME_S = 1
+"""Long-poll length: short enough that a stopped poller's threads end inside `stop()`. A
+longer poll (Lambda's 20 s) outlives the stop: a message sent meanwhile is received by the
+stopped generation and released again, one receive more towards its redrive policy's."""
 MAX_MESSAGES = 10
 """The most one ReceiveMessage returns."""
 ENTRIES_PER_CALL = 10
