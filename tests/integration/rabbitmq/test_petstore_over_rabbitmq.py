@@ -103,7 +103,7 @@ def test_the_demo_runs_the_same_four_journeys_over_rabbitmq(rabbitmq_up: Running
 
 
 @pytest.mark.xfail(
-    reason="known bug, open in issue 20: on main a redriven poison message is not "
+    reason="intermittent, open in issue 20: a redriven poison message is at times not "
     "dead-lettered again within 60 s (the first dead-lettering, dlq show and redrive work)",
     strict=False,
 )
