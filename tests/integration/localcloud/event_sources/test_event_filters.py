@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from localcloud.cloud import LocalCloud, LocalCloudConfig
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation.provision import provision
-from localcloud.emulator.process import Emulator, free_port
+from localcloud.emulator.process import Emulator
 from localcloud.model import TemplateError
+from support.sample_cloud import client, sample_cloud
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -28,23 +28,8 @@ STACK = "filters"
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    started = LocalCloud(
-        LocalCloudConfig(
-            template=APPS / "filters.yaml",
-            stack_name=STACK,
-            api_port=free_port(),
-            emulator_port=free_port(),
-            monitoring=None,
-            quiet=True,
-        )
-    )
-    started.start()
-    yield started
-    started.stop()
-
-
-def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(service, endpoint_url=cloud.endpoint_url, region_name="us-east-1")
+    with sample_cloud(APPS / "filters.yaml", STACK) as started:
+        yield started
 
 
 def physical(cloud: LocalCloud, logical_id: str) -> str:

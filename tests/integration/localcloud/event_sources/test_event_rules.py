@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator.process import free_port
+from localcloud.cloud import LocalCloud
 from localcloud.event_sources.eventbridge.provisioning import routed_targets
+from support.sample_cloud import client, sample_cloud
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -26,23 +25,8 @@ STACK = "audit"
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    started = LocalCloud(
-        LocalCloudConfig(
-            template=APPS / "event_rules.yaml",
-            stack_name=STACK,
-            api_port=free_port(),
-            emulator_port=free_port(),
-            monitoring=None,
-            quiet=True,
-        )
-    )
-    started.start()
-    yield started
-    started.stop()
-
-
-def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(service, endpoint_url=cloud.endpoint_url, region_name="us-east-1")
+    with sample_cloud(APPS / "event_rules.yaml", STACK) as started:
+        yield started
 
 
 def audited(cloud: LocalCloud) -> list[dict[str, Any]]:

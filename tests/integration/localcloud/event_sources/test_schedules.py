@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
-from localcloud.cloud import LocalCloud, LocalCloudConfig
+from localcloud.cloud import LocalCloud
 from localcloud.cloudformation.provision import provision
-from localcloud.emulator.process import Emulator, free_port
+from localcloud.emulator.process import Emulator
 from localcloud.event_sources.eventbridge import EventBridgeRuntime
 from localcloud.event_sources.eventbridge.clock import ScheduleClock
 from localcloud.model import TemplateError
+from support.sample_cloud import sample_cloud
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -34,19 +35,8 @@ STACK = "jobs"
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    started = LocalCloud(
-        LocalCloudConfig(
-            template=APPS / "schedules.yaml",
-            stack_name=STACK,
-            api_port=free_port(),
-            emulator_port=free_port(),
-            monitoring=None,
-            quiet=True,
-        )
-    )
-    started.start()
-    yield started
-    started.stop()
+    with sample_cloud(APPS / "schedules.yaml", STACK) as started:
+        yield started
 
 
 def clock(cloud: LocalCloud) -> ScheduleClock:

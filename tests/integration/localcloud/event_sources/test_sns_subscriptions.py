@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from localcloud.cloud import LocalCloud, LocalCloudConfig
-from localcloud.emulator.process import free_port
+from localcloud.cloud import LocalCloud
 from localcloud.event_sources.sns.subscription import sns_subscriptions
+from support.sample_cloud import client, sample_cloud
 from support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -28,23 +27,8 @@ STACK = "snsapp"
 
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
-    started = LocalCloud(
-        LocalCloudConfig(
-            template=APPS / "sns_subscription.yaml",
-            stack_name=STACK,
-            api_port=free_port(),
-            emulator_port=free_port(),
-            monitoring=None,
-            quiet=True,
-        )
-    )
-    started.start()
-    yield started
-    started.stop()
-
-
-def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(service, endpoint_url=cloud.endpoint_url, region_name="us-east-1")
+    with sample_cloud(APPS / "sns_subscription.yaml", STACK) as started:
+        yield started
 
 
 def events_seen_by(cloud: LocalCloud, function: str) -> list[dict[str, Any]]:
