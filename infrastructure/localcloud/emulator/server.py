@@ -49,11 +49,13 @@ from localcloud.emulator.patches import sqs_age as metrics_sqs_age
 from localcloud.emulator.patches import stream_records as emulator_stream_records
 from localcloud.emulator.patches import subscriptions as emulator_subscriptions
 from localcloud.emulator.patches import transactions as emulator_transactions
+from localcloud.emulator.patches import waits as emulator_waits
 from localcloud.emulator.saved_state import PeriodicSaves, SavedStateError, load, save
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
-SERVER_THREADS = 64
+SERVER_THREADS = 128
+"""Enough for every idle poller's wait held open at once, beside the calls being served."""
 PRELOADED_BACKENDS = (
     "dynamodb",
     "dynamodbstreams",
@@ -103,6 +105,7 @@ def main(argv: list[str]) -> None:
     emulator_signing_keys.install()
     emulator_ses_sent_email.install()
     emulator_ses_simulator.install()
+    emulator_waits.install()
     if state_dir is not None:
         _load_or_exit(state_dir)
     app = DomainDispatcherApplication(create_backend_app)
@@ -130,14 +133,16 @@ def _serve(
     # requests on a pool of threads big enough for every poller's long poll at once.
     waitress.serve(
         OnlyTheLocalCloud(
-            ServiceFronts(
-                DynamoDbRequestsOneAtATime(
-                    emulator_cognito_sign_up.ServeSentMessages(
-                        emulator_ses_sent_email.ServeSentEmail(
-                            emulator_ses_simulator.ServeSesFaults(app)
-                        )
-                    ),
-                    dynamodb_lock,
+            emulator_waits.ServeWaits(
+                ServiceFronts(
+                    DynamoDbRequestsOneAtATime(
+                        emulator_cognito_sign_up.ServeSentMessages(
+                            emulator_ses_sent_email.ServeSentEmail(
+                                emulator_ses_simulator.ServeSesFaults(app)
+                            )
+                        ),
+                        dynamodb_lock,
+                    )
                 )
             ),
             access,

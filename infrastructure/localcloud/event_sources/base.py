@@ -8,7 +8,8 @@ import base64
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -124,6 +125,7 @@ class Poller:
         self._generation.set()
         self._own_generation = threading.local()
         self._threads: list[threading.Thread] = []
+        self._idle: set[threading.Thread] = set()
 
     @property
     def stopping(self) -> threading.Event:
@@ -161,8 +163,21 @@ class Poller:
         self._generation.set()
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for thread in self._threads:
+            if thread in self._idle:
+                continue  # holds nothing, and reads nothing after its wait
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = []
+
+    @contextmanager
+    def idle(self) -> Iterator[None]:
+        """Around a thread's wait for something to read: `stop()` does not wait for a
+        thread in it, which must check `stopping` before it reads anything afterwards."""
+        thread = threading.current_thread()
+        self._idle.add(thread)
+        try:
+            yield
+        finally:
+            self._idle.discard(thread)
 
     def _loops(self) -> list[Callable[[], None]]:
         """What each of the poller's threads runs until `stopping` is set."""

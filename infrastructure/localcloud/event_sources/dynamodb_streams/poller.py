@@ -14,6 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from localcloud.emulator.clients import EmulatorClients
+from localcloud.emulator.waits import Waits
 from localcloud.event_sources.base import Invoke, Outage, Poller, invoke_safely
 from localcloud.event_sources.batch_failures import failed_items
 from localcloud.event_sources.batching import BatchPolicy, gather
@@ -46,10 +47,13 @@ logger = logging.getLogger(__name__)
 Shard = dict[str, Any]
 
 POLL_INTERVAL_S = 0.25
-"""Between reads of a shard that had nothing: Lambda reads each shard 4 times a second."""
+"""Between reads of a shard that had nothing: Lambda reads each shard 4 times a second.
+At the local cloud's own emulator an idle poller waits for the table's next record
+instead (`localcloud.emulator.waits`), which costs nothing while nothing is written."""
 REFRESH_INTERVAL_S = 5.0
 """How often the table's latest stream and the stream's shards are looked up again (a
 table's shard rolls over every few hours; a recreated table is followed within this)."""
+IDLE_WAIT_S = REFRESH_INTERVAL_S
 MAX_RECORDS_PER_READ = 1000
 """The most one GetRecords returns."""
 
@@ -98,6 +102,7 @@ class StreamPoller(Poller):
         self._stream_arn: str | None = None
         self._shards: dict[str, _Shard] = {}
         self._refreshed_at = 0.0
+        self._waits = Waits(endpoint_url)
 
     def _loops(self) -> list[Callable[[], None]]:
         return [self._run]
@@ -107,6 +112,7 @@ class StreamPoller(Poller):
             f"DynamoDB stream poller {self.mapping.function} <- {self.mapping.table_name}"
         )
         clients = self._clients
+        changes: int | None = None
         while not self.stopping.is_set():
             try:
                 streams = clients.dynamodbstreams()
@@ -114,12 +120,23 @@ class StreamPoller(Poller):
                     self._refresh(streams, clients.dynamodb())
                 delivered = self._poll_shards(streams)
                 outage.recovered()
+                if not delivered:
+                    changes = self._wait_for_records(changes)
             except Exception as error:
                 self._lose_iterators()
+                changes = None
                 self.stopping.wait(outage.failed(error))
-                continue
-            if not delivered:
-                self.stopping.wait(POLL_INTERVAL_S)
+
+    def _wait_for_records(self, since: int | None) -> int | None:
+        """Returns when the table's streams may have a record not yet read (their count of
+        records is no longer `since`), or after a while; the count seen, if known."""
+        if self._stream_arn is not None and self._waits.available:
+            with self.idle():
+                changes = self._waits.for_stream_changes(self._stream_arn, since, IDLE_WAIT_S)
+            if changes is not None:
+                return changes
+        self.stopping.wait(POLL_INTERVAL_S)
+        return None
 
     def _refresh(self, streams: DynamoDBStreamsClient, dynamodb: DynamoDBClient) -> None:
         """Follows the table to its latest stream (a recreated table has a new

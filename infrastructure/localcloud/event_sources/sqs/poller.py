@@ -13,6 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from localcloud.emulator.clients import EmulatorClients
+from localcloud.emulator.waits import Waits
 from localcloud.event_sources.base import Invoke, Outage, Poller, invoke_safely
 from localcloud.event_sources.batch_failures import failure_reasons
 from localcloud.event_sources.batching import BatchPolicy, gather
@@ -30,6 +31,9 @@ WAIT_TIME_S = 1
 """Long-poll length: short enough that a stopped poller's threads end inside `stop()`. A
 longer poll (Lambda's 20 s) outlives the stop: a message sent meanwhile is received by the
 stopped generation and released again, one receive more towards its redrive policy's."""
+IDLE_WAIT_S = 20.0
+"""How long an idle thread waits at the emulator for a message to become receivable
+(`localcloud.emulator.waits`): the wait receives nothing, so a stop does not wait for it."""
 MAX_MESSAGES = 10
 """The most one ReceiveMessage returns."""
 ENTRIES_PER_CALL = 10
@@ -46,6 +50,7 @@ class SqsPoller(Poller):
         self._endpoint_url = endpoint_url
         self._region = region
         self._policy = BatchPolicy(mapping.batch_size, mapping.batching_window_s)
+        self._waits = Waits(endpoint_url)
 
     def _loops(self) -> list[Callable[[], None]]:
         return [self._run] * self.mapping.maximum_concurrency
@@ -53,8 +58,16 @@ class SqsPoller(Poller):
     def _run(self) -> None:
         outage = Outage(f"SQS poller {self.mapping.function} <- {self.mapping.queue_url}")
         clients = EmulatorClients.for_pollers(self._endpoint_url, self._region)
+        idle = True
         while not self.stopping.is_set():
             try:
+                if idle:
+                    with self.idle():
+                        visible = self._waits.for_messages(self.mapping.queue_arn, IDLE_WAIT_S)
+                    if not visible:
+                        continue
+                if self.stopping.is_set():
+                    return
                 sqs = clients.sqs()
                 batch = gather(
                     partial(self._receive, sqs),
@@ -69,6 +82,7 @@ class SqsPoller(Poller):
                     self._release(sqs, batch.records + batch.overflow)
                     return
                 self._release(sqs, batch.overflow)
+                idle = not batch.records
                 if batch.records:
                     self._process(sqs, batch.records)
             except Exception as error:

@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
+from localcloud.emulator.clients import EmulatorClients
 from localcloud.emulator.process import Emulator, free_port
+from localcloud.emulator.waits import Waits
 from localcloud.event_sources.batching import MAX_PAYLOAD_BYTES
 from localcloud.event_sources.filtering import parse_patterns
+from localcloud.event_sources.sqs import poller as sqs_poller
 from localcloud.event_sources.sqs.mapping import SqsMapping
 from localcloud.event_sources.sqs.poller import SqsPoller
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
+from support.poller_calls import aws_calls, calls_of
 from support.runtime_invoker import REGION, runtime_invoker, wait_for
 
 if TYPE_CHECKING:
@@ -557,3 +561,29 @@ def test_stop_returns_promptly_while_long_polling(
 
     assert time.monotonic() - started < 2.5
     assert not poller.running
+
+
+def test_an_idle_poller_waits_at_the_emulator_and_receives_only_when_a_message_is_there(
+    emulator: Emulator,
+    sqs: SQSClient,
+    sink: LogSink,
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    monkeypatch.setattr(sqs_poller, "IDLE_WAIT_S", 1.0)
+    waits = calls_of(monkeypatch, Waits, "for_messages")
+    receives = aws_calls(EmulatorClients.for_pollers(emulator.endpoint_url, REGION).sqs(), request)
+    queue = make_queue()
+    start_poller(queue, "AllOrNothing")
+
+    # Each of its two threads has waited out two idle waits without one ReceiveMessage
+    # (Lambda's long polls, and this poller before the waits, receive at least once each).
+    wait_for(lambda: len(waits) >= 4)
+    assert receives.count("ReceiveMessage") == 0
+    send(sqs, queue, "one")
+
+    wait_for(lambda: processed(sink, "AllOrNothing") == ["one"])
+    # Both threads woke; each received once, and the one that got it once more after.
+    assert 1 <= receives.count("ReceiveMessage") <= 4

@@ -13,13 +13,17 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
+from localcloud.emulator.clients import EmulatorClients
 from localcloud.emulator.process import Emulator
+from localcloud.emulator.waits import Waits
 from localcloud.event_sources.batching import MAX_PAYLOAD_BYTES
+from localcloud.event_sources.dynamodb_streams import poller as stream_poller
 from localcloud.event_sources.dynamodb_streams.mapping import StreamMapping
 from localcloud.event_sources.dynamodb_streams.poller import StreamPoller
 from localcloud.event_sources.filtering import parse_patterns
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
+from support.poller_calls import aws_calls, calls_of
 from support.runtime_invoker import REGION, runtime_invoker, wait_for
 
 if TYPE_CHECKING:
@@ -351,3 +355,29 @@ def test_a_batch_closes_before_six_megabytes_and_the_rest_of_the_shard_follows_o
     documents = printed(sink, "ShowSizes")
     assert len(documents) > 1
     assert all(document["event_bytes"] <= MAX_PAYLOAD_BYTES for document in documents)
+
+
+def test_an_idle_poller_waits_for_the_tables_next_record_instead_of_reading_four_times_a_second(
+    emulator: Emulator,
+    dynamodb: DynamoDBClient,
+    sink: LogSink,
+    table: tuple[str, str],
+    start_poller: Callable[..., StreamPoller],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
+    monkeypatch.setattr(stream_poller, "IDLE_WAIT_S", 1.0)
+    waits = calls_of(monkeypatch, Waits, "for_stream_changes")
+    reads = aws_calls(
+        EmulatorClients.for_pollers(emulator.endpoint_url, REGION).dynamodbstreams(), request
+    )
+    start_poller(table, "FailOnPoison")
+    wait_for(lambda: len(waits) >= 1)
+    before = reads.count("GetRecords")
+
+    # Three idle waits of a second: one read after each (Lambda reads 4 times a second).
+    wait_for(lambda: len(waits) >= 4)
+    assert reads.count("GetRecords") - before <= 4
+    put(dynamodb, table, "after-idle")
+
+    wait_for(lambda: batches(sink, "FailOnPoison") == [["after-idle"]])
