@@ -71,20 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     with tempfile.TemporaryDirectory() as state_dir:
-        running = start_petstore_up(Path(state_dir))
-        threading.Thread(target=_drain, args=(running, arguments.log), daemon=True).start()
+        running = start_petstore_up(Path(state_dir), log=arguments.log)
         try:
             return _soak(running, Path(state_dir), minutes, warm_up_minutes, idle_minutes)
         finally:
             running.stop()
-
-
-def _drain(running: RunningUp, log: Path | None) -> None:
-    """Reads `petstore up`'s output as it comes (a full pipe would stop it)."""
-    assert running.process.stdout is not None
-    with open(log or os.devnull, "w") as out:
-        for line in running.process.stdout:
-            out.write(line)
 
 
 def _soak(

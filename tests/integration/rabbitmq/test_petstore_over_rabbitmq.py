@@ -102,11 +102,6 @@ def test_the_demo_runs_the_same_four_journeys_over_rabbitmq(rabbitmq_up: Running
         assert re.search(rf"ok\s+{title}\s+{status}\s", summary), summary
 
 
-@pytest.mark.xfail(
-    reason="intermittent, open in issue 20: a redriven poison message is at times not "
-    "dead-lettered again within 60 s (the first dead-lettering, dlq show and redrive work)",
-    strict=False,
-)
 @pytest.mark.timeout(120)
 def test_a_message_that_is_no_envelope_is_listed_shown_with_its_reason_and_redriven(
     rabbitmq_up: RunningUp,
