@@ -19,6 +19,7 @@ from localcloud.emulator.process import (
     Emulator,
     EmulatorStartError,
     PortInUseError,
+    free_port,
     launch_emulator,
 )
 from localcloud.emulator.state_folder import SavedStateError, has_saved_state, prepare_folder
@@ -87,20 +88,33 @@ class _ParameterOverrides(argparse.Action):
         setattr(namespace, self.dest, given + [pair for pairs in values for pair in pairs])
 
 
+def port_number(text: str) -> int:
+    """A TCP port to listen on; 0 picks a free one (which the start-up lines print)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {port}")
+    return port or free_port()
+
+
 def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
-    """The options every way of starting a local cloud takes."""
-    command.add_argument("--port", type=int, default=3000, help="API port (default 3000)")
-    command.add_argument("--emulator-port", type=int, default=4566, help="AWS emulator port")
+    """The options every way of starting a local cloud takes (a port of 0: any free one)."""
+    command.add_argument("--port", type=port_number, default=3000, help="API port (default 3000)")
+    command.add_argument(
+        "--emulator-port", type=port_number, default=4566, help="AWS emulator port (default 4566)"
+    )
     command.add_argument(
         "--kafka-port",
-        type=int,
+        type=port_number,
         default=9092,
         help="the local Kafka broker's port, for a template with Kafka event sources "
         "(default 9092; KAFKA_BOOTSTRAP_SERVERS names a broker to use instead)",
     )
     command.add_argument(
         "--rabbitmq-port",
-        type=int,
+        type=port_number,
         default=5672,
         help="the local RabbitMQ broker's port, for a template with Amazon MQ event sources "
         "(default 5672; RABBITMQ_URL names a broker to use instead)",

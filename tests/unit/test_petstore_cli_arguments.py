@@ -52,3 +52,21 @@ def test_up_takes_an_env_vars_file_and_sams_long_parameter_form(tmp_path: Path) 
 
     assert args.env_vars == tmp_path / "env.json"
     assert dict(args.parameter_overrides) == {"LogLevel": "DEBUG"}
+
+
+def test_port_zero_picks_a_free_port_the_cloud_then_uses() -> None:
+    args = _parser().parse_args(["up", "--port", "0", "--emulator-port", "0"])
+
+    assert 1024 <= args.port <= 65535
+    assert 1024 <= args.emulator_port <= 65535
+
+
+@pytest.mark.parametrize("given", ["-1", "65536", "http"])
+def test_a_port_that_is_not_one_is_refused_naming_it(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        _parser().parse_args(["up", "--port", given])
+
+    assert exit_info.value.code == 2
+    assert "not a port number" in capsys.readouterr().err
