@@ -50,14 +50,10 @@ def gather[R](
     if not records:
         return Batch([], [])
     window_ends = time.monotonic() + policy.window_s
-    while (
-        len(records) < policy.batch_size
-        and not done()
-        and not stopping.is_set()
-        and _size(records, size_of) < policy.max_bytes
-    ):
+    while len(records) < policy.batch_size and not done() and not stopping.is_set():
         remaining = window_ends - time.monotonic()
-        if remaining <= 0:
+        # The window is looked at first: sizing records costs more than the clock.
+        if remaining <= 0 or _size(records, size_of) >= policy.max_bytes:
             break
         asked_at = time.monotonic()
         more = read(policy.batch_size - len(records), min(remaining, more_wait_s))
@@ -75,6 +71,8 @@ def _size[R](records: list[R], size_of: Callable[[R], int]) -> int:
 def _within_quota[R](records: list[R], size_of: Callable[[R], int], max_bytes: int) -> Batch[R]:
     """The longest head of `records` within the quota; a first record alone above it still
     goes (its invocation fails, as on AWS, and the source's failure handling takes over)."""
+    if len(records) == 1:
+        return Batch(records, [])
     total = 0
     for index, record in enumerate(records):
         total += size_of(record)
