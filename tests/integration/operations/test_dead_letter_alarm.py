@@ -21,8 +21,12 @@ pytestmark = pytest.mark.integration
 
 DLQ = "NotificationsPaymentEventsDeadLetterQueue"
 DLQ_ALARM = "petstore-NotificationsPaymentEventsDeadLetterQueue-not-empty"
-FAST_ALARMS = MonitoringSettings(sample_interval_s=0.5, alarm_period_s=2, flush_interval_s=0.2)
-TEMPLATE_ALARMS = MonitoringSettings(sample_interval_s=0.5, flush_interval_s=0.2)
+FAST_ALARMS = MonitoringSettings(
+    sample_interval_s=0.5, queue_sample_interval_s=0.5, alarm_period_s=2, flush_interval_s=0.2
+)
+TEMPLATE_ALARMS = MonitoringSettings(
+    sample_interval_s=0.5, queue_sample_interval_s=0.5, flush_interval_s=0.2
+)
 DLQ_ALARM_PERIOD_S = 60
 
 

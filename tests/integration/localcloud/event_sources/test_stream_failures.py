@@ -27,7 +27,9 @@ pytestmark = pytest.mark.integration
 
 APP_TEMPLATE = Path(__file__).with_name("stream_failures_app") / "template.yaml"
 STACK = "streamfailures"
-FAST_ALARMS = MonitoringSettings(sample_interval_s=0.5, alarm_period_s=2, flush_interval_s=0.2)
+FAST_ALARMS = MonitoringSettings(
+    sample_interval_s=0.5, queue_sample_interval_s=0.5, alarm_period_s=2, flush_interval_s=0.2
+)
 
 
 @pytest.fixture(scope="module")
