@@ -7,15 +7,20 @@ every hour it ran (and a dashboard drawing with it). CloudWatch keeps sub-minute
 datapoints for 3 hours and aggregates older ones; locally, the dashboard shows the last
 minutes and the alarms look back a few periods, so datapoints older than 3 hours are
 dropped, once a minute, when new ones arrive.
+
+The datapoints kept share their names, units and dimensions: each request brings its own
+copies of the same few strings (a queue's name, "ApproximateNumberOfMessagesVisible"),
+which held 630 bytes a datapoint; shared, a datapoint holds its value and time.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moto.cloudwatch.models import CloudWatchBackend
+from moto.cloudwatch.models import CloudWatchBackend, Dimension, MetricDatumBase
 
 RETENTION = timedelta(hours=3)
 PRUNE_EVERY = timedelta(minutes=1)
@@ -29,7 +34,10 @@ _pruned_at: dict[int, datetime] = {}
 
 
 def put_metric_data(self: CloudWatchBackend, namespace: str, metric_data: list[Any]) -> None:
+    stored = len(self.metric_data)
     MOTO_PUT_METRIC_DATA(self, namespace, metric_data)
+    for datum in self.metric_data[stored:]:
+        _share_names(datum)
     now = clock()
     last = _pruned_at.get(id(self))
     if last is not None and now - last < PRUNE_EVERY:
@@ -39,6 +47,19 @@ def put_metric_data(self: CloudWatchBackend, namespace: str, metric_data: list[A
     self.metric_data = [
         datum for datum in self.metric_data if _naive_utc(datum.timestamp) >= oldest_kept
     ]
+
+
+_dimensions: dict[tuple[tuple[str | None, str | None], ...], list[Dimension]] = {}
+"""One list of dimensions for every datapoint that has them; read, never changed."""
+
+
+def _share_names(datum: MetricDatumBase) -> None:
+    datum.namespace = sys.intern(datum.namespace)
+    datum.name = sys.intern(datum.name)
+    if isinstance(datum.unit, str):
+        datum.unit = sys.intern(datum.unit)
+    key = tuple((dimension.name, dimension.value) for dimension in datum.dimensions)
+    datum.dimensions = _dimensions.setdefault(key, datum.dimensions)
 
 
 def _naive_utc(moment: datetime) -> datetime:

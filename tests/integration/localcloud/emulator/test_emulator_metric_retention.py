@@ -83,3 +83,48 @@ def test_datapoints_younger_than_3_hours_are_all_answered(clock: Clock) -> None:
     last_3_hours = {clock.now - timedelta(minutes=minute) for minute in range(181)}
     assert last_3_hours <= kept
     assert min(kept) >= clock.now - metric_retention.RETENTION - metric_retention.PRUNE_EVERY
+
+
+def test_datapoints_of_one_metric_share_their_names_and_dimensions_and_stay_apart_by_queue(
+    clock: Clock,
+) -> None:
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    for minute in range(3):
+        for queue, depth in (("orders", 1.0), ("payments", 5.0)):
+            cloudwatch.put_metric_data(
+                Namespace="AWS/SQS",
+                MetricData=[
+                    {
+                        "MetricName": "ApproximateNumberOfMessagesVisible",
+                        "Dimensions": [{"Name": "QueueName", "Value": queue}],
+                        "Timestamp": START + timedelta(minutes=minute),
+                        "Value": depth,
+                        "Unit": "Count",
+                    }
+                ],
+            )
+
+    data = cloudwatch_backends[DEFAULT_ACCOUNT_ID][REGION].metric_data
+    orders = [datum for datum in data if datum.dimensions[0].value == "orders"]
+    assert len(orders) == 3
+    assert all(datum.dimensions is orders[0].dimensions for datum in orders)
+    assert all(datum.name is orders[0].name for datum in data)
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "payments",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/SQS",
+                        "MetricName": "ApproximateNumberOfMessagesVisible",
+                        "Dimensions": [{"Name": "QueueName", "Value": "payments"}],
+                    },
+                    "Period": 60,
+                    "Stat": "Maximum",
+                },
+            }
+        ],
+        StartTime=START,
+        EndTime=START + timedelta(minutes=3),
+    )["MetricDataResults"][0]
+    assert answer["Values"] == [5.0, 5.0, 5.0]
