@@ -170,6 +170,18 @@ def test_the_snapshot_holds_the_dynamodb_client_without_a_connection(
     assert dynamodb_endpoint == []
 
 
+def test_the_calls_primed_before_the_snapshot_leave_the_client_calling_aws_after_restore(
+    dynamodb_endpoint: list[int],
+) -> None:
+    take_snapshot()
+    restore()
+
+    answer = aws_clients.dynamodb_client().list_tables()
+
+    assert answer["TableNames"] == []
+    assert len(dynamodb_endpoint) == 1
+
+
 def test_each_routes_validation_model_is_built_before_the_snapshot() -> None:
     app = create_rest_resolver()
 
