@@ -123,6 +123,8 @@ class StreamPoller(Poller):
                 if not delivered:
                     changes = self._wait_for_records(changes)
             except Exception as error:
+                if self.stopping.is_set():
+                    return  # the emulator may stop before a wait it held ends: nothing failed
                 self._lose_iterators()
                 changes = None
                 self.stopping.wait(outage.failed(error))

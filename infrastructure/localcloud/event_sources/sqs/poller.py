@@ -86,6 +86,8 @@ class SqsPoller(Poller):
                 if batch.records:
                     self._process(sqs, batch.records)
             except Exception as error:
+                if self.stopping.is_set():
+                    return  # the emulator may stop before a wait it held ends: nothing failed
                 self.stopping.wait(outage.failed(error))
 
     def _receive(self, sqs: SQSClient, limit: int, wait_s: float) -> list[SqsMessage]:

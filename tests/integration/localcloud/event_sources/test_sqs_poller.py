@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from localcloud.emulator.clients import EmulatorClients
 from localcloud.emulator.process import Emulator, free_port
@@ -587,3 +589,31 @@ def test_an_idle_poller_waits_at_the_emulator_and_receives_only_when_a_message_i
     wait_for(lambda: processed(sink, "AllOrNothing") == ["one"])
     # Both threads woke; each received once, and the one that got it once more after.
     assert 1 <= receives.count("ReceiveMessage") <= 4
+
+
+def test_a_wait_cut_short_by_the_emulator_stopping_after_the_poller_is_not_reported(
+    make_queue: Callable[..., Queue],
+    start_poller: Callable[..., SqsPoller],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The local cloud stops its pollers, then its emulator: a thread still parked in a
+    wait sees the connection drop, which is no outage."""
+    caplog.set_level(logging.WARNING, logger="localcloud.event_sources")
+    emulator_stopped = threading.Event()
+    waiting: list[threading.Thread] = []
+
+    def wait_until_the_emulator_stops(_waits: Waits, _queue_arn: str, _seconds: float) -> bool:
+        waiting.append(threading.current_thread())
+        emulator_stopped.wait(5)
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/_localcloud/waits/sqs")
+
+    monkeypatch.setattr(Waits, "for_messages", wait_until_the_emulator_stops)
+    poller = start_poller(make_queue(), "AllOrNothing")
+    wait_for(lambda: len(waiting) >= 1)
+
+    poller.stop()
+    emulator_stopped.set()
+
+    wait_for(lambda: not any(thread.is_alive() for thread in waiting))
+    assert "EndpointConnectionError" not in caplog.text
