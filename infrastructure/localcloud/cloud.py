@@ -90,6 +90,9 @@ class LocalCloudConfig:
     hot_reload: bool = False
     """Watch the code folders: a saved file is built in and its functions' next
     invocation runs the new code."""
+    preloads: bool = True
+    """Functions of one runtime and the same layers fork their snapshots from one process
+    that imported the layers' packages once (`localcloud/lambda_/preloads.py`)."""
     verbose: bool = False
     """List every template setting ignored locally at start, not only how many."""
     debug: FunctionDebug | None = None
@@ -273,6 +276,7 @@ class LocalCloud:
                 log_sink=self.log_sink,
                 runtimes_dir=self.config.runtimes_dir,
                 debug=self.config.debug,
+                preloads=self.config.preloads,
             )
             if self.config.debug is not None:
                 # Its worker starts now, so a debugger can attach before the first call.

@@ -150,6 +150,12 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not rebuild and reload a function's code when one of its files is saved",
     )
+    command.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="take each function's snapshot on an interpreter of its own, which imports its "
+        "layers' packages itself (by default functions of one runtime and layers share that)",
+    )
 
 
 def state_folder(args: argparse.Namespace) -> Path | None:
@@ -283,6 +289,7 @@ def _up(args: argparse.Namespace) -> int:
             parameter_overrides=dict(args.parameter_overrides),
             env_vars=env_vars,
             hot_reload=not args.no_hot_reload,
+            preloads=not args.no_preload,
             verbose=args.verbose,
             debug=function_debug(args.debug, args.debug_port) if index == 0 else None,
         )

@@ -274,6 +274,7 @@ def command_up(args: argparse.Namespace) -> int:
             parameter_overrides={"SenderEmail": LOCAL_SENDER, **dict(args.parameter_overrides)},
             env_vars=env_vars,
             hot_reload=not args.no_hot_reload,
+            preloads=not args.no_preload,
             verbose=args.verbose,
             debug=function_debug(args.debug, args.debug_port),
         )

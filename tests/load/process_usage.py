@@ -60,7 +60,7 @@ def name_of(pid: int) -> str:
     if "localcloud.emulator.server" in line:
         return "emulator"
     if "lambda_/worker.py" in line:
-        return f"worker {_worker_label(pid, argv)}"
+        return "preload" if "preload" in argv[:6] else f"worker {_worker_label(pid, argv)}"
     if "petstore" in line or "soak" in line:
         return "local cloud (gateway, pollers)"
     return line[:60]
@@ -74,7 +74,8 @@ def _worker_label(pid: int, argv: list[str]) -> str:
     for entry in environ:
         if entry.startswith(b"AWS_LAMBDA_FUNCTION_NAME="):
             return entry.split(b"=", 1)[1].decode()
-    return str(pid)
+    # Forked from a preload: /proc shows the environment the preload started with.
+    return f"{pid} (a snapshot forked from the preload, or its worker)"
 
 
 def _stat_fields(pid: int) -> list[str] | None:

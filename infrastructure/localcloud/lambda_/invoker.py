@@ -18,8 +18,9 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Protocol
 
@@ -35,6 +36,7 @@ from localcloud.lambda_.execution_environment import (
     new_log_stream_name,
 )
 from localcloud.lambda_.logs import LogSink
+from localcloud.lambda_.preloads import Preload, Preloads, preload_key
 from localcloud.lambda_.snapshots import FunctionSnapshot, SnapshotFailedError, open_log_pipe
 from localcloud.model import FunctionSpec, InvocationResult, TemplateError
 
@@ -290,10 +292,13 @@ class _FunctionPool:
         init_timeout_s: float | None = INIT_TIMEOUT_S,
         *,
         snapshots: bool = True,
+        preload: Callable[[], Preload | None] = lambda: None,
     ) -> None:
-        """With `snapshots`, new workers are restored from the function's snapshot;
-        without, each runs the init phase itself."""
+        """With `snapshots`, new workers are restored from the function's snapshot (forked
+        from what `preload` gives, if anything); without, each runs the init phase itself."""
         self.spec = spec
+        self.runtime = runtime
+        self._preload = preload
         self._init_timeout_s = init_timeout_s
         self._snapshots = snapshots
         self._snapshot: FunctionSnapshot | None = None
@@ -368,6 +373,15 @@ class _FunctionPool:
         if snapshot is not None:
             snapshot.retire()
         return had_workers
+
+    def crash(self) -> int:
+        """SIGKILLs every worker process of the function, as a crash would; how many."""
+        with self._changed:
+            pids = [worker.process.pid for worker in self._workers]
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return len(pids)
 
     def close(self) -> None:
         with self._changed:
@@ -514,7 +528,12 @@ class _FunctionPool:
                 if snapshot is not None:
                     snapshot.retire()
                 snapshot = FunctionSnapshot(
-                    self.spec, self._base_env, self._log_sink, self._runtime, generation
+                    self.spec,
+                    self._base_env,
+                    self._log_sink,
+                    self._runtime,
+                    generation,
+                    self._preload(),
                 )
                 self._snapshot = snapshot
         try:
@@ -551,15 +570,25 @@ class Invoker:
         max_concurrency_per_function: int = 8,
         runtimes_dir: Path | None = None,
         debug: FunctionDebug | None = None,
+        preloads: bool = True,
     ) -> None:
         """Each function runs on the interpreter its runtime names, with that runtime's
         SDK from `runtimes_dir` (installed there on first use): a TemplateError names
         the function whose runtime is not installed on this machine. The function
-        `debug` names runs in one worker at a time, under debugpy, without time limits."""
+        `debug` names runs in one worker at a time, under debugpy, without time limits.
+        With `preloads`, functions of one runtime and the same layers fork their snapshots
+        from one process that imported those layers' packages once (preloads.py)."""
         runtimes = _runtimes(functions.values(), runtimes_dir or default_runtimes_dir())
+        self._base_env = base_env
+        self._preloads = Preloads(log_sink) if preloads else None
         self._pools = {
             logical_id: _FunctionPool(
-                spec, base_env, log_sink, max_concurrency_per_function, runtimes[spec.runtime]
+                spec,
+                base_env,
+                log_sink,
+                max_concurrency_per_function,
+                runtimes[spec.runtime],
+                preload=partial(self._preload_of, logical_id),
             )
             for logical_id, spec in functions.items()
         }
@@ -632,6 +661,26 @@ class Invoker:
         """Stops every worker; invocations in flight end with Runtime.ExitError."""
         for pool in self._pools.values():
             pool.close()
+        if self._preloads is not None:
+            self._preloads.close()
+
+    def crash_workers(self, logical_id: str) -> int:
+        """A fault drill: SIGKILLs the function's worker processes, as a crash would; how
+        many. An invocation in flight ends with Runtime.ExitError, the next one starts a
+        fresh worker."""
+        return self._pool(logical_id).crash()
+
+    def _preload_of(self, logical_id: str) -> Preload | None:
+        """The preload the function's next snapshot may be forked from, if any."""
+        if self._preloads is None:
+            return None
+        key = preload_key(self._pools[logical_id].spec, self._pools[logical_id].runtime)
+        environments = [
+            function_environment(pool.spec, self._base_env, "", pool.runtime)
+            for pool in self._pools.values()
+            if preload_key(pool.spec, pool.runtime) == key
+        ]
+        return self._preloads.for_snapshot(key, environments)
 
     def _pool(self, logical_id: str) -> _FunctionPool:
         try:

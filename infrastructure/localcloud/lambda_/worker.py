@@ -31,6 +31,20 @@ request on its control socket (a Unix SOCK_SEQPACKET socket), one JSON document 
 A restored worker leads a session of its own, runs the after-restore hooks (first registered
 first), answers "ready" on its response pipe and then serves invocations as above. The snapshot
 reaps its workers and reports how they ended; when its control socket closes it kills them.
+
+Started as `worker.py preload CONTROL_FD RUNTIME_DIR LAYER_DIR...` it is the preloading that
+functions with the same runtime and layers share: it imports PRELOADED_MODULES (third-party
+packages of the layers and the runtime, never a function's own modules), recording which
+environment variables their imports read, and then forks a function's snapshot for each
+request on its control socket:
+  preload -> invoker  {"type": "ready", "reads": {name: value or null} or null when the
+                      imports read the whole environment, "modules": [top-level names],
+                      "files": {a preloaded package's file: its modification time, ns}}
+  invoker -> preload  {"type": "snapshot", "environment", "task_root", "layer_dirs",
+                      "runtime_dir"} with the snapshot's control socket and log pipe attached
+  preload -> invoker  {"type": "forked", "pid"} | {"type": "exited", "pid", "returncode"}
+The forked process sets exactly the function's environment, working directory and
+`sys.path`, then is that function's snapshot as above.
 """
 
 from __future__ import annotations
@@ -52,7 +66,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 Handler = Callable[[Any, Any], Any]
 AFTER_RESTORE_FAILED = (
@@ -326,10 +340,7 @@ class Snapshot:
     """The initialised process restored workers are forked from (see the module's doc)."""
 
     def __init__(self, control: socket.socket) -> None:
-        self._control = control
-        self._workers: set[int] = set()
-        self._child_exits = self._child_exit_signal = -1
-        self._selector: selectors.BaseSelector
+        self._workers = ChildProcesses(control)
 
     def take(self) -> int:
         """The init phase, then the before-snapshot hooks; 1 if either failed."""
@@ -337,33 +348,16 @@ class Snapshot:
             handler = load_handler(os.environ["_HANDLER"])
             run_hooks("get_before_snapshot", reverse=True)
         except Exception as error:
-            self._tell(init_failure_line(error))
+            self._workers.tell(init_failure_line(error))
             return 1
         self._warn_of_live_threads()
-        self._tell(ready_line())
-        return self._serve_restores(handler)
-
-    def _serve_restores(self, handler: Handler) -> int:
-        self._child_exits, self._child_exit_signal = os.pipe()
-        os.set_blocking(self._child_exit_signal, False)
-        signal.set_wakeup_fd(self._child_exit_signal)
-        signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
-        self._selector = selectors.DefaultSelector()
-        with self._selector as selector:
-            selector.register(self._control, selectors.EVENT_READ)
-            selector.register(self._child_exits, selectors.EVENT_READ)
-            while True:
-                for key, _ in selector.select():
-                    if key.fileobj is not self._control:
-                        os.read(self._child_exits, 512)
-                        self._reap()
-                    elif not self._restore_on_request(handler):
-                        self._kill_workers()
-                        return 0
+        self._workers.tell(ready_line())
+        self._workers.serve(lambda: self._restore_on_request(handler))
+        return 0
 
     def _restore_on_request(self, handler: Handler) -> bool:
         """Forks a restored worker for one request; False once the control socket closed."""
-        message, fds, _flags, _address = socket.recv_fds(self._control, 65536, 3)
+        message, fds, _flags, _address = socket.recv_fds(self._workers.control, 65536, 3)
         if not message:
             return False
         if len(fds) != 3:
@@ -378,8 +372,8 @@ class Snapshot:
             self._become_restored_worker(handler, log_stream_name, *fds)
         for fd in fds:
             os.close(fd)
-        self._workers.add(pid)
-        self._tell(json.dumps({"type": "restored", "pid": pid}))
+        self._workers.pids.add(pid)
+        self._workers.tell(json.dumps({"type": "restored", "pid": pid}))
         return True
 
     def _become_restored_worker(
@@ -387,46 +381,8 @@ class Snapshot:
     ) -> None:
         """In the forked child: never returns to the snapshot's loop. Its log stream is
         its own, as every execution environment's is."""
-        code = 1
-        try:
-            os.setsid()
-            os.environ["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream_name
-            signal.set_wakeup_fd(-1)
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            self._control.close()
-            os.close(self._child_exits)
-            os.close(self._child_exit_signal)
-            self._selector.close()
-            os.dup2(log_fd, 1)
-            os.dup2(log_fd, 2)
-            os.close(log_fd)
-            code = run_restored(handler, request_fd, response_fd)
-        except SystemExit as exit_request:
-            code = exit_code(exit_request)
-        except BaseException:
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-
-    def _reap(self) -> None:
-        """Only its restored workers: a process the function started is the function's."""
-        for pid in list(self._workers):
-            reaped, status = os.waitpid(pid, os.WNOHANG)
-            if reaped:
-                self._workers.discard(pid)
-                returncode = os.waitstatus_to_exitcode(status)
-                self._tell(json.dumps({"type": "exited", "pid": pid, "returncode": returncode}))
-
-    def _kill_workers(self) -> None:
-        for pid in self._workers:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-
-    def _tell(self, line: str) -> None:
-        with contextlib.suppress(OSError):
-            self._control.send(line.encode())
+        os.environ["AWS_LAMBDA_LOG_STREAM_NAME"] = log_stream_name
+        self._workers.run_in_child(log_fd, lambda: run_restored(handler, request_fd, response_fd))
 
     @staticmethod
     def _warn_of_live_threads() -> None:
@@ -438,6 +394,197 @@ class Snapshot:
                 f"[WARNING] Threads alive at snapshot do not survive restore: {', '.join(others)}",
                 file=sys.stderr,
             )
+
+
+PRELOADED_MODULES = (
+    "botocore.session",
+    "botocore.client",
+    "botocore.stub",
+    "pydantic",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.tracing",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.batch",
+)
+"""What most of a Python function's init phase imports: a module missing from the
+runtime and layers is left out."""
+
+
+class ChildProcesses:
+    """The forked children a process reports on its control socket, as they end."""
+
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.pids: set[int] = set()
+        self.exits = self.exit_signal = -1
+
+    def serve(self, on_request: Callable[[], bool]) -> None:
+        """Calls `on_request` for each message on the control socket, until it returns
+        False, reaping children meanwhile; then kills those left."""
+        self.exits, self.exit_signal = os.pipe()
+        os.set_blocking(self.exit_signal, False)
+        signal.set_wakeup_fd(self.exit_signal)
+        signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
+        self.selector = selectors.DefaultSelector()
+        with self.selector as selector:
+            selector.register(self.control, selectors.EVENT_READ)
+            selector.register(self.exits, selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is not self.control:
+                        os.read(self.exits, 512)
+                        self.reap()
+                    elif not on_request():
+                        self.kill_all()
+                        return
+
+    def run_in_child(self, log_fd: int, run: Callable[[], int]) -> NoReturn:
+        """In a forked child: leads a session of its own, keeps nothing of its parent's
+        control, writes its output to `log_fd`, and exits with what `run` returns."""
+        code = 1
+        try:
+            os.setsid()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            self.control.close()
+            os.close(self.exits)
+            os.close(self.exit_signal)
+            self.selector.close()
+            os.dup2(log_fd, 1)
+            os.dup2(log_fd, 2)
+            os.close(log_fd)
+            code = run()
+        except SystemExit as exit_request:
+            code = exit_code(exit_request)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def reap(self) -> None:
+        """Only its own children: a process a function started is the function's."""
+        for pid in list(self.pids):
+            reaped, status = os.waitpid(pid, os.WNOHANG)
+            if reaped:
+                self.pids.discard(pid)
+                returncode = os.waitstatus_to_exitcode(status)
+                self.tell(json.dumps({"type": "exited", "pid": pid, "returncode": returncode}))
+
+    def kill_all(self) -> None:
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+
+    def tell(self, line: str) -> None:
+        with contextlib.suppress(OSError):
+            self.control.send(line.encode())
+
+
+class Preload:
+    """The process functions' snapshots are forked from (see the module's doc)."""
+
+    def __init__(self, control: socket.socket, standard_library: list[str]) -> None:
+        self._children = ChildProcesses(control)
+        self._standard_library = standard_library
+
+    def run(self) -> int:
+        before = set(sys.modules)
+        reads = import_recording_environment_reads(PRELOADED_MODULES)
+        modules = sorted({name.partition(".")[0] for name in set(sys.modules) - before})
+        files = self._package_files(modules)
+        ready = {"type": "ready", "reads": reads, "modules": modules, "files": files}
+        self._children.tell(json.dumps(ready))
+        self._children.serve(self._fork_on_request)
+        return 0
+
+    def _package_files(self, modules: list[str]) -> dict[str, int]:
+        """The preloaded packages' own files (not the standard library's) and their
+        modification times: installed again, they are no longer what was preloaded."""
+        files = {}
+        for name in modules:
+            path = getattr(sys.modules.get(name), "__file__", None)
+            if path and not any(path.startswith(entry) for entry in self._standard_library):
+                files[path] = os.stat(path).st_mtime_ns
+        return files
+
+    def _fork_on_request(self) -> bool:
+        """Forks a function's snapshot for one request; False once the control socket closed."""
+        message, fds, _flags, _address = socket.recv_fds(self._children.control, 65536, 2)
+        if not message:
+            return False
+        if len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError(f"a snapshot request carries a socket and a pipe, not {len(fds)}")
+        request = json.loads(message)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            self._become_snapshot(request, *fds)
+        for fd in fds:
+            os.close(fd)
+        self._children.pids.add(pid)
+        self._children.tell(json.dumps({"type": "forked", "pid": pid}))
+        return True
+
+    def _become_snapshot(self, request: dict[str, Any], control_fd: int, log_fd: int) -> None:
+        """In the forked child: the function's own process from here on, as if started
+        with its environment, in its artifact, on its path; never returns."""
+
+        def take_snapshot() -> int:
+            os.environ.clear()
+            os.environ.update(request["environment"])
+            os.chdir(request["task_root"])
+            sys.path[:] = function_sys_path(
+                request["task_root"],
+                request["layer_dirs"],
+                request["runtime_dir"],
+                self._standard_library,
+            )
+            with socket.socket(fileno=control_fd) as control:
+                return Snapshot(control).take()
+
+        self._children.run_in_child(log_fd, take_snapshot)
+
+
+def import_recording_environment_reads(names: tuple[str, ...]) -> dict[str, str | None] | None:
+    """Imports `names` (those that exist), recording each environment variable the imports
+    read and the value they saw; None if they read the whole environment."""
+    reads: dict[str, str | None] = {}
+    read_everything = False
+    environ_type = type(os.environ)
+    get_item, iterate = environ_type.__getitem__, environ_type.__iter__
+
+    def recording_get_item(environ: Any, key: Any) -> Any:
+        try:
+            value = get_item(environ, key)
+        except KeyError:
+            if environ is os.environ:
+                reads[key] = None
+            raise
+        if environ is os.environ:
+            reads[key] = value
+        return value
+
+    def recording_iterate(environ: Any) -> Any:
+        nonlocal read_everything
+        read_everything = read_everything or environ is os.environ
+        return iterate(environ)
+
+    environ_type.__getitem__ = recording_get_item  # type: ignore[method-assign]
+    environ_type.__iter__ = recording_iterate  # type: ignore[method-assign]
+    try:
+        for name in names:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(name)
+    finally:
+        environ_type.__getitem__ = get_item  # type: ignore[method-assign]
+        environ_type.__iter__ = iterate  # type: ignore[method-assign]
+    return None if read_everything else reads
 
 
 def run_restored(handler: Handler, request_fd: int, response_fd: int) -> int:
@@ -486,6 +633,13 @@ def wait_for_debugger() -> None:
 
 
 def main(argv: list[str]) -> int:
+    if argv[1] == "preload":
+        control_fd = int(argv[2])
+        os.set_inheritable(control_fd, False)
+        standard_library = list(sys.path)
+        sys.path[:] = function_sys_path("", argv[4:], argv[3], standard_library)[1:]
+        with socket.socket(fileno=control_fd) as control:
+            return Preload(control, standard_library).run()
     if argv[1] == "snapshot":
         control_fd = int(argv[2])
         os.set_inheritable(control_fd, False)

@@ -14,8 +14,6 @@ the system survives them: no service code knows they exist.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
 import threading
 import time
@@ -215,44 +213,3 @@ class _Link:
             pass
         finally:
             self.close()
-
-
-def kill_function_workers(function_name: str) -> int:
-    """SIGKILLs every worker process this process started for the function (its
-    AWS_LAMBDA_FUNCTION_NAME); returns how many. The invoker answers an invocation in
-    flight with Runtime.ExitError and starts a fresh worker for the next one."""
-    killed = 0
-    for pid in _child_pids(os.getpid()):
-        if _function_name_of(pid) == function_name:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-                killed += 1
-    return killed
-
-
-def _child_pids(parent: int) -> list[int]:
-    if not PROC.is_dir():
-        raise RuntimeError("Killing workers needs /proc (Linux).")
-    children = []
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            # The parent pid is the 2nd field after the command, which is in parentheses
-            # and may itself contain spaces and parentheses.
-            stat = (entry / "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-                children.append(int(entry.name))
-    return children
-
-
-def _function_name_of(pid: int) -> str | None:
-    try:
-        environment = (PROC / str(pid) / "environ").read_bytes()
-    except OSError:
-        return None
-    for variable in environment.split(b"\0"):
-        name, _, value = variable.partition(b"=")
-        if name == b"AWS_LAMBDA_FUNCTION_NAME":
-            return value.decode(errors="replace")
-    return None

@@ -32,11 +32,6 @@ def store_fault(shop: Shop) -> Iterator[StoreFaults]:
         faults.clear()
 
 
-def function_name(shop: Shop, logical_id: str) -> str:
-    assert shop.cloud.stack is not None
-    return shop.cloud.stack.functions[logical_id].name
-
-
 @contextmanager
 def recorded_invocations(shop: Shop, function: str) -> Iterator[list[InvocationResult]]:
     """Every result of the function's invocations while the block runs."""

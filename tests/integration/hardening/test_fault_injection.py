@@ -13,7 +13,6 @@ import uuid
 import pytest
 from fault_drills import (
     event_sources_disabled,
-    function_name,
     pet_stock_in_table,
     place_orders,
     recorded_invocations,
@@ -24,7 +23,6 @@ from fault_drills import (
 )
 from load.saga_invariants import saga_violations
 
-from localcloud.testing.faults import kill_function_workers
 from petstore_shared.http_errors import RETRY_AFTER_S
 from support.saga_http import (
     Shop,
@@ -166,7 +164,8 @@ def test_a_consumer_killed_mid_batch_gets_the_batch_again_and_every_order_comple
                 what="the batch's first reservation",
             )
             reserved_before_the_crash = 5 - pet_stock_in_table(shop, pet_id)
-            killed = kill_function_workers(function_name(shop, consumer))
+            assert shop.cloud.invoker is not None
+            killed = shop.cloud.invoker.crash_workers(consumer)
             faults.clear()
             wait_until(lambda: results, what="the killed invocation's result")
 
@@ -209,10 +208,11 @@ def test_consumers_stopped_and_restarted_mid_saga_lose_nothing(faulty_shop: Shop
         orders = place_orders(shop.bob, pet_id, 3)
         for order in orders:
             wait_for_status(shop.bob, order.order_id, {"RESERVED"})
+        invoker = shop.cloud.invoker
+        assert invoker is not None
         for function in restarted:
-            assert shop.cloud.invoker is not None
-            shop.cloud.invoker.warm(function)
-        killed = sum(kill_function_workers(function_name(shop, f)) for f in restarted)
+            invoker.warm(function)
+        killed = sum(invoker.crash_workers(function) for function in restarted)
 
     assert killed >= len(restarted)
     assert saga_violations(shop.anonymous, {pet_id: 5}, orders, SETTLE_S) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -128,6 +129,83 @@ def test_functions_of_one_code_have_snapshots_and_environments_of_their_own(
     assert neighbour["invocations"] == 1
 
 
+def test_functions_of_one_runtime_and_layers_fork_their_snapshots_from_one_preload(
+    invoker: Invoker, sink: LogSink
+) -> None:
+    hooked_result = payload_of(invoker, "Hooked", {})
+    neighbour = payload_of(invoker, "Neighbour", {})
+
+    preload = hooked_result["init_parent_pid"]
+    assert neighbour["init_parent_pid"] == preload
+    assert preload not in {os.getpid(), hooked_result["init_pid"], neighbour["init_pid"]}
+    assert any("preloaded" in line for line in sink.lines("stack-Hooked"))
+
+
+def test_a_preload_that_died_is_started_again_for_the_next_snapshot(invoker: Invoker) -> None:
+    first = payload_of(invoker, "Hooked", {})
+    os.kill(first["init_parent_pid"], signal.SIGKILL)
+    wait_for(lambda: not process_alive(first["init_parent_pid"]))
+
+    neighbour = payload_of(invoker, "Neighbour", {})
+    wait_for(lambda: not process_alive(first["init_pid"]))
+    again = payload_of(invoker, "Hooked", {})
+
+    assert neighbour["init_parent_pid"] not in {first["init_parent_pid"], os.getpid()}
+    assert again["init_parent_pid"] == neighbour["init_parent_pid"]
+    assert again["init_pid"] != first["init_pid"]
+
+
+def test_a_layer_whose_preloaded_package_was_installed_again_gets_a_new_preload(
+    sink: LogSink, code_dir: Path, tmp_path: Path
+) -> None:
+    layer = tmp_path / "layer"
+    package = layer / "python" / "pydantic"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VERSION = 'one'\n")
+    spec = replace(hooked("Hooked", code_dir), layer_dirs=(layer,))
+    started = Invoker({"Hooked": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        first = payload_of(started, "Hooked", {})
+        (package / "__init__.py").write_text("VERSION = 'two'\n")
+        os.utime(package / "__init__.py", ns=(1, 1))
+        started.recycle(["Hooked"])
+        again = payload_of(started, "Hooked", {})
+    finally:
+        started.close()
+
+    assert first["init_parent_pid"] != os.getpid()
+    assert again["init_parent_pid"] not in {first["init_parent_pid"], os.getpid()}
+
+
+def test_a_function_whose_artifact_holds_a_preloaded_module_takes_its_snapshot_alone(
+    sink: LogSink, code_dir: Path
+) -> None:
+    """Its own `botocore` comes first on its path: the preload's would not be its own."""
+    (code_dir / "botocore").mkdir()
+    (code_dir / "botocore" / "__init__.py").write_text("OWN = True\n")
+    started = Invoker({"Hooked": hooked("Hooked", code_dir)}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        result = payload_of(started, "Hooked", {})
+    finally:
+        started.close()
+
+    assert result["init_parent_pid"] == os.getpid()
+    assert not any("preloaded" in line for line in sink.lines("stack-Hooked"))
+
+
+def test_without_preloads_every_snapshot_starts_on_an_interpreter_of_its_own(
+    sink: LogSink, code_dir: Path
+) -> None:
+    functions = {"Hooked": hooked("Hooked", code_dir), "Neighbour": hooked("Neighbour", code_dir)}
+    started = Invoker(functions, base_env=BASE_ENV, log_sink=sink, preloads=False)
+    try:
+        parents = {payload_of(started, name, {})["init_parent_pid"] for name in functions}
+    finally:
+        started.close()
+
+    assert parents == {os.getpid()}
+
+
 def test_a_timed_out_worker_dies_alone_and_its_replacement_is_restored(
     invoker: Invoker, sink: LogSink
 ) -> None:
@@ -174,6 +252,8 @@ def test_new_code_takes_a_new_snapshot(invoker: Invoker, code_dir: Path) -> None
     assert (before["version"], after["version"]) == ("one", "two")
     assert after["init_pid"] != before["init_pid"]
     assert after["init_id"] != before["init_id"]
+    # Its own code is never preloaded: the preload serves the new snapshot too.
+    assert after["init_parent_pid"] == before["init_parent_pid"]
 
 
 def test_closing_the_invoker_ends_the_snapshots_and_their_workers(invoker: Invoker) -> None:
@@ -181,7 +261,7 @@ def test_closing_the_invoker_ends_the_snapshots_and_their_workers(invoker: Invok
 
     invoker.close()
 
-    for pid in (result["pid"], result["init_pid"]):
+    for pid in (result["pid"], result["init_pid"], result["init_parent_pid"]):
         wait_for(lambda pid=pid: not process_alive(pid))
 
 
@@ -254,3 +334,19 @@ def test_a_failing_after_restore_hook_fails_the_invocation_with_snapstart_except
         "For more information, check the Amazon CloudWatch logs."
     )
     wait_for(lambda: "[ERROR] RuntimeError: cannot reconnect" in sink.lines("stack-Failing"))
+
+
+def test_crashing_a_functions_workers_kills_them_alone_and_the_next_worker_is_restored(
+    invoker: Invoker,
+) -> None:
+    before = payload_of(invoker, "Hooked", {})
+    neighbour = payload_of(invoker, "Neighbour", {})
+
+    crashed = invoker.crash_workers("Hooked")
+    wait_for(lambda: not process_alive(before["pid"]))
+    after = payload_of(invoker, "Hooked", {})
+
+    assert crashed == 1
+    assert after["pid"] != before["pid"]
+    assert after["init_pid"] == before["init_pid"]
+    assert payload_of(invoker, "Neighbour", {})["pid"] == neighbour["pid"]

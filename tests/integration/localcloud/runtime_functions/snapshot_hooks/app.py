@@ -9,6 +9,7 @@ from pathlib import Path
 from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 INIT_PID = os.getpid()
+INIT_PARENT_PID = os.getppid()
 INIT_ID = uuid.uuid4().hex
 ENVIRONMENT_ID = uuid.uuid4().hex
 hook_calls = []
@@ -49,6 +50,7 @@ def handler(event, context):
     return {
         "pid": os.getpid(),
         "init_pid": INIT_PID,
+        "init_parent_pid": INIT_PARENT_PID,
         "init_id": INIT_ID,
         "environment_id": ENVIRONMENT_ID,
         "hook_calls": hook_calls,
