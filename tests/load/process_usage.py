@@ -60,10 +60,25 @@ def name_of(pid: int) -> str:
     if "localcloud.emulator.server" in line:
         return "emulator"
     if "lambda_/worker.py" in line:
-        return "preload" if "preload" in argv[:6] else f"worker {_worker_label(pid, argv)}"
+        if "preload" in argv[:6] and not _forked_by_a_worker(pid):
+            return "preload"
+        return f"worker {_worker_label(pid, argv)}"
     if "petstore" in line or "soak" in line:
         return "local cloud (gateway, pollers)"
     return line[:60]
+
+
+def _forked_by_a_worker(pid: int) -> bool:
+    """A snapshot forked from a preload, or a worker restored from it, keeps the preload's
+    command line: its parent is a worker.py process too."""
+    stat = _stat_fields(pid)
+    if stat is None:
+        return False
+    try:
+        parent = (PROC / stat[1] / "cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"lambda_/worker.py" in parent
 
 
 def _worker_label(pid: int, argv: list[str]) -> str:
@@ -74,8 +89,12 @@ def _worker_label(pid: int, argv: list[str]) -> str:
     for entry in environ:
         if entry.startswith(b"AWS_LAMBDA_FUNCTION_NAME="):
             return entry.split(b"=", 1)[1].decode()
-    # Forked from a preload: /proc shows the environment the preload started with.
-    return f"{pid} (a snapshot forked from the preload, or its worker)"
+    # Forked from a preload, /proc shows the environment the preload started with; the
+    # working directory is the function's artifact, named after its logical id.
+    try:
+        return Path(os.readlink(PROC / str(pid) / "cwd")).name
+    except OSError:
+        return str(pid)
 
 
 def _stat_fields(pid: int) -> list[str] | None:
