@@ -256,14 +256,15 @@ class FunctionSnapshot(ForkServer):
         self.spec = spec
         self.generation = generation
         environment = function_environment(spec, base_env, self._log_stream_name, runtime)
-        self.preloaded = False
-        if preload is not None and preload.shares_with(environment, spec.code_dir):
+        # Set before the fork: its ready message may arrive before the fork returns.
+        self.preloaded = preload is not None and preload.shares_with(environment, spec.code_dir)
+        if preload is not None and self.preloaded:
             try:
                 self._fork_from(preload, environment, spec, runtime)
-                self.preloaded = True
                 return
             except SnapshotFailedError:
                 # The preload ended meanwhile: this snapshot starts on its own.
+                self.preloaded = False
                 self._control, self._theirs = socket.socketpair(
                     socket.AF_UNIX, socket.SOCK_SEQPACKET
                 )
