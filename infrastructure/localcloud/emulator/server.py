@@ -23,6 +23,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, cast
@@ -54,6 +55,7 @@ from localcloud.emulator.saved_state import PeriodicSaves, SavedStateError, load
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
+ORPHAN_CHECK_S = 1.0
 SERVER_THREADS = 128
 """Enough for every idle poller's wait held open at once, beside the calls being served."""
 PRELOADED_BACKENDS = (
@@ -89,6 +91,7 @@ def main(argv: list[str]) -> None:
     if access is None:
         sys.exit("The emulator serves only the local cloud that starts it: no access handed down.")
     os.environ.setdefault("MOTO_PORT", str(port))
+    _stop_when_orphaned()
     emulator_transactions.install()
     _list_moto_modules_once()
     emulator_queries.install()
@@ -175,6 +178,20 @@ def _start_saving(state_dir: Path, dynamodb_lock: threading.Lock) -> PeriodicSav
     saves = PeriodicSaves(state_dir, dynamodb_lock)
     saves.start()
     return saves
+
+
+def _stop_when_orphaned() -> None:
+    """The local cloud that started the emulator stops it; if that process dies instead
+    (killed, or stopped mid-start), the emulator stops too, as SIGTERM stops it (saving
+    its state when it keeps one), rather than holding its port for ever."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK_S)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
 
 
 def _list_moto_modules_once() -> None:
