@@ -74,6 +74,9 @@ AFTER_RESTORE_FAILED = (
     "For more information, check the Amazon CloudWatch logs."
 )
 IMPORTLIB_DIR = str(Path(importlib.__file__).parent)
+REQUEST_DESCRIPTORS = {"restore": 3, "snapshot": 2}
+"""What each request on a control socket carries: a restored worker's request, response
+and log pipes; a preloaded snapshot's control socket and log pipe."""
 
 
 class InitError(Exception):
@@ -352,29 +355,16 @@ class Snapshot:
             return 1
         self._warn_of_live_threads()
         self._workers.tell(ready_line())
-        self._workers.serve(lambda: self._restore_on_request(handler))
+        self._workers.serve(
+            lambda: self._workers.fork_on_request(
+                "restore",
+                "restored",
+                lambda request, fds: self._become_restored_worker(
+                    handler, request["log_stream_name"], *fds
+                ),
+            )
+        )
         return 0
-
-    def _restore_on_request(self, handler: Handler) -> bool:
-        """Forks a restored worker for one request; False once the control socket closed."""
-        message, fds, _flags, _address = socket.recv_fds(self._workers.control, 65536, 3)
-        if not message:
-            return False
-        if len(fds) != 3:
-            for fd in fds:
-                os.close(fd)
-            raise ValueError(f"a restore request carries 3 pipes, not {len(fds)}")
-        log_stream_name = json.loads(message)["log_stream_name"]
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            self._become_restored_worker(handler, log_stream_name, *fds)
-        for fd in fds:
-            os.close(fd)
-        self._workers.pids.add(pid)
-        self._workers.tell(json.dumps({"type": "restored", "pid": pid}))
-        return True
 
     def _become_restored_worker(
         self, handler: Handler, log_stream_name: str, request_fd: int, response_fd: int, log_fd: int
@@ -418,6 +408,32 @@ class ChildProcesses:
         self.control = control
         self.pids: set[int] = set()
         self.exits = self.exit_signal = -1
+
+    def fork_on_request(
+        self, request: str, forked: str, become_child: Callable[[dict[str, Any], list[int]], None]
+    ) -> bool:
+        """Forks a child for one request on the control socket, which carries the
+        descriptors REQUEST_DESCRIPTORS names; the child runs `become_child` (which never
+        returns) and the control socket hears {"type": forked, "pid"}. False once the
+        control socket closed."""
+        expected = REQUEST_DESCRIPTORS[request]
+        message, fds, _flags, _address = socket.recv_fds(self.control, 65536, expected)
+        if not message:
+            return False
+        if len(fds) != expected:
+            for fd in fds:
+                os.close(fd)
+            raise ValueError(f"a {request} request carries {expected} descriptors, not {len(fds)}")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            become_child(json.loads(message), fds)
+        for fd in fds:
+            os.close(fd)
+        self.pids.add(pid)
+        self.tell(json.dumps({"type": forked, "pid": pid}))
+        return True
 
     def serve(self, on_request: Callable[[], bool]) -> None:
         """Calls `on_request` for each message on the control socket, until it returns
@@ -497,7 +513,11 @@ class Preload:
         files = self._package_files(modules)
         ready = {"type": "ready", "reads": reads, "modules": modules, "files": files}
         self._children.tell(json.dumps(ready))
-        self._children.serve(self._fork_on_request)
+        self._children.serve(
+            lambda: self._children.fork_on_request(
+                "snapshot", "forked", lambda request, fds: self._become_snapshot(request, *fds)
+            )
+        )
         return 0
 
     def _package_files(self, modules: list[str]) -> dict[str, int]:
@@ -509,27 +529,6 @@ class Preload:
             if path and not any(path.startswith(entry) for entry in self._standard_library):
                 files[path] = os.stat(path).st_mtime_ns
         return files
-
-    def _fork_on_request(self) -> bool:
-        """Forks a function's snapshot for one request; False once the control socket closed."""
-        message, fds, _flags, _address = socket.recv_fds(self._children.control, 65536, 2)
-        if not message:
-            return False
-        if len(fds) != 2:
-            for fd in fds:
-                os.close(fd)
-            raise ValueError(f"a snapshot request carries a socket and a pipe, not {len(fds)}")
-        request = json.loads(message)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            self._become_snapshot(request, *fds)
-        for fd in fds:
-            os.close(fd)
-        self._children.pids.add(pid)
-        self._children.tell(json.dumps({"type": "forked", "pid": pid}))
-        return True
 
     def _become_snapshot(self, request: dict[str, Any], control_fd: int, log_fd: int) -> None:
         """In the forked child: the function's own process from here on, as if started
