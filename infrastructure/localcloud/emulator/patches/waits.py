@@ -44,6 +44,11 @@ class WaitRefused(Exception):
 
 
 def install() -> None:
+    _count_stream_records()
+    _wake_waits_on_deleted_queues()
+
+
+def _count_stream_records() -> None:
     from moto.dynamodb.models.table import StreamShard
 
     if getattr(StreamShard, "localcloud_counted", False):
@@ -58,6 +63,25 @@ def install() -> None:
 
     StreamShard.add = add  # type: ignore[method-assign]
     StreamShard.localcloud_counted = True  # type: ignore[attr-defined]
+
+
+def _wake_waits_on_deleted_queues() -> None:
+    """A wait on a queue that is deleted ends at once with the error a receive gets."""
+    from moto.sqs.models import SQSBackend
+
+    if getattr(SQSBackend, "localcloud_wakes_waits", False):
+        return
+    moto_delete = SQSBackend.delete_queue
+
+    def delete_queue(self: SQSBackend, queue_name: str) -> None:
+        queue = self.queues.get(queue_name)
+        moto_delete(self, queue_name)
+        if queue is not None:
+            with queue._messages_lock:
+                queue._messages_lock.notify_all()
+
+    SQSBackend.delete_queue = delete_queue  # type: ignore[method-assign]
+    SQSBackend.localcloud_wakes_waits = True  # type: ignore[attr-defined]
 
 
 class ServeWaits:
@@ -119,16 +143,15 @@ def _wait_for_queue(request: dict[str, Any]) -> dict[str, Any]:
 
     _, _, _, region, account, name = _arn_parts(request.get("QueueArn"), "sqs")
     deadline = time.monotonic() + _seconds(request)
-    queue = sqs_backends[account][region].queues.get(name)
+    queues = sqs_backends[account][region].queues
+    queue = queues.get(name)
     if queue is None:
-        raise WaitRefused(
-            "400 Bad Request",
-            "AWS.SimpleQueueService.NonExistentQueue",
-            f"The specified queue does not exist: {request['QueueArn']}",
-        )
+        raise _no_such_queue(request)
     lock = queue._messages_lock
     with lock:
         while not queue.messages:
+            if queues.get(name) is not queue:
+                raise _no_such_queue(request)
             left = deadline - time.monotonic()
             if left <= 0:
                 return {"Visible": False}
@@ -136,6 +159,14 @@ def _wait_for_queue(request: dict[str, Any]) -> dict[str, Any]:
             # messages in flight is looked at again when one may have become visible.
             lock.wait(min(left, IN_FLIGHT_RECHECK_S) if queue._messages else left)
     return {"Visible": True}
+
+
+def _no_such_queue(request: dict[str, Any]) -> WaitRefused:
+    return WaitRefused(
+        "400 Bad Request",
+        "AWS.SimpleQueueService.NonExistentQueue",
+        f"The specified queue does not exist: {request['QueueArn']}",
+    )
 
 
 def _wait_for_stream(request: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,77 @@
+"""An idle poller's wait on a queue, in the emulator's process: deleting the queue ends
+the wait at once with the error a receive from it gets, as the poller's next receive
+would; the poller then reports the outage instead of waiting out the rest of its wait."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sqs.models import SQSBackend, sqs_backends
+
+from localcloud.emulator.patches import waits
+
+REGION = "us-east-1"
+ARN = f"arn:aws:sqs:{REGION}:{DEFAULT_ACCOUNT_ID}:waited-on"
+
+
+@pytest.fixture
+def backend() -> Iterator[SQSBackend]:
+    waits.install()
+    with mock_aws():
+        boto3.client("sqs", region_name=REGION).create_queue(QueueName="waited-on")
+        yield sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+
+def until_waiting(lock: threading.Condition) -> None:
+    """Until a thread waits on the queue's lock (a condition's waiters are not public)."""
+    deadline = time.monotonic() + 5
+    while not lock._waiters:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the wait never began"
+        time.sleep(0.01)
+
+
+def test_deleting_a_queue_ends_a_wait_on_it_with_the_missing_queue_error(
+    backend: SQSBackend,
+) -> None:
+    lock = backend.get_queue("waited-on")._messages_lock
+    refusals: list[waits.WaitRefused] = []
+
+    def wait() -> None:
+        try:
+            waits._wait_for_queue({"QueueArn": ARN, "WaitSeconds": 20})
+        except waits.WaitRefused as refusal:
+            refusals.append(refusal)
+
+    waiting = threading.Thread(target=wait, daemon=True)
+    waiting.start()
+    until_waiting(lock)
+    started = time.monotonic()
+    backend.delete_queue("waited-on")
+    waiting.join(timeout=5)
+
+    assert not waiting.is_alive(), "still waiting on a deleted queue"
+    assert time.monotonic() - started < 2
+    assert [refusal.error_type for refusal in refusals] == [
+        "AWS.SimpleQueueService.NonExistentQueue"
+    ]
+
+
+def test_a_wait_on_a_queue_that_is_kept_is_still_answered_by_a_send(backend: SQSBackend) -> None:
+    answers: list[dict[str, bool]] = []
+    waiting = threading.Thread(
+        target=lambda: answers.append(waits._wait_for_queue({"QueueArn": ARN, "WaitSeconds": 20})),
+        daemon=True,
+    )
+    waiting.start()
+    lock = backend.get_queue("waited-on")._messages_lock
+    until_waiting(lock)
+    backend.send_message("waited-on", "one")
+    waiting.join(timeout=5)
+
+    assert answers == [{"Visible": True}]
