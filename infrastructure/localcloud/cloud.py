@@ -194,9 +194,15 @@ class LocalCloud:
                 self._require(self.invoker, "invoker").warm(route.function)
 
     def take_snapshots(self) -> None:
-        """Take every function's snapshot in the background (their init phases, one at a
-        time), so that each function's first invocation only restores a worker."""
-        self._require(self.invoker, "invoker").take_snapshots()
+        """Take every function's snapshot in the background, so that each function's first
+        invocation only restores a worker. The functions that events feed come first, in
+        the order of their mappings, then those behind API routes: an event travels
+        through several functions in turn, each of which would otherwise wait for its
+        snapshot, where an API call waits for one."""
+        stack = self._require(self.stack, "stack")
+        fed = [poller.mapping.function for poller in self._pollers]
+        routed = [route.function for route in stack.routes if route.function is not None]
+        self._require(self.invoker, "invoker").take_snapshots(first=[*fed, *routed])
 
     def disable_event_sources(self, function: str) -> None:
         """Stop feeding the function (a logical id) from its queues and streams, as

@@ -621,22 +621,26 @@ class Invoker:
         at once, the handler imports in the background."""
         self._pool(logical_id).warm()
 
-    def take_snapshots(self) -> None:
-        """Takes every function's snapshot in the background, as many at a time as the
-        machine has cores, as Lambda takes a published version's when it is deployed:
-        the first invocation of each function then only restores a worker. Returns at
-        once."""
-        pending = queue.SimpleQueue[_FunctionPool]()
-        for pool in self._pools.values():
-            pending.put(pool)
+    def take_snapshots(self, first: Iterable[str] = ()) -> None:
+        """Takes every function's snapshot in the background, one at a time, as Lambda
+        takes a published version's when it is deployed: the first invocation of each
+        function then only restores a worker. The functions `first` names (logical ids)
+        come first, in that order. One at a time leaves a core to the traffic that comes
+        meanwhile (a first order after `petstore up` measured 1.9 s to CONFIRMED beside
+        2.9 s with one snapshot per core); a function invoked before its turn takes its
+        own at once. Returns at once."""
+        pools = [self._pools[logical_id] for logical_id in self.snapshot_order(first)]
 
-        def take_pending() -> None:
-            with contextlib.suppress(queue.Empty):
-                while True:
-                    pending.get_nowait().take_snapshot()
+        def take_in_turn() -> None:
+            for pool in pools:
+                pool.take_snapshot()
 
-        for index in range(min(os.cpu_count() or 1, len(self._pools))):
-            threading.Thread(target=take_pending, name=f"snapshots-{index}", daemon=True).start()
+        threading.Thread(target=take_in_turn, name="snapshots", daemon=True).start()
+
+    def snapshot_order(self, first: Iterable[str] = ()) -> list[str]:
+        """Every function's logical id once: those of `first` that exist, then the rest
+        in the template's order."""
+        return list(dict.fromkeys([*(f for f in first if f in self._pools), *self._pools]))
 
     def recycle(self, logical_ids: Iterable[str]) -> None:
         """New code for these functions: their warm workers are retired, and those that

@@ -4,6 +4,7 @@ where AWS runs them, and each restored worker is an environment of its own."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -298,6 +299,27 @@ def test_snapshots_taken_ahead_of_traffic_serve_the_first_invocations(
     assert snapshots_taken("stack-Hooked") == 1
     assert isinstance(first.payload, dict)
     assert first.payload["hook_calls"] == HOOKS_IN_ORDER
+
+
+def test_snapshots_are_taken_one_at_a_time_those_named_first_first(
+    code_dir: Path,
+) -> None:
+    printed = io.StringIO()
+    sink = LogSink(stream=printed)
+    functions = {name: hooked(name, code_dir) for name in ("First", "Second", "Third")}
+    started = Invoker(functions, base_env=BASE_ENV, log_sink=sink)
+    try:
+        started.take_snapshots(first=["Third", "Unknown", "First"])
+
+        def taken() -> list[str]:
+            lines = printed.getvalue().splitlines()
+            return [line.split()[0] for line in lines if "snapshot taken" in line]
+
+        wait_for(lambda: len(taken()) == 3, timeout_s=30)
+    finally:
+        started.close()
+
+    assert taken() == ["Third", "First", "Second"]
 
 
 def test_a_restored_worker_holds_only_its_standard_streams_and_its_two_pipes(
