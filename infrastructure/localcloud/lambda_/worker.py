@@ -208,13 +208,19 @@ def invoke(handler: Handler, request: dict[str, Any]) -> str:
     environment where the X-Ray SDK and Powertools look for it; returns the response line."""
     request_id = request["request_id"]
     set_trace_id(request.get("trace_id"))
-    print(f"START RequestId: {request_id} Version: {os.environ.get('AWS_LAMBDA_FUNCTION_VERSION')}")
+    version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+    platform_lines(f"START RequestId: {request_id} Version: {version}")
     started = time.perf_counter()
     line = run_handler(handler, request)
     duration_ms = (time.perf_counter() - started) * 1000
-    print(f"END RequestId: {request_id}")
-    print(report_line(request_id, duration_ms, request))
+    platform_lines(f"END RequestId: {request_id}", report_line(request_id, duration_ms, request))
     return line
+
+
+def platform_lines(*lines: str) -> None:
+    """Writes the platform's lines to the log in one write: `print` makes two (the text,
+    then its newline), and each wakes the log's reader while the invocation waits."""
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
 
 
 def set_trace_id(trace_id: str | None) -> None:
