@@ -69,7 +69,6 @@ def forget_cold_start_state() -> None:
 def saga(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessSaga]:
     """Every resource of template.yaml in moto, the functions' environment set, and the
     pumps that run the real handlers between them."""
-    monkeypatch.setattr("payments.logic.charge_order.RETRY_DELAYS_S", (0, 0, 0, 0, 0))
     with mock_aws():
         created = create_in_process_saga()
         for name, value in created.environment.items():
@@ -77,6 +76,7 @@ def saga(monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcessSaga]:
         monkeypatch.setenv(
             "CHARGE_RETRIES_QUEUE_URL", created.queue_urls["PaymentChargeRetriesQueue"]
         )
+        monkeypatch.setenv("CHARGE_RETRY_DELAYS_S", "0,0,0,0,0")
         forget_cold_start_state()
         yield created
         forget_cold_start_state()

@@ -19,6 +19,7 @@ from payments.logic.payment_provider import ChargeApproved, ChargeDeclined, Char
 from payments.logic.refund_order import cancel_order_payments
 from payments.models import PaymentStatus
 from payments.providers.payment_simulator import PaymentSimulator
+from payments.settings import RETRY_DELAYS_S
 from petstore_shared.events.catalog import InventoryReserved, Money, OrderCancelled
 from petstore_shared.events.envelope import Event, new_event
 from support.in_process_saga import InProcessSaga
@@ -132,6 +133,7 @@ def test_a_repeated_reservation_event_charges_nothing_more(
         payments=payments_table_from_environment(),
         provider=PaymentSimulator(),
         retries=charge_retry_queue_from_environment(),
+        retry_delays_s=RETRY_DELAYS_S,
     )
 
     assert outcome is ChargeOutcome.SKIPPED
@@ -217,6 +219,7 @@ def test_a_charge_that_races_a_cancellation_is_refunded_at_once(saga: InProcessS
         payments=payments_table_from_environment(),
         provider=CancellingWhileCharging(cancelled),
         retries=charge_retry_queue_from_environment(),
+        retry_delays_s=RETRY_DELAYS_S,
     )
 
     assert outcome is ChargeOutcome.REFUNDED

@@ -11,7 +11,6 @@ from typing import Any
 from orders.handlers import handle_cancel_order
 from payments.dal.payments_table import payments_table_from_environment
 from payments.handlers import handle_request_payment
-from payments.logic import charge_order
 from payments.logic.charge_order import ChargeOutcome, charge_reserved_order
 from payments.logic.payment_provider import ChargeRequest, ProviderUnavailable
 from payments.models import PaymentStatus
@@ -128,12 +127,16 @@ def test_an_unanswered_charge_is_handed_to_the_retry_queue_alone_and_stays_pendi
     retries = RecordedRetries()
 
     outcome = charge_reserved_order(
-        reserved, payments=payments_table_from_environment(), provider=Unanswered(), retries=retries
+        reserved,
+        payments=payments_table_from_environment(),
+        provider=Unanswered(),
+        retries=retries,
+        retry_delays_s=(3, 5, 7, 11, 13),
     )
 
     assert outcome is ChargeOutcome.RETRY_SCHEDULED
     [(retry, delay_s)] = retries.sent
-    assert (retry.data, delay_s) == (reserved.data, charge_order.RETRY_DELAYS_S[0])
+    assert (retry.data, delay_s) == (reserved.data, 3)
     assert retry.id != reserved.id
     [payment] = payments_of("order-1")
     assert payment.status is PaymentStatus.PENDING

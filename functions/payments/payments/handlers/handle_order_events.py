@@ -19,6 +19,7 @@ from payments.logic.refund_order import CancellationOutcome, cancel_order_paymen
 from payments.logic.reject_order import close_rejected_order
 from payments.logic.request_payment import open_payment_retry
 from payments.providers import payment_provider_from_environment
+from payments.settings import ChargeRetrySettings
 from petstore_shared.events.catalog import (
     InventoryRejected,
     InventoryReserved,
@@ -28,6 +29,7 @@ from petstore_shared.events.catalog import (
 from petstore_shared.events.consumer import EventConsumer
 from petstore_shared.events.envelope import Event
 from petstore_shared.observability import logger, metrics
+from petstore_shared.settings import load_settings
 
 CHARGE_METRICS = {
     ChargeOutcome.SUCCEEDED: ("PaymentsSucceeded",),
@@ -42,6 +44,7 @@ def charge(event: Event[InventoryReserved]) -> None:
         payments=payments_table_from_environment(),
         provider=payment_provider_from_environment(),
         retries=charge_retry_queue_from_environment(),
+        retry_delays_s=load_settings(ChargeRetrySettings).charge_retry_delays_s,
     )
     logger.info("Charge handled", extra={"outcome": outcome.value})
     for metric in CHARGE_METRICS.get(outcome, ()):

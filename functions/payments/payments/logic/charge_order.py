@@ -8,6 +8,7 @@ slow for. After MAX_PROVIDER_ATTEMPTS calls the payment fails (provider_unavaila
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -34,9 +35,6 @@ from petstore_shared.observability import logger
 
 MAX_PROVIDER_ATTEMPTS = 6
 """After this many unavailable answers, the payment fails (provider_unavailable)."""
-RETRY_DELAYS_S = (1, 2, 4, 8, 16)
-"""Seconds before provider call 2, 3, ...: about half a minute from the first call to
-provider_unavailable."""
 PROVIDER_UNAVAILABLE = "provider_unavailable"
 
 
@@ -57,17 +55,19 @@ def charge_reserved_order(
     payments: PaymentsTable,
     provider: PaymentProvider,
     retries: ChargeRetries,
+    retry_delays_s: Sequence[int],
 ) -> ChargeOutcome:
     """Charge the order's payment attempt now that its stock is reserved: at most once
     per order and attempt, never after the order was cancelled, and refunded at once
-    if the cancellation arrived while the charge was under way."""
+    if the cancellation arrived while the charge was under way. An unanswered call N
+    is tried again `retry_delays_s[N - 1]` seconds later."""
     data = event.data
     payment_id = payment_id_for(data.order_id, data.attempt)
     if not _start_or_resume(data, payment_id, payments):
         return ChargeOutcome.SKIPPED
     result = _charge_once(data, payment_id, payments, provider)
     if isinstance(result, int):
-        retries.send_later(_retry_of(event, result), RETRY_DELAYS_S[result - 1])
+        retries.send_later(_retry_of(event, result), retry_delays_s[result - 1])
         logger.info("Charge to be tried again", extra={"provider_attempt": result})
         return ChargeOutcome.RETRY_SCHEDULED
     ref = data.order_fields()
