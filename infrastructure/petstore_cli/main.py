@@ -304,6 +304,10 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool, restored: bool) -> None:
     """`restored`: the emulator started from a saved state, which has the demo data."""
     stack = cloud.stack
     assert stack is not None
+    # While seeding, which mostly waits on events: the first order after ready then
+    # finds more snapshots taken (1.3-1.8 s to CONFIRMED, against 1.8-2.1 s when they
+    # were started after ready; ready itself unchanged).
+    cloud.take_snapshots()
     if restored:
         print("Kept the saved pets, orders and users (alice, bob and admin keep their ids).")
     elif not no_seed:
@@ -329,7 +333,6 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool, restored: bool) -> None:
     _print_urls(cloud, stack.outputs)
     seconds = time.monotonic() - STARTED
     print(f"Pet store ready in {seconds:.1f} s — press Ctrl-C to stop.", flush=True)
-    cloud.take_snapshots()
 
 
 def _kafka_state(cloud: LocalCloud) -> dict[str, Any]:
