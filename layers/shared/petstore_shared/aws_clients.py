@@ -12,6 +12,7 @@ themselves stay, and reconnect on their next call).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -124,19 +125,38 @@ def prime_dynamodb_client() -> None:
     """Every function reads or writes a table: its client (loading DynamoDB's service
     model, a quarter of a second) is made before the snapshot rather than on the first
     call of every restored environment. Registered after `close_connections`, so it runs
-    first: the client it makes has no connection yet, and none is left open.
+    first: the client it makes has no connection yet, and none is left open."""
+    prime_calls(dynamodb_client(), PRIMED_CALLS)
 
-    The calls are primed too, as AWS advises for SnapStart: each item operation is made
-    once against botocore's Stubber, which answers in-process, so what botocore builds on
-    an operation's first call (its validation, serializer and endpoint resolution) is in
-    the snapshot: a restored environment's first DynamoDB call measured 5 ms faster."""
+
+def prime_calls(
+    client: BaseClient, calls: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...]
+) -> None:
+    """Makes each call once against botocore's Stubber, which answers in-process, as AWS
+    advises for SnapStart: what botocore builds on an operation's first call (its
+    validation, serializer and endpoint resolution) is then in the snapshot (a restored
+    environment's first DynamoDB call measured 5 ms faster)."""
     from botocore.stub import Stubber
 
-    client = dynamodb_client()
     with Stubber(client) as stubber:
-        for operation, parameters, answer in PRIMED_CALLS:
+        for operation, parameters, answer in calls:
             stubber.add_response(operation, answer, parameters)
             getattr(client, operation)(**parameters)
+
+
+def made_before_snapshot(*factories: Callable[[], object]) -> None:
+    """Under SnapStart, what these factories make (clients, or the adapters holding them)
+    is made in the init phase, before the snapshot, instead of on the first call of every
+    restored environment: a service's first client loads its model (an SNS or SQS client
+    made on a restored worker's first invocation took 0.15-0.3 s of it). Only for
+    factories that open no connection. Called at a handler module's import: its hook,
+    registered after this module's, runs before `close_connections`."""
+
+    def make() -> None:
+        for factory in factories:
+            factory()
+
+    register_before_snapshot(make)
 
 
 def _create_client(service_name: str) -> BaseClient:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 import snapshot_restore_py
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from petstore_shared import aws_clients, snapstart
 from petstore_shared.events.catalog import OrderCancelled
@@ -195,3 +196,88 @@ def test_each_routes_validation_model_is_built_before_the_snapshot() -> None:
 
     assert built_at_import is None
     assert route._dependant is not None
+
+
+def test_what_a_handler_declares_is_made_before_the_snapshot_without_a_connection(
+    dynamodb_endpoint: list[int],
+) -> None:
+    made: list[str] = []
+    aws_clients.made_before_snapshot(lambda: made.append("first"), lambda: made.append("second"))
+    assert made == []
+
+    take_snapshot()
+
+    assert made == ["first", "second"]
+    assert dynamodb_endpoint == []
+
+
+PUBLISHED = (
+    b"<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>"
+)
+
+
+class _Body:
+    """The raw body of a canned HTTP answer, as botocore reads it."""
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._content
+
+
+def test_the_sns_bus_is_made_and_its_publish_primed_before_the_snapshot_then_publishes_to_aws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from petstore_shared.events import sns_bus
+    from petstore_shared.events.bus import prepare_for_snapshot
+    from petstore_shared.settings import load_settings
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("ORDERS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:orders")
+    load_settings.cache_clear()
+    sns_bus.sns_event_bus_from_environment.cache_clear()
+    aws_clients.sns_client.cache_clear()
+    snapshot_restore_py.register_before_snapshot(prepare_for_snapshot)
+    try:
+        take_snapshot()
+
+        assert sns_bus.sns_event_bus_from_environment.cache_info().currsize == 1
+        sent: list[AWSPreparedRequest] = []
+
+        def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+            sent.append(request)
+            return AWSResponse(request.url, 200, {}, _Body(PUBLISHED))
+
+        aws_clients.sns_client().meta.events.register("before-send.sns.Publish", answer)
+        cancelled = OrderCancelled(
+            order_id="o-1", user_id="u-1", pet_id="p-1", quantity=1, previous_status="RESERVED"
+        )
+        sns_bus.sns_event_bus_from_environment().publish(new_event(cancelled, source="test"))
+    finally:
+        sns_bus.sns_event_bus_from_environment.cache_clear()
+        aws_clients.sns_client.cache_clear()
+        load_settings.cache_clear()
+
+    [request] = sent
+    assert "arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Aorders" in str(request.body)
+
+
+def test_a_consumers_idempotency_store_is_made_before_the_snapshot(
+    monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: list[int]
+) -> None:
+    from petstore_shared.events.consumer import EventConsumer
+    from petstore_shared.settings import load_settings
+
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "idempotency")
+    load_settings.cache_clear()
+    consumer = EventConsumer("test-consumer", {OrderCancelled: lambda event: None})
+    try:
+        assert "_run_once" not in vars(consumer)
+
+        take_snapshot()
+
+        assert "_run_once" in vars(consumer)
+        assert dynamodb_endpoint == []
+    finally:
+        load_settings.cache_clear()

@@ -18,11 +18,14 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from snapshot_restore_py import register_before_snapshot
 
-from petstore_shared.events.bus import EventBus, event_bus_from_environment
+from petstore_shared.events.bus import EventBus, event_bus_from_environment, prepare_for_snapshot
 from petstore_shared.events.outbox import event_from_stream_record
 from petstore_shared.events.registry import MalformedEvent
 from petstore_shared.observability import logger, metrics
+
+register_before_snapshot(prepare_for_snapshot)
 
 
 def publish_outbox_batch(
