@@ -1,27 +1,6 @@
 """Amazon MQ for RabbitMQ event source mappings, and the local broker that stands in for
-the Amazon MQ broker."""
+the Amazon MQ broker.
 
-from localcloud.event_sources.base import EventSourceKind
-from localcloud.event_sources.rabbitmq.metrics import RabbitMQMetricsSampler
-from localcloud.event_sources.rabbitmq.provisioning import (
-    KINDS,
-    MAPPING_PROPERTIES,
-    SOURCE,
-    add_mapping,
-    claims,
-    rabbitmq_stack_of,
-)
-from localcloud.event_sources.rabbitmq.runtime import LocalRabbitMQ
-
-DEFAULT_PORT = 5672
-"""The local broker's, unless the local cloud is told another (`ports["rabbitmq"]`)."""
-
-KIND = EventSourceKind(
-    name=SOURCE,
-    claims=claims,
-    add_mapping=add_mapping,
-    mapping_properties=MAPPING_PROPERTIES,
-    runtime=lambda settings: LocalRabbitMQ(settings.host, settings.ports.get(SOURCE, DEFAULT_PORT)),
-    resource_kinds=KINDS,
-    metrics=lambda stack: RabbitMQMetricsSampler(rabbitmq_stack_of(stack)),
-)
+The kind the registry lists is in `kind.py`, not here: `petstore up` imports `broker`
+(for its errors and its check of an external broker) before it starts the emulator, and
+importing this package must not bring provisioning and the SAM translator with it."""
