@@ -223,14 +223,25 @@ def serve[C: LocalCloud | StackGroup](
 ) -> int:
     """Start `cloud`, call `on_ready`, then run until Ctrl-C or SIGTERM; always stops it."""
     stopping = threading.Event()
+    ready = threading.Event()
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        """Ctrl-C: once ready, the stop is asked for, not raised, since a KeyboardInterrupt
+        raised inside a finalizer (a connection pool's, collected) is printed and ignored,
+        and the cloud ran on. While starting, it interrupts the start."""
+        stopping.set()
+        if not ready.is_set():
+            raise KeyboardInterrupt
+
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     # Ctrl-C stops the cloud even when whatever started this process ignored SIGINT (a
     # shell without job control starts background commands that way, and Python then
     # leaves it ignored).
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, interrupt)
     try:
         cloud.start(emulator)
         on_ready(cloud)
+        ready.set()
         stopping.wait()
     except KeyboardInterrupt:
         pass

@@ -581,6 +581,7 @@ class Invoker:
         runtimes = _runtimes(functions.values(), runtimes_dir or default_runtimes_dir())
         self._base_env = base_env
         self._preloads = Preloads(log_sink) if preloads else None
+        self._closing = threading.Event()
         self._pools = {
             logical_id: _FunctionPool(
                 spec,
@@ -634,6 +635,8 @@ class Invoker:
 
         def take_in_turn() -> None:
             for pool in pools:
+                if self._closing.is_set():
+                    return
                 pool.take_snapshot()
 
         threading.Thread(target=take_in_turn, name="snapshots", daemon=True).start()
@@ -658,7 +661,9 @@ class Invoker:
             pool.recycle()
 
     def close(self) -> None:
-        """Stops every worker; invocations in flight end with Runtime.ExitError."""
+        """Stops every worker; invocations in flight end with Runtime.ExitError. Snapshots
+        not yet taken are not taken."""
+        self._closing.set()
         for pool in self._pools.values():
             pool.close()
         if self._preloads is not None:

@@ -60,10 +60,13 @@ class RestoredProcess:
         return self.returncode
 
     def kill(self) -> None:
-        """The worker leads a session of its own: this ends whatever it started too."""
+        """The worker leads a session of its own: this ends whatever it started too. Just
+        forked, it may not lead one yet (its process group is then its parent's, which
+        must live on): it is killed by its pid as well."""
         if self.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pid, signal.SIGKILL)
+            for kill in (os.killpg, os.kill):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    kill(self.pid, signal.SIGKILL)
 
     def ended(self, returncode: int) -> None:
         if self.returncode is None:
@@ -147,7 +150,8 @@ class ForkServer:
             self.close()
 
     def close(self) -> None:
-        """Ends the process; it kills its children as it ends."""
+        """Ends the process and its group (a started process leads a session of its own);
+        it kills its children as it ends."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.kill()

@@ -8,6 +8,8 @@ import io
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +21,7 @@ import pytest
 
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
+from localcloud.lambda_.snapshots import RestoredProcess
 from localcloud.model import FunctionSpec
 
 FUNCTIONS = Path(__file__).parents[3] / "integration" / "localcloud" / "runtime_functions"
@@ -372,3 +375,18 @@ def test_crashing_a_functions_workers_kills_them_alone_and_the_next_worker_is_re
     assert after["pid"] != before["pid"]
     assert after["init_pid"] == before["init_pid"]
     assert payload_of(invoker, "Neighbour", {})["pid"] == neighbour["pid"]
+
+
+def test_a_worker_killed_before_it_leads_its_own_session_still_ends() -> None:
+    """A snapshot or worker just forked shares its parent's process group until it calls
+    setsid: killing its group alone left it running, and stopping the cloud then waited
+    for it for ever (Ctrl-C right after `petstore up` was ready, while snapshots were
+    being forked)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert os.getpgid(child.pid) != child.pid
+        RestoredProcess(child.pid).kill()
+        assert child.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        child.kill()
+        child.wait()
