@@ -42,6 +42,7 @@ from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
 from localcloud.emulator.patches import queues as emulator_queues
 from localcloud.emulator.patches import responses as emulator_responses
+from localcloud.emulator.patches import service_models as emulator_service_models
 from localcloud.emulator.patches import ses_mailbox_simulator as emulator_ses_simulator
 from localcloud.emulator.patches import ses_sent_email as emulator_ses_sent_email
 from localcloud.emulator.patches import shard_iterators as emulator_shard_iterators
@@ -66,6 +67,8 @@ PRELOADED_BACKENDS = (
     "cognito-idp",
     "cloudwatch",
     "logs",
+    "ses",
+    "sesv2",
 )
 """Services a SAM app uses; moto otherwise loads each on its first request (~0.1 s each)."""
 
@@ -102,6 +105,7 @@ def main(argv: list[str]) -> None:
     emulator_stream_records.install()
     emulator_shard_iterators.install()
     emulator_responses.install()
+    emulator_service_models.install()
     metrics_sqs_age.install()
     emulator_metric_retention.install()
     emulator_cognito_sign_up.install()
@@ -206,6 +210,7 @@ def _preload(app: DomainDispatcherApplication) -> None:
         with app.lock:
             if backend not in app.app_instances:
                 app.app_instances[backend] = app.create_app(cast(Any, backend))
+    emulator_service_models.load(PRELOADED_BACKENDS)
 
 
 if __name__ == "__main__":
