@@ -20,7 +20,7 @@ from localcloud.apigateway.authorizers.jwt_authorizer import JwtVerifier
 from localcloud.apigateway.authorizers.sigv4 import SigV4Verifier
 from localcloud.apigateway.gateway import ApiGateway
 from localcloud.apigateway.service_integration import ServiceCaller
-from localcloud.cloudformation.provision import provision
+from localcloud.cloudformation.provision import PreparedTemplate, prepare_template, provision
 from localcloud.cloudformation.stack_api import CloudFormationApi, RunningStack
 from localcloud.cloudwatch.monitoring import LocalMonitoring, MonitoringSettings
 from localcloud.emulator.local_services import LocalServices
@@ -28,6 +28,7 @@ from localcloud.emulator.process import (
     LOCAL_CREDENTIALS,
     Emulator,
     ensure_port_free,
+    launch_emulator,
     start_emulator,
 )
 from localcloud.event_sources.base import Poller, PollerContext, SourceRuntime, SourceSettings
@@ -150,10 +151,13 @@ class LocalCloud:
         use_local_credentials(self.config.region)
         try:
             ensure_port_free(self.config.host, self.config.api_port, "The API Gateway emulator")
-            self.emulator = emulator or start_emulator(self.config.host, self.config.emulator_port)
+            self.emulator = emulator or launch_emulator(self.config.host, self.config.emulator_port)
+            # Reading the template and building its functions need no emulator: done
+            # while it boots.
+            prepared = self._prepare_template()
             self.emulator.wait_ready()
             self._start_faults()
-            self._provision()
+            self._provision(prepared)
             self._start_monitoring()
             self._start_api()
             if not self.config.part_of_group:
@@ -252,7 +256,15 @@ class LocalCloud:
                 self.emulator.stop()
             self.emulator = None
 
-    def _provision(self) -> None:
+    def _prepare_template(self) -> PreparedTemplate:
+        return prepare_template(
+            self.config.template,
+            region=self.config.region,
+            parameter_overrides=self.config.parameter_overrides,
+            builder=self.builder,
+        )
+
+    def _provision(self, prepared: PreparedTemplate | None = None) -> None:
         stack = provision(
             self.config.template,
             self.endpoint_url,
@@ -262,6 +274,7 @@ class LocalCloud:
             imports=self.config.imports,
             builder=self.builder,
             run_function=self._run_while_provisioning,
+            prepared=prepared,
         )
         named = apply_env_vars(stack, self.config.env_vars)
         if not self.config.part_of_group:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from localcloud.cloudformation.provisioning.context import (
     RunFunction,
 )
 from localcloud.cloudformation.provisioning.ignored import IGNORED_KINDS
-from localcloud.cloudformation.template import parse_template, transform_template
+from localcloud.cloudformation.template import LoadedTemplate, parse_template, transform_template
 from localcloud.emulator.clients import EmulatorClients
 from localcloud.event_sources.registry import EVENT_SOURCES
 from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
@@ -66,6 +67,34 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
 }
 
 
+@dataclass(frozen=True)
+class PreparedTemplate:
+    """A template read, transformed and its functions built: all of provisioning that
+    needs no emulator (the local cloud does it while the emulator boots)."""
+
+    path: Path
+    source: dict[str, Any]
+    parameters: dict[str, str]
+    loaded: LoadedTemplate
+
+
+def prepare_template(
+    template_path: Path,
+    *,
+    region: str = "us-east-1",
+    parameter_overrides: dict[str, str] | None = None,
+    builder: LambdaBuilder | None = None,
+) -> PreparedTemplate:
+    source = parse_template(template_path.read_text())
+    parameters = resolve_parameters(source.get("Parameters") or {}, parameter_overrides)
+    loaded = transform_template(
+        source, template_path.parent, region=region, parameter_values=parameters
+    )
+    builder = builder or LambdaBuilder(default_build_dir(template_path))
+    loaded = loaded.with_artifacts(builder.build(artifact_specs(source, template_path.parent)))
+    return PreparedTemplate(template_path, source, parameters, loaded)
+
+
 def provision(
     template_path: Path,
     endpoint_url: str,
@@ -76,19 +105,19 @@ def provision(
     builder: LambdaBuilder | None = None,
     run_function: RunFunction | None = None,
     imports: Mapping[str, str] | None = None,
+    prepared: PreparedTemplate | None = None,
 ) -> Stack:
     """Create the template's resources in the emulator at `endpoint_url` (again, if they
     exist already) and return what the local runtime needs to run the stack: its
     functions run from what `builder` builds, as they would from `sam build`'s output.
     `run_function` runs the functions of Lambda-backed custom resources; `imports` are the
-    exports of the stacks started before this one, for `Fn::ImportValue`."""
-    source = parse_template(template_path.read_text())
-    parameters = resolve_parameters(source.get("Parameters") or {}, parameter_overrides)
-    loaded = transform_template(
-        source, template_path.parent, region=region, parameter_values=parameters
-    )
-    builder = builder or LambdaBuilder(default_build_dir(template_path))
-    loaded = loaded.with_artifacts(builder.build(artifact_specs(source, template_path.parent)))
+    exports of the stacks started before this one, for `Fn::ImportValue`. `prepared` is
+    the template already prepared with the same region, overrides and builder."""
+    if prepared is None or prepared.path != template_path:
+        prepared = prepare_template(
+            template_path, region=region, parameter_overrides=parameter_overrides, builder=builder
+        )
+    source, parameters, loaded = prepared.source, prepared.parameters, prepared.loaded
     template = loaded.template
     resolver = IntrinsicResolver(
         template,
