@@ -218,6 +218,9 @@ def add_verbose_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
+SIGNAL_CHECK_S = 1.0
+
+
 def serve[C: LocalCloud | StackGroup](
     cloud: C, emulator: Emulator | None, on_ready: Callable[[C], None]
 ) -> int:
@@ -242,7 +245,10 @@ def serve[C: LocalCloud | StackGroup](
         cloud.start(emulator)
         on_ready(cloud)
         ready.set()
-        stopping.wait()
+        # In turns of a second: a signal that lands just as the wait begins runs its
+        # handler only when the main thread next wakes.
+        while not stopping.wait(SIGNAL_CHECK_S):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
