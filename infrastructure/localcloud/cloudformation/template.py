@@ -13,18 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import boto3
 import yaml
-from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
-from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
-from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
-from samtranslator.parser.parser import Parser
-from samtranslator.translator.translator import Translator
-from samtranslator.utils.py27hash_fix import (
-    to_py27_compatible_template,
-    undo_mark_unicode_str_in_template,
-)
 
+from localcloud.cloudformation.translations import translated
 from localcloud.model import TemplateError
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
@@ -131,7 +122,10 @@ def transform_template(
     local_code = _replace_local_code(document, template_dir)
     transforms = _transforms(document)
     if transforms:
-        document = _translate(document, region, dict(parameter_values or {}))
+        parameters = dict(parameter_values or {})
+        document = translated(
+            document, region, parameters, lambda: _translate(document, region, parameters)
+        )
     return LoadedTemplate(template=document, local_code=local_code)
 
 
@@ -193,12 +187,25 @@ class OfflineManagedPolicyLoader:
     """Managed-policy names from the map bundled with the translator: no IAM calls."""
 
     def load(self) -> dict[str, str]:
+        from samtranslator.internal.managed_policies import get_bundled_managed_policy_map
+
         return dict(get_bundled_managed_policy_map("aws") or {})
 
 
 def _translate(
     document: dict[str, Any], region: str, parameter_values: dict[str, Any]
 ) -> dict[str, Any]:
+    """The SAM translator is imported here, when a translation is not kept (translations.py)."""
+    import boto3
+    from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
+    from samtranslator.model.exceptions import ExceptionWithMessage, InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+    from samtranslator.utils.py27hash_fix import (
+        to_py27_compatible_template,
+        undo_mark_unicode_str_in_template,
+    )
+
     session = boto3.session.Session(region_name=region)
     metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
     translator = Translator(None, Parser(), boto_session=session, metrics=metrics)
