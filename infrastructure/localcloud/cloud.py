@@ -7,7 +7,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -197,16 +197,17 @@ class LocalCloud:
             if route.method == method and route.path == path and route.function is not None:
                 self._require(self.invoker, "invoker").warm(route.function)
 
-    def take_snapshots(self) -> None:
+    def take_snapshots(self, first: Iterable[str] = ()) -> None:
         """Take every function's snapshot in the background, so that each function's first
-        invocation only restores a worker. The functions that events feed come first, in
-        the order of their mappings, then those behind API routes: an event travels
-        through several functions in turn, each of which would otherwise wait for its
-        snapshot, where an API call waits for one."""
+        invocation only restores a worker. Those `first` names (logical ids) come first, in
+        that order; then the functions that events feed, in the order of their mappings,
+        then those behind API routes: an event travels through several functions in turn,
+        each of which would otherwise wait for its snapshot, where an API call waits for
+        one."""
         stack = self._require(self.stack, "stack")
         fed = [poller.mapping.function for poller in self._pollers]
         routed = [route.function for route in stack.routes if route.function is not None]
-        self._require(self.invoker, "invoker").take_snapshots(first=[*fed, *routed])
+        self._require(self.invoker, "invoker").take_snapshots(first=[*first, *fed, *routed])
 
     def disable_event_sources(self, function: str) -> None:
         """Stop feeding the function (a logical id) from its queues and streams, as
