@@ -77,6 +77,29 @@ class PreparedTemplate:
     parameters: dict[str, str]
     loaded: LoadedTemplate
 
+    def runtimes_and_layers(self) -> set[tuple[str, tuple[Path, ...]]]:
+        """Each runtime the functions run on, with the built folders of their layers in
+        order, for the functions whose layers are all the template's own (known before
+        any resource is made)."""
+        resources = self.loaded.template.get("Resources") or {}
+        found = set()
+        for resource in resources.values():
+            properties = resource.get("Properties") or {}
+            if resource.get("Type") != "AWS::Lambda::Function":
+                continue
+            runtime = properties.get("Runtime")
+            layers = [self._layer_dir(layer, resources) for layer in properties.get("Layers") or []]
+            if isinstance(runtime, str) and None not in layers:
+                found.add((runtime, tuple(layer for layer in layers if layer is not None)))
+        return found
+
+    def _layer_dir(self, layer: Any, resources: Mapping[str, Any]) -> Path | None:
+        reference = layer.get("Ref") if isinstance(layer, dict) else None
+        resource = resources.get(reference) if isinstance(reference, str) else None
+        if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lambda::LayerVersion":
+            return None
+        return self.loaded.code_dir((resource.get("Properties") or {}).get("Content"))
+
 
 def prepare_template(
     template_path: Path,

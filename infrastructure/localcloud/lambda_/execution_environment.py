@@ -24,25 +24,35 @@ def function_environment(
     """A worker's environment, built from scratch as Lambda builds it: never the
     local cloud's own `os.environ`. The function's variables come last."""
     region = spec.arn.split(":")[3] if spec.arn.count(":") >= 3 else ""
+    return {
+        **runtime_environment(base_env, runtime, spec.runtime, region),
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
+        "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "_HANDLER": spec.handler,
+        **spec.environment,
+    }
+
+
+def runtime_environment(
+    base_env: dict[str, str], runtime: LambdaRuntime, runtime_name: str, region: str = ""
+) -> dict[str, str]:
+    """What every function of `runtime_name` finds in its environment, whatever the
+    function (its own variables come on top: `function_environment`)."""
     region = region or base_env.get("AWS_REGION") or base_env.get("AWS_DEFAULT_REGION", "")
     return {
         "PATH": f"{runtime.interpreter.parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
         **base_env,
-        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
-        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-        "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime_name}",
         "LAMBDA_RUNTIME_DIR": str(runtime.sdk_dir),
-        "_HANDLER": spec.handler,
-        **spec.environment,
     }
 
 

@@ -570,17 +570,22 @@ class Invoker:
         max_concurrency_per_function: int = 8,
         runtimes_dir: Path | None = None,
         debug: FunctionDebug | None = None,
-        preloads: bool = True,
+        preloads: bool | Preloads = True,
     ) -> None:
         """Each function runs on the interpreter its runtime names, with that runtime's
         SDK from `runtimes_dir` (installed there on first use): a TemplateError names
         the function whose runtime is not installed on this machine. The function
         `debug` names runs in one worker at a time, under debugpy, without time limits.
         With `preloads`, functions of one runtime and the same layers fork their snapshots
-        from one process that imported those layers' packages once (preloads.py)."""
+        from one process that imported those layers' packages once (preloads.py); given
+        as the preloads themselves, some may be started already (and are closed with the
+        invoker)."""
         runtimes = _runtimes(functions.values(), runtimes_dir or default_runtimes_dir())
         self._base_env = base_env
-        self._preloads = Preloads(log_sink) if preloads else None
+        if isinstance(preloads, Preloads):
+            self._preloads: Preloads | None = preloads
+        else:
+            self._preloads = Preloads(log_sink) if preloads else None
         self._closing = threading.Event()
         self._pools = {
             logical_id: _FunctionPool(
@@ -618,8 +623,8 @@ class Invoker:
         return self._pool(logical_id).invoke(event, trace_header)
 
     def warm(self, logical_id: str) -> None:
-        """Starts a worker ahead of traffic, unless the function has one; returns
-        at once, the handler imports in the background."""
+        """Starts a worker ahead of traffic, unless the function has one; returns once it
+        is started (restored from the function's snapshot, taken first if need be)."""
         self._pool(logical_id).warm()
 
     def take_snapshots(self, first: Iterable[str] = ()) -> None:

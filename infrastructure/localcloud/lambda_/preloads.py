@@ -29,7 +29,12 @@ PreloadKey = tuple[Path, Path, tuple[Path, ...]]
 
 
 def preload_key(spec: FunctionSpec, runtime: LambdaRuntime) -> PreloadKey:
-    return runtime.interpreter, runtime.sdk_dir, tuple(spec.layer_dirs)
+    return layers_preload_key(runtime, tuple(spec.layer_dirs))
+
+
+def layers_preload_key(runtime: LambdaRuntime, layer_dirs: tuple[Path, ...]) -> PreloadKey:
+    """The key of the functions on `runtime` with these layers, before their specs exist."""
+    return runtime.interpreter, runtime.sdk_dir, layer_dirs
 
 
 def shares(
@@ -74,6 +79,16 @@ class Preload(ForkServer):
         except OSError:
             return False
         return self.usable and shares(self._reads, self._modules, environment, entries)
+
+    def agrees_with(self, environment: dict[str, str]) -> bool:
+        """Whether what its imports read has the values `environment` gives: a preload
+        started before its functions' environments were known (`Preloads.start`) serves
+        them only then. Waits until it is ready."""
+        try:
+            self.wait_ready(INIT_TIMEOUT_S)
+        except SnapshotFailedError:
+            return False
+        return self.usable and shares(self._reads, [], environment, [])
 
     def fork_snapshot(
         self,
@@ -130,19 +145,27 @@ class Preloads:
         self._lock = threading.Lock()
         self._closed = False
 
+    def start(self, key: PreloadKey, environment: dict[str, str]) -> None:
+        """Starts the preload for `key` ahead of its functions (while the stack they belong
+        to is provisioned), with `environment`, what each of them will have at least."""
+        with self._lock:
+            if not self._closed and key not in self._preloads:
+                self._preloads[key] = Preload(key, environment, self._log_sink)
+
     def for_snapshot(self, key: PreloadKey, environments: list[dict[str, str]]) -> Preload | None:
         """The preload for `key`, started if need be with what `environments` (of every
         function of that key) have in common; None once closed."""
+        common = common_environment(environments)
         with self._lock:
             if self._closed:
                 return None
             preload = self._preloads.get(key)
-            if preload is not None and not preload.current:
+            if preload is not None and not (preload.current and preload.agrees_with(common)):
                 # Snapshots already forked from it are left alone; it ends after them.
                 preload.retire()
                 preload = None
             if preload is None:
-                preload = Preload(key, common_environment(environments), self._log_sink)
+                preload = Preload(key, common, self._log_sink)
                 self._preloads[key] = preload
             return preload
 

@@ -19,8 +19,11 @@ from typing import Any
 
 import pytest
 
+from localcloud.lambda_.build.runtime_sdk import default_runtimes_dir, lambda_runtime
+from localcloud.lambda_.execution_environment import runtime_environment
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
+from localcloud.lambda_.preloads import Preload, Preloads, layers_preload_key
 from localcloud.lambda_.snapshots import RestoredProcess
 from localcloud.model import FunctionSpec
 
@@ -390,3 +393,46 @@ def test_a_worker_killed_before_it_leads_its_own_session_still_ends() -> None:
     finally:
         child.kill()
         child.wait()
+
+
+def early_preloads(sink: LogSink, **overrides: str) -> tuple[Preloads, Preload]:
+    """Preloads with the python3.13 one started before any function is known, as the
+    local cloud starts it while provisioning, with what every function will have."""
+    runtime = lambda_runtime("python3.13", "the preload", default_runtimes_dir())
+    key = layers_preload_key(runtime, ())
+    preloads = Preloads(sink)
+    environment = runtime_environment(BASE_ENV, runtime, "python3.13", "eu-west-1")
+    preloads.start(key, {**environment, **overrides})
+    started = preloads._preloads[key]
+    return preloads, started
+
+
+def test_a_preload_started_before_its_functions_were_known_serves_their_snapshots(
+    sink: LogSink, code_dir: Path
+) -> None:
+    preloads, early = early_preloads(sink)
+    functions = {"Hooked": hooked("Hooked", code_dir), "Neighbour": hooked("Neighbour", code_dir)}
+    started = Invoker(functions, base_env=BASE_ENV, log_sink=sink, preloads=preloads)
+    try:
+        parents = {payload_of(started, name, {})["init_parent_pid"] for name in functions}
+    finally:
+        started.close()
+
+    assert parents == {early.process.pid}
+
+
+def test_an_early_preload_whose_imports_read_another_value_is_replaced(
+    sink: LogSink, code_dir: Path
+) -> None:
+    """Its imports read HOME (botocore's, for the AWS config files), which the functions
+    do not have: they would not have imported the same."""
+    preloads, early = early_preloads(sink, HOME="/elsewhere")
+    functions = {"Hooked": hooked("Hooked", code_dir)}
+    started = Invoker(functions, base_env=BASE_ENV, log_sink=sink, preloads=preloads)
+    try:
+        result = payload_of(started, "Hooked", {})
+    finally:
+        started.close()
+
+    assert result["init_parent_pid"] not in {early.process.pid, os.getpid()}
+    assert any("preloaded" in line for line in sink.lines("stack-Hooked"))
