@@ -11,6 +11,7 @@ Every handler decorated with `metrics.log_metrics` also counts its cold starts
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Metrics, Tracer
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     metrics: Metrics
 
 logger = Logger()
+
+XRAY_INIT_WARNINGS = "aws_xray_sdk.core.lambda_launcher"
+"""The X-Ray SDK's logger of the subsegments it drops while the environment initialises."""
 
 
 @cache
@@ -48,6 +53,33 @@ def _create_metrics() -> Metrics:
         metrics.log_metrics, capture_cold_start_metric=True
     )
     return metrics
+
+
+@cache
+def make_tracer_before_snapshot() -> None:
+    """Under SnapStart, the Tracer is made in the init phase, before the snapshot: made
+    on a restored environment's first traced invocation, importing the X-Ray SDK and
+    patching botocore took 0.09 s of it. The X-Ray emitter's UDP socket is each
+    environment's own: a new one is made after restore. For the functions whose every
+    invocation is traced (the event consumers); once per process."""
+    register_before_snapshot(_tracer_before_snapshot)
+    register_after_restore(_tracer_after_restore)
+
+
+def _tracer_before_snapshot() -> None:
+    _create_tracer()
+    # The calls other hooks prime against canned answers run in no trace: X-Ray drops
+    # each, with a warning that would fill the log of every snapshot taken.
+    logging.getLogger(XRAY_INIT_WARNINGS).setLevel(logging.ERROR)
+
+
+def _tracer_after_restore() -> None:
+    from aws_xray_sdk.core import xray_recorder
+    from aws_xray_sdk.core.emitters.udp_emitter import DEFAULT_DAEMON_ADDRESS, UDPEmitter
+
+    logging.getLogger(XRAY_INIT_WARNINGS).setLevel(logging.NOTSET)
+    address = os.environ.get("AWS_XRAY_DAEMON_ADDRESS") or DEFAULT_DAEMON_ADDRESS
+    xray_recorder.configure(emitter=UDPEmitter(address))
 
 
 @contextmanager

@@ -6,6 +6,7 @@ environments restored from its snapshot."""
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections.abc import Iterator
@@ -281,3 +282,35 @@ def test_a_consumers_idempotency_store_is_made_before_the_snapshot(
         assert dynamodb_endpoint == []
     finally:
         load_settings.cache_clear()
+
+
+def test_a_consumers_tracer_is_made_before_the_snapshot_and_emits_on_its_own_socket_after(
+    monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: list[int]
+) -> None:
+    from aws_xray_sdk.core import xray_recorder
+
+    from petstore_shared import observability
+    from petstore_shared.events.consumer import EventConsumer
+    from petstore_shared.settings import load_settings
+
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", "idempotency")
+    load_settings.cache_clear()
+    observability._create_tracer.cache_clear()
+    observability.make_tracer_before_snapshot.cache_clear()
+    drops = logging.getLogger(observability.XRAY_INIT_WARNINGS)
+    try:
+        EventConsumer("test-consumer", {OrderCancelled: lambda event: None})
+        assert observability._create_tracer.cache_info().currsize == 0
+
+        take_snapshot()
+        in_snapshot = xray_recorder.emitter
+
+        assert observability._create_tracer.cache_info().currsize == 1
+        assert drops.getEffectiveLevel() == logging.ERROR  # the primed calls' drops
+        restore()
+        assert xray_recorder.emitter is not in_snapshot
+        assert drops.level == logging.NOTSET
+    finally:
+        drops.setLevel(logging.NOTSET)
+        load_settings.cache_clear()
+        observability.make_tracer_before_snapshot.cache_clear()

@@ -55,7 +55,7 @@ from petstore_shared.events.records import (
     rmq_message_id,
 )
 from petstore_shared.events.registry import MalformedEvent
-from petstore_shared.observability import logger, traced
+from petstore_shared.observability import logger, make_tracer_before_snapshot, traced
 from petstore_shared.settings import EnvironmentSettings, load_settings
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ class EventConsumer:
         self._context: LambdaContext | None = None
         self._reserved_ms = 0
         register_before_snapshot(self._made_before_snapshot)
+        make_tracer_before_snapshot()  # every batch is handled in traced()
 
     def _made_before_snapshot(self) -> None:
         """Under SnapStart, the idempotency utility (and boto3, which it imports) is made
