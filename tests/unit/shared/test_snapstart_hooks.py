@@ -314,3 +314,20 @@ def test_a_consumers_tracer_is_made_before_the_snapshot_and_emits_on_its_own_soc
         drops.setLevel(logging.NOTSET)
         load_settings.cache_clear()
         observability.make_tracer_before_snapshot.cache_clear()
+
+
+def test_the_clients_of_a_process_are_made_from_one_botocore_session(
+    dynamodb_endpoint: list[int],
+) -> None:
+    """Each session lists botocore's services from disk again: one is made, not one per
+    client."""
+    aws_clients._session.cache_clear()
+    aws_clients.sns_client.cache_clear()
+    try:
+        dynamodb, sns = aws_clients.dynamodb_client(), aws_clients.sns_client()
+
+        assert dynamodb.meta.service_model.service_name == "dynamodb"
+        assert sns.meta.service_model.service_name == "sns"
+        assert aws_clients._session.cache_info().misses == 1
+    finally:
+        aws_clients.sns_client.cache_clear()
