@@ -3,9 +3,10 @@
 Translating the pet store's template takes the translator's import (~0.3 s) and the
 translation (~0.15 s), on the way to every start of the local cloud. The translation is a
 function of its inputs alone (the document with its code placeholders, the region, the
-parameter values and the translator's version; managed policies come from the map bundled
-with the translator), so a start whose inputs a previous start had reads the result
-instead. The files may hold parameter values: they are readable by their owner only.
+parameter values, the translator's version and template.py's code around it; managed
+policies come from the map bundled with the translator), so a start whose inputs a
+previous start had reads the result instead. The files may hold parameter values: they
+are readable by their owner only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -43,7 +45,7 @@ def translated(
     """What `translate()` returns for these inputs: read from `folder` when it was kept
     there, else translated and kept."""
     folder = folder or translations_dir()
-    inputs = [metadata.version("aws-sam-translator"), region, parameter_values, document]
+    inputs = [_translator_version(), region, parameter_values, document]
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
     path = folder / f"{key}.json"
     with contextlib.suppress(OSError, ValueError):
@@ -53,6 +55,14 @@ def translated(
     with contextlib.suppress(OSError):
         _keep(folder, path, result)
     return result
+
+
+@cache
+def _translator_version() -> str:
+    """The SAM translator's version, and the code around it (template.py: what is done
+    to the document before and after): a change to either translates anew."""
+    around = hashlib.sha256(Path(__file__).with_name("template.py").read_bytes()).hexdigest()
+    return f"{metadata.version('aws-sam-translator')}+{around}"
 
 
 def _keep(folder: Path, path: Path, result: dict[str, Any]) -> None:
