@@ -31,8 +31,8 @@ ISOLATION_MARGIN_S = 2.0
 SLOW_TOKEN = "tok_timeout_999"
 """The simulator answers nothing, each time, until the charge gives up."""
 GIVE_UP_S = 90.0
-"""Six unanswered calls (1 s each) and the retry delays between them (1+2+4+8+16 s, or
-1 s each on `local_cloud`), with room for a loaded machine."""
+"""Six unanswered calls (1 s each) and the retry delays between them (1+2+4+4+4 s on the
+Kafka and RabbitMQ clouds, 1 s each on `local_cloud`), with room for a loaded machine."""
 
 
 def seconds_to_confirm(buyer: Any, pet_id: str) -> float:
