@@ -22,17 +22,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from localcloud.user_cache import user_cache_dir
+
 KEPT_TRANSLATIONS = 64
 """The most recently written are kept: each template, region and set of parameters makes
 one (~0.5 MB for the pet store's)."""
-
-
-def translations_dir() -> Path:
-    configured = os.environ.get("LOCALCLOUD_TRANSLATIONS_DIR")
-    if configured:
-        return Path(configured)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "localcloud" / "sam-translations"
 
 
 def translated(
@@ -40,11 +34,10 @@ def translated(
     region: str,
     parameter_values: dict[str, Any],
     translate: Callable[[], dict[str, Any]],
-    folder: Path | None = None,
 ) -> dict[str, Any]:
-    """What `translate()` returns for these inputs: read from `folder` when it was kept
-    there, else translated and kept."""
-    folder = folder or translations_dir()
+    """What `translate()` returns for these inputs: read when it was kept, else translated
+    and kept."""
+    folder = user_cache_dir("sam-translations", configured_by="LOCALCLOUD_TRANSLATIONS_DIR")
     inputs = [_translator_version(), region, parameter_values, document]
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
     path = folder / f"{key}.json"

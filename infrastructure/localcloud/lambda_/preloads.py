@@ -70,15 +70,13 @@ class Preload(ForkServer):
 
     def shares_with(self, environment: dict[str, str], task_root: Path) -> bool:
         """False too when the preload failed or is retired: the snapshot starts on its own."""
-        try:
-            self.wait_ready(INIT_TIMEOUT_S)
-        except SnapshotFailedError:
+        if not self.agrees_with(environment):
             return False
         try:
             entries = os.listdir(task_root)
         except OSError:
             return False
-        return self.usable and shares(self._reads, self._modules, environment, entries)
+        return shares(self._reads, self._modules, environment, entries)
 
     def agrees_with(self, environment: dict[str, str]) -> bool:
         """Whether what its imports read has the values `environment` gives: a preload

@@ -6,7 +6,6 @@ the function's code and layers, as Lambda does."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from localcloud.lambda_.build.dependencies import pip_install
 from localcloud.lambda_.build.interpreters import interpreter_for
+from localcloud.user_cache import user_cache_dir
 
 # The boto3/botocore that AWS's python3.12 and python3.13 runtimes shipped in August
 # 2025 (reported in terricain/aioboto3#381; AWS's "Runtime-included SDK versions" page
@@ -42,11 +42,7 @@ def lambda_runtime(runtime: str, user: str, runtimes_dir: Path) -> LambdaRuntime
 
 def default_runtimes_dir() -> Path:
     """Shared by every checkout on the machine: the SDK is the runtime's, not a project's."""
-    configured = os.environ.get("LOCALCLOUD_RUNTIMES_DIR")
-    if configured:
-        return Path(configured)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "localcloud" / "runtimes"
+    return user_cache_dir("runtimes", configured_by="LOCALCLOUD_RUNTIMES_DIR")
 
 
 def runtime_sdk_dir(runtime: str, runtimes_dir: Path) -> Path:
