@@ -50,6 +50,8 @@ from localcloud.emulator.patches import signing_keys as emulator_signing_keys
 from localcloud.emulator.patches import sqs_age as metrics_sqs_age
 from localcloud.emulator.patches import stream_records as emulator_stream_records
 from localcloud.emulator.patches import subscriptions as emulator_subscriptions
+from localcloud.emulator.patches import time_to_live as emulator_time_to_live
+from localcloud.emulator.patches import topic_history as emulator_topic_history
 from localcloud.emulator.patches import transactions as emulator_transactions
 from localcloud.emulator.patches import waits as emulator_waits
 from localcloud.emulator.saved_state import PeriodicSaves, SavedStateError, load, save
@@ -102,6 +104,7 @@ def main(argv: list[str]) -> None:
     emulator_queue_attributes.install()
     emulator_notifications.install()
     emulator_subscriptions.install()
+    emulator_topic_history.install()
     emulator_stream_records.install()
     emulator_shard_iterators.install()
     emulator_responses.install()
@@ -119,6 +122,7 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
     dynamodb_lock = threading.Lock()
     saves = _start_saving(state_dir, dynamodb_lock) if state_dir is not None else None
+    emulator_time_to_live.ExpiredItemSweeps(dynamodb_lock).start()
     try:
         _serve(app, access, dynamodb_lock, host, port)
     finally:

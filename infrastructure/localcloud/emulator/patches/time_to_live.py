@@ -1,0 +1,115 @@
+"""DynamoDB Time to Live in the emulator: expired items are deleted, as on AWS.
+
+moto records a table's TimeToLiveSpecification and never acts on it, so items whose TTL
+had passed (idempotency records, published outbox events) stayed for ever and the
+emulator grew with them. DynamoDB deletes an item in the background once the time in its
+TTL attribute has passed, when that attribute is a Number of epoch seconds; an item whose
+time lies more than five years in the past is not deleted. Its stream (if any) gets a
+REMOVE record with the old image and `userIdentity` {"type": "Service", "principalId":
+"dynamodb.amazonaws.com"}, which tells a TTL deletion from a user's. AWS makes no
+promise of how soon after expiry; the emulator looks once a minute, between two
+DynamoDB requests (holding the lock that keeps them whole).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from moto.core.base_backend import BackendDict
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
+
+logger = logging.getLogger(__name__)
+
+SWEEP_EVERY_S = 60.0
+OLDEST_DELETED_S = 5 * 365 * 24 * 3600
+"""A TTL further in the past than this is taken as not meant as one: AWS leaves the item."""
+TTL_DELETION = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+
+clock: Callable[[], float] = time.time
+"""Epoch seconds; tests replace it."""
+
+
+def delete_expired(backends: BackendDict[DynamoDBBackend] = dynamodb_backends) -> int:
+    """Deletes every expired item of every table with TTL enabled; how many were."""
+    now = clock()
+    deleted = 0
+    for backend in _each_backend(backends):
+        for table in list(backend.tables.values()):
+            deleted += _delete_expired_items(table, now)
+    return deleted
+
+
+def _each_backend(backends: BackendDict[DynamoDBBackend]) -> Iterator[DynamoDBBackend]:
+    for regions in list(backends.values()):
+        yield from list(regions.values())
+
+
+def _delete_expired_items(table: Table, now: float) -> int:
+    attribute = _ttl_attribute(table)
+    if attribute is None:
+        return 0
+    expired = [item for item in _items(table) if _has_expired(item, attribute, now)]
+    for item in expired:
+        table.delete_item(item.hash_key, item.range_key)
+        if table.stream_shard is not None and table.stream_shard.items:
+            table.stream_shard.items[-1].record["userIdentity"] = dict(TTL_DELETION)
+    return len(expired)
+
+
+def _ttl_attribute(table: Table) -> str | None:
+    ttl: dict[str, Any] = table.ttl or {}
+    if ttl.get("TimeToLiveStatus") != "ENABLED":
+        return None
+    name = ttl.get("AttributeName")
+    return name if isinstance(name, str) and name else None
+
+
+def _items(table: Table) -> list[Item]:
+    stored: list[Any] = list(table.items.values())
+    if table.range_key_attr is None:
+        return stored
+    return [item for by_range in stored for item in by_range.values()]
+
+
+def _has_expired(item: Item, attribute: str, now: float) -> bool:
+    value = item.attrs.get(attribute)
+    if value is None or value.type != "N":
+        return False
+    try:
+        expires = Decimal(value.value)
+    except (InvalidOperation, TypeError):
+        return False
+    return now - OLDEST_DELETED_S <= expires <= now
+
+
+class ExpiredItemSweeps:
+    """Deletes expired items every `SWEEP_EVERY_S`, in a thread of its own, each time
+    holding `quiet` (the lock that keeps DynamoDB requests whole)."""
+
+    def __init__(self, quiet: threading.Lock, every_s: float = SWEEP_EVERY_S) -> None:
+        self._quiet = quiet
+        self._every_s = every_s
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ttl-sweeps", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._every_s):
+            try:
+                with self._quiet:
+                    delete_expired()
+            except Exception:  # the next sweep tries again
+                logger.exception("Deleting expired DynamoDB items failed")
