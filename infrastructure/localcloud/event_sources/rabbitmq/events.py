@@ -13,20 +13,23 @@ from typing import Any
 
 from localcloud.event_sources.rabbitmq.mapping import RabbitMQMapping
 
-PROPERTY_NAMES = {
-    "content_type": "contentType",
-    "content_encoding": "contentEncoding",
-    "delivery_mode": "deliveryMode",
-    "priority": "priority",
-    "correlation_id": "correlationId",
-    "reply_to": "replyTo",
-    "expiration": "expiration",
-    "message_id": "messageId",
-    "type": "type",
-    "user_id": "userId",
-    "app_id": "appId",
-    "cluster_id": "clusterId",
-}
+PROPERTIES = (
+    "content_type",
+    "content_encoding",
+    "headers",
+    "delivery_mode",
+    "priority",
+    "correlation_id",
+    "reply_to",
+    "expiration",
+    "message_id",
+    "timestamp",
+    "type",
+    "user_id",
+    "app_id",
+    "cluster_id",
+)
+"""pika's names of the AMQP basic properties the event carries."""
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,11 @@ class RabbitMQMessage:
 
     @classmethod
     def from_delivery(cls, method: Any, properties: Any, body: bytes) -> RabbitMQMessage:
-        names = (*PROPERTY_NAMES, "headers", "timestamp")
         return cls(
             delivery_tag=method.delivery_tag,
             body=body,
             redelivered=bool(method.redelivered),
-            properties={name: getattr(properties, name, None) for name in names},
+            properties={name: getattr(properties, name, None) for name in PROPERTIES},
         )
 
 
@@ -67,36 +69,26 @@ def event_message(message: RabbitMQMessage) -> dict[str, Any]:
 
 
 def basic_properties(message: RabbitMQMessage) -> dict[str, Any]:
+    """In the order Lambda writes them."""
     given = message.properties
-    shaped: dict[str, Any] = {
-        name: given.get(attribute) for attribute, name in PROPERTY_NAMES.items()
-    }
-    shaped["headers"] = {
-        name: _header(value) for name, value in (given.get("headers") or {}).items()
-    }
     timestamp = given.get("timestamp")
-    shaped["timestamp"] = _java_date(timestamp) if isinstance(timestamp, int) else None
-    shaped["bodySize"] = len(message.body)
-    return dict(sorted(shaped.items(), key=lambda item: _ORDER.index(item[0])))
-
-
-_ORDER = [
-    "contentType",
-    "contentEncoding",
-    "headers",
-    "deliveryMode",
-    "priority",
-    "correlationId",
-    "replyTo",
-    "expiration",
-    "messageId",
-    "timestamp",
-    "type",
-    "userId",
-    "appId",
-    "clusterId",
-    "bodySize",
-]
+    return {
+        "contentType": given.get("content_type"),
+        "contentEncoding": given.get("content_encoding"),
+        "headers": {name: _header(value) for name, value in (given.get("headers") or {}).items()},
+        "deliveryMode": given.get("delivery_mode"),
+        "priority": given.get("priority"),
+        "correlationId": given.get("correlation_id"),
+        "replyTo": given.get("reply_to"),
+        "expiration": given.get("expiration"),
+        "messageId": given.get("message_id"),
+        "timestamp": _java_date(timestamp) if isinstance(timestamp, int) else None,
+        "type": given.get("type"),
+        "userId": given.get("user_id"),
+        "appId": given.get("app_id"),
+        "clusterId": given.get("cluster_id"),
+        "bodySize": len(message.body),
+    }
 
 
 def _header(value: Any) -> Any:
