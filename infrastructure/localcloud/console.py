@@ -4,11 +4,13 @@ run it and with its event sources too, until Ctrl-C. `petstore up` builds on `se
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
+import select
 import shlex
 import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -218,25 +220,50 @@ def add_verbose_argument(command: argparse.ArgumentParser) -> None:
     )
 
 
-SIGNAL_CHECK_S = 1.0
+class StopRequest:
+    """Ctrl-C's and SIGTERM's stop, which the main thread waits for. A signal's handler runs
+    in the main thread between two bytecodes, wherever that is, inside another handler too:
+    so it takes no lock (a second Ctrl-C's handler, run inside the first one's, waited for
+    ever on the threading.Event lock that one held). It writes a byte the wait wakes on."""
+
+    def __init__(self) -> None:
+        self._wakeup, self._wake = os.pipe()
+        os.set_blocking(self._wake, False)
+        self.requested = False
+
+    def request(self) -> None:
+        self.requested = True
+        # A full pipe wakes the wait as well; a closed one means nobody waits any more.
+        with contextlib.suppress(OSError):
+            os.write(self._wake, b"\0")
+
+    def wait(self) -> None:
+        """Until a stop is requested: a signal landing just before the wait begins has
+        written its byte already, and one landing during it wakes it."""
+        while not self.requested:
+            select.select([self._wakeup], [], [])
+
+    def close(self) -> None:
+        for end in (self._wakeup, self._wake):
+            os.close(end)
 
 
 def serve[C: LocalCloud | StackGroup](
     cloud: C, emulator: Emulator | None, on_ready: Callable[[C], None]
 ) -> int:
     """Start `cloud`, call `on_ready`, then run until Ctrl-C or SIGTERM; always stops it."""
-    stopping = threading.Event()
-    ready = threading.Event()
+    stop = StopRequest()
+    ready = False
 
     def interrupt(_signum: int, _frame: object) -> None:
         """Ctrl-C: once ready, the stop is asked for, not raised, since a KeyboardInterrupt
         raised inside a finalizer (a connection pool's, collected) is printed and ignored,
         and the cloud ran on. While starting, it interrupts the start."""
-        stopping.set()
-        if not ready.is_set():
+        stop.request()
+        if not ready:
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.request())
     # Ctrl-C stops the cloud even when whatever started this process ignored SIGINT (a
     # shell without job control starts background commands that way, and Python then
     # leaves it ignored).
@@ -244,16 +271,14 @@ def serve[C: LocalCloud | StackGroup](
     try:
         cloud.start(emulator)
         on_ready(cloud)
-        ready.set()
-        # In turns of a second: a signal that lands just as the wait begins runs its
-        # handler only when the main thread next wakes.
-        while not stopping.wait(SIGNAL_CHECK_S):
-            pass
+        ready = True
+        stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
         print("Stopping the local cloud…", flush=True)
         cloud.stop()
+        stop.close()
     return 0
 
 
