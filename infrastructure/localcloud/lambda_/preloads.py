@@ -2,8 +2,11 @@
 runtime and list of layers imports the heavy third-party packages those hold (botocore,
 pydantic, Powertools: most of a function's init phase) once, and each such function's
 snapshot is forked from it, then takes exactly its own environment, working directory and
-`sys.path` and runs its own init phase (worker.py's `preload` mode). A function's own
-modules, and a layer's own package, are never preloaded.
+`sys.path` and runs its own init phase (worker.py's `preload` mode). A layer's own
+package (one no distribution in the layer claims) is preloaded module by module, only
+where a module's import reads no environment variable beyond what the third-party
+imports read (a Powertools Logger made at import reads the function's service name: such
+a module is left to each function). A function's own modules are never preloaded.
 
 A function shares a preload only where it would have imported the same: the environment
 variables the preloaded imports read have the same values in its environment, and its

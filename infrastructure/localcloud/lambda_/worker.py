@@ -34,7 +34,8 @@ reaps its workers and reports how they ended; when its control socket closes it 
 
 Started as `worker.py preload CONTROL_FD RUNTIME_DIR LAYER_DIR...` it is the preloading that
 functions with the same runtime and layers share: it imports PRELOADED_MODULES (third-party
-packages of the layers and the runtime, never a function's own modules), recording which
+packages of the layers and the runtime) and the layers' own modules that read no environment
+variable beyond those (`modules_reading_nothing_new`), never a function's own, recording which
 environment variables their imports read, and then forks a function's snapshot for each
 request on its control socket:
   preload -> invoker  {"type": "ready", "reads": {name: value or null} or null when the
@@ -52,6 +53,7 @@ from __future__ import annotations
 import contextlib
 import decimal
 import importlib
+import importlib.util
 import json
 import math
 import os
@@ -508,15 +510,25 @@ class ChildProcesses:
 class Preload:
     """The process functions' snapshots are forked from (see the module's doc)."""
 
-    def __init__(self, control: socket.socket, standard_library: list[str]) -> None:
+    def __init__(
+        self, control: socket.socket, standard_library: list[str], layer_dirs: list[str]
+    ) -> None:
         self._children = ChildProcesses(control)
         self._standard_library = standard_library
+        self._layer_dirs = layer_dirs
 
     def run(self) -> int:
         before = set(sys.modules)
         reads = import_recording_environment_reads(PRELOADED_MODULES)
+        layer_modules: list[str] = []
+        if reads is not None:
+            layer_modules = modules_reading_nothing_new(
+                layer_packages(self._layer_dirs), set(reads)
+            )
+            more = import_recording_environment_reads(tuple(layer_modules))
+            reads = None if more is None else {**reads, **more}
         modules = sorted({name.partition(".")[0] for name in set(sys.modules) - before})
-        files = self._package_files(modules)
+        files = self._package_files([*modules, *layer_modules])
         ready = {"type": "ready", "reads": reads, "modules": modules, "files": files}
         self._children.tell(json.dumps(ready))
         self._children.serve(
@@ -554,6 +566,100 @@ class Preload:
                 return Snapshot(control).take()
 
         self._children.run_in_child(log_fd, take_snapshot)
+
+
+def layer_packages(layer_dirs: list[str]) -> list[str]:
+    """The layers' own packages: those in a layer's `python/` that no distribution installed
+    there claims (the layer's code, as against the packages it depends on)."""
+    packages = []
+    for layer in layer_dirs:
+        python_dir = Path(layer, "python")
+        if not python_dir.is_dir():
+            continue
+        claimed: set[str] = set()
+        for record in python_dir.glob("*.dist-info/RECORD"):
+            with contextlib.suppress(OSError):
+                claimed |= {line.partition("/")[0] for line in record.read_text().splitlines()}
+        packages += sorted(
+            entry.name
+            for entry in python_dir.iterdir()
+            if (entry / "__init__.py").is_file() and entry.name not in claimed
+        )
+    return packages
+
+
+def package_modules(package_dir: Path, package: str) -> list[str]:
+    """Every module of the package in `package_dir`, each package before its modules."""
+    names = []
+    for path in sorted(package_dir.rglob("*.py")):
+        parts = path.relative_to(package_dir.parent).with_suffix("").parts
+        folders = [package_dir.parent.joinpath(*parts[:end]) for end in range(1, len(parts))]
+        if all((folder / "__init__.py").is_file() for folder in folders):
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def modules_reading_nothing_new(packages: list[str], known: set[str]) -> list[str]:
+    """The modules of the layers' own `packages` that a preload may import for every function:
+    those whose import (with what it imports first) reads no environment variable beyond
+    `known`, tried in a forked child so that the others never run here. A module that reads
+    more (a Powertools Logger made at import reads the function's service name) is left
+    for each function to import itself, in its own environment."""
+    candidates = []
+    for package in packages:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin:
+            candidates += package_modules(Path(spec.origin).parent, package)
+    if not candidates:
+        return []
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(readable)
+        clean: list[str] = []
+        try:
+            clean = _imported_reading_nothing_new(candidates, known)
+        finally:
+            with open(writable, "w") as answer:
+                answer.write(json.dumps(clean))
+            os._exit(0)
+    os.close(writable)
+    with open(readable) as answer:
+        found = answer.read()
+    os.waitpid(pid, 0)
+    clean_modules: list[str] = json.loads(found or "[]")
+    return clean_modules
+
+
+def _imported_reading_nothing_new(candidates: list[str], known: set[str]) -> list[str]:
+    """Each module that read more is forgotten before the next import, so that a module
+    importing it imports it again, and reads what it reads, as the preload would. A module
+    that starts a thread is left out too: a forked snapshot would not have it."""
+    clean: list[str] = []
+    unclean: set[str] = set()
+    for name in candidates:
+        _forget(unclean)
+        before, threads = set(sys.modules), threading.active_count()
+        try:
+            reads = import_recording_environment_reads((name,))
+        except Exception:
+            reads = None
+        imported = set(sys.modules) - before
+        started_threads = threading.active_count() > threads
+        if reads is None or set(reads) - known or name not in sys.modules or started_threads:
+            unclean |= imported | {name}
+        elif name not in unclean:
+            clean.append(name)
+    return [name for name in clean if name not in unclean]
+
+
+def _forget(modules: set[str]) -> None:
+    for name in modules:
+        sys.modules.pop(name, None)
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules:
+            with contextlib.suppress(AttributeError):
+                delattr(sys.modules[parent], child)
 
 
 def import_recording_environment_reads(names: tuple[str, ...]) -> dict[str, str | None] | None:
@@ -644,7 +750,7 @@ def main(argv: list[str]) -> int:
         standard_library = list(sys.path)
         sys.path[:] = function_sys_path("", argv[4:], argv[3], standard_library)[1:]
         with socket.socket(fileno=control_fd) as control:
-            return Preload(control, standard_library).run()
+            return Preload(control, standard_library, argv[4:]).run()
     if argv[1] == "snapshot":
         control_fd = int(argv[2])
         os.set_inheritable(control_fd, False)

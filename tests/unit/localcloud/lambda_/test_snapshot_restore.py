@@ -184,6 +184,72 @@ def test_a_layer_whose_preloaded_package_was_installed_again_gets_a_new_preload(
     assert again["init_parent_pid"] not in {first["init_parent_pid"], os.getpid()}
 
 
+def layer_with_own_package(tmp_path: Path) -> Path:
+    """A layer whose own package (no distribution claims it) has a module that reads no
+    environment variable at import and one that reads a function's own."""
+    package = tmp_path / "layer" / "python" / "shop_common"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text("import os\nIMPORTED_IN = os.getpid()\n")
+    (package / "service.py").write_text(
+        "import os\nIMPORTED_IN = os.getpid()\nSEEN = os.environ.get('SERVICE_NAME')\n"
+    )
+    (package / "heartbeat.py").write_text(
+        "import os, threading\nIMPORTED_IN = os.getpid()\n"
+        "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+    )
+    return tmp_path / "layer"
+
+
+def test_a_layers_own_modules_that_read_nothing_of_the_functions_are_preloaded(
+    sink: LogSink, code_dir: Path, tmp_path: Path
+) -> None:
+    layer = layer_with_own_package(tmp_path)
+    functions = {
+        logical_id: replace(
+            hooked(logical_id, code_dir, SERVICE_NAME=logical_id.lower()), layer_dirs=(layer,)
+        )
+        for logical_id in ("Hooked", "Neighbour")
+    }
+    started = Invoker(functions, base_env=BASE_ENV, log_sink=sink)
+    try:
+        models = payload_of(started, "Hooked", {"import_module": "shop_common.models"})
+        service = payload_of(started, "Hooked", {"import_module": "shop_common.service"})
+        neighbours = payload_of(started, "Neighbour", {"import_module": "shop_common.service"})
+        threaded = payload_of(started, "Neighbour", {"import_module": "shop_common.heartbeat"})
+    finally:
+        started.close()
+
+    preload = models["init_parent_pid"]
+    assert models["layer_module"]["imported_in"] == preload
+    # Read at import, the service's name is each function's own: imported by each itself.
+    assert service["layer_module"] == {"imported_in": service["pid"], "seen": "hooked"}
+    assert neighbours["layer_module"]["seen"] == "neighbour"
+    assert neighbours["init_parent_pid"] == preload
+    # A module that starts a thread at import: a forked snapshot would not have the thread.
+    assert threaded["layer_module"]["imported_in"] == threaded["pid"]
+
+
+def test_a_preloaded_layer_module_changed_gets_a_new_preload(
+    sink: LogSink, code_dir: Path, tmp_path: Path
+) -> None:
+    layer = layer_with_own_package(tmp_path)
+    spec = replace(hooked("Hooked", code_dir), layer_dirs=(layer,))
+    started = Invoker({"Hooked": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        first = payload_of(started, "Hooked", {"import_module": "shop_common.models"})
+        models = layer / "python" / "shop_common" / "models.py"
+        models.write_text(models.read_text() + "CHANGED = True\n")
+        os.utime(models, ns=(1, 1))
+        started.recycle(["Hooked"])
+        again = payload_of(started, "Hooked", {"import_module": "shop_common.models"})
+    finally:
+        started.close()
+
+    assert again["init_parent_pid"] not in {first["init_parent_pid"], os.getpid()}
+    assert again["layer_module"]["imported_in"] == again["init_parent_pid"]
+
+
 def test_a_function_whose_artifact_holds_a_preloaded_module_takes_its_snapshot_alone(
     sink: LogSink, code_dir: Path
 ) -> None:

@@ -1,6 +1,7 @@
 """A function that registers SnapStart runtime hooks, as AWS's documentation shows them:
 a value unique per execution environment is made at init and made afresh after restore."""
 
+import importlib
 import os
 import time
 import uuid
@@ -59,7 +60,16 @@ def handler(event, context):
         "function_variable": os.environ.get("FUNCTION_VARIABLE"),
         "log_stream_name": context.log_stream_name,
         "version": "one",
+        "layer_module": layer_module_state(event.get("import_module")),
     }
+
+
+def layer_module_state(name):
+    """What a module of a layer (`IMPORTED_IN`, `SEEN`) says of its import, once imported."""
+    if name is None:
+        return None
+    module = importlib.import_module(name)
+    return {"imported_in": module.IMPORTED_IN, "seen": getattr(module, "SEEN", None)}
 
 
 def meet(folder, parties):
