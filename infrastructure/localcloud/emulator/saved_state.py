@@ -31,6 +31,7 @@ import moto
 from joserfc import jwk
 from moto.core.base_backend import BackendDict
 
+from localcloud.emulator.quiet_turns import QuietTurns
 from localcloud.emulator.state_folder import STATE_FILE, SavedStateError
 
 FORMAT = 1
@@ -77,30 +78,10 @@ def load(directory: Path) -> bool:
     return True
 
 
-class PeriodicSaves:
-    """Saves the state every `SAVE_INTERVAL_S` in a thread of its own, until stopped,
-    each time holding `quiet` (the lock that keeps DynamoDB requests whole)."""
-
-    def __init__(self, directory: Path, quiet: threading.Lock) -> None:
-        self._directory = directory
-        self._quiet = quiet
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="state-saves", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopping.wait(SAVE_INTERVAL_S):
-            try:
-                with self._quiet:
-                    save(self._directory)
-            except Exception as error:  # the next save, or the one at stop, tries again
-                print(f"Saving the emulator's state failed: {error}", file=sys.stderr)
+def periodic_saves(directory: Path, quiet: threading.Lock) -> QuietTurns:
+    """Saves the state every `SAVE_INTERVAL_S` until stopped (the save at stop, or the next
+    one, tries again after a failure)."""
+    return QuietTurns("state saves", SAVE_INTERVAL_S, quiet, lambda: save(directory))
 
 
 def _pickled_backends() -> bytes:

@@ -54,7 +54,8 @@ from localcloud.emulator.patches import time_to_live as emulator_time_to_live
 from localcloud.emulator.patches import topic_history as emulator_topic_history
 from localcloud.emulator.patches import transactions as emulator_transactions
 from localcloud.emulator.patches import waits as emulator_waits
-from localcloud.emulator.saved_state import PeriodicSaves, SavedStateError, load, save
+from localcloud.emulator.quiet_turns import QuietTurns
+from localcloud.emulator.saved_state import SavedStateError, load, periodic_saves, save
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SERIALISED_TARGETS = ("DynamoDB_", "DynamoDBStreams_")
@@ -122,7 +123,7 @@ def main(argv: list[str]) -> None:
     threading.Thread(target=_preload, args=(app,), daemon=True).start()
     dynamodb_lock = threading.Lock()
     saves = _start_saving(state_dir, dynamodb_lock) if state_dir is not None else None
-    emulator_time_to_live.ExpiredItemSweeps(dynamodb_lock).start()
+    emulator_time_to_live.expired_item_sweeps(dynamodb_lock).start()
     try:
         _serve(app, access, dynamodb_lock, host, port)
     finally:
@@ -175,7 +176,7 @@ def _load_or_exit(state_dir: Path) -> None:
         sys.exit(str(error))
 
 
-def _start_saving(state_dir: Path, dynamodb_lock: threading.Lock) -> PeriodicSaves:
+def _start_saving(state_dir: Path, dynamodb_lock: threading.Lock) -> QuietTurns:
     """Saves every half minute (between two DynamoDB requests, never inside one), and once
     more when SIGTERM stops the server."""
 
@@ -183,7 +184,7 @@ def _start_saving(state_dir: Path, dynamodb_lock: threading.Lock) -> PeriodicSav
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    saves = PeriodicSaves(state_dir, dynamodb_lock)
+    saves = periodic_saves(state_dir, dynamodb_lock)
     saves.start()
     return saves
 

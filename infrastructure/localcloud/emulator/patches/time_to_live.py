@@ -13,7 +13,6 @@ DynamoDB requests (holding the lock that keeps them whole).
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
-logger = logging.getLogger(__name__)
+from localcloud.emulator.quiet_turns import QuietTurns
 
 SWEEP_EVERY_S = 60.0
 OLDEST_DELETED_S = 5 * 365 * 24 * 3600
@@ -89,27 +88,6 @@ def _has_expired(item: Item, attribute: str, now: float) -> bool:
     return now - OLDEST_DELETED_S <= expires <= now
 
 
-class ExpiredItemSweeps:
-    """Deletes expired items every `SWEEP_EVERY_S`, in a thread of its own, each time
-    holding `quiet` (the lock that keeps DynamoDB requests whole)."""
-
-    def __init__(self, quiet: threading.Lock, every_s: float = SWEEP_EVERY_S) -> None:
-        self._quiet = quiet
-        self._every_s = every_s
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="ttl-sweeps", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stopping.wait(self._every_s):
-            try:
-                with self._quiet:
-                    delete_expired()
-            except Exception:  # the next sweep tries again
-                logger.exception("Deleting expired DynamoDB items failed")
+def expired_item_sweeps(quiet: threading.Lock, every_s: float = SWEEP_EVERY_S) -> QuietTurns:
+    """Deletes expired items every `every_s` until stopped."""
+    return QuietTurns("expired item sweeps", every_s, quiet, lambda: delete_expired())

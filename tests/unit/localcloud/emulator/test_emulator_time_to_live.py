@@ -155,7 +155,7 @@ def test_the_sweeps_run_in_the_background_holding_the_dynamodb_lock(
         return sweep()
 
     monkeypatch.setattr(time_to_live, "delete_expired", recorded_sweep)
-    sweeps = time_to_live.ExpiredItemSweeps(quiet, every_s=0.01)  # type: ignore[arg-type]
+    sweeps = time_to_live.expired_item_sweeps(quiet, every_s=0.01)  # type: ignore[arg-type]
     sweeps.start()
     try:
         deleted = threading.Event()
