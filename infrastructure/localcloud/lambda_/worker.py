@@ -588,7 +588,7 @@ def layer_packages(layer_dirs: list[str]) -> list[str]:
     return packages
 
 
-def package_modules(package_dir: Path, package: str) -> list[str]:
+def package_modules(package_dir: Path) -> list[str]:
     """Every module of the package in `package_dir`, each package before its modules."""
     names = []
     for path in sorted(package_dir.rglob("*.py")):
@@ -609,7 +609,7 @@ def modules_reading_nothing_new(packages: list[str], known: set[str]) -> list[st
     for package in packages:
         spec = importlib.util.find_spec(package)
         if spec is not None and spec.origin:
-            candidates += package_modules(Path(spec.origin).parent, package)
+            candidates += package_modules(Path(spec.origin).parent)
     if not candidates:
         return []
     readable, writable = os.pipe()
@@ -650,7 +650,7 @@ def _imported_reading_nothing_new(candidates: list[str], known: set[str]) -> lis
             unclean |= imported | {name}
         elif name not in unclean:
             clean.append(name)
-    return [name for name in clean if name not in unclean]
+    return clean
 
 
 def _forget(modules: set[str]) -> None:
