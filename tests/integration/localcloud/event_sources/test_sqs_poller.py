@@ -598,18 +598,23 @@ def test_a_wait_cut_short_by_the_emulator_stopping_after_the_poller_is_not_repor
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The local cloud stops its pollers, then its emulator: a thread still parked in a
-    wait sees the connection drop, which is no outage."""
+    wait sees the connection drop, which is no outage. Only this poller's queue is cut
+    short: other clouds' pollers in this process wait as they do."""
     caplog.set_level(logging.WARNING, logger="localcloud.event_sources")
     emulator_stopped = threading.Event()
     waiting: list[threading.Thread] = []
+    queue = make_queue()
+    wait_as_before = Waits.for_messages
 
-    def wait_until_the_emulator_stops(_waits: Waits, _queue_arn: str, _seconds: float) -> bool:
+    def wait_until_the_emulator_stops(waits: Waits, queue_arn: str, seconds: float) -> bool:
+        if queue_arn != queue.arn:
+            return wait_as_before(waits, queue_arn, seconds)
         waiting.append(threading.current_thread())
         emulator_stopped.wait(5)
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/_localcloud/waits/sqs")
 
     monkeypatch.setattr(Waits, "for_messages", wait_until_the_emulator_stops)
-    poller = start_poller(make_queue(), "AllOrNothing")
+    poller = start_poller(queue, "AllOrNothing")
     wait_for(lambda: len(waiting) >= 1)
 
     poller.stop()
