@@ -124,6 +124,7 @@ def main(argv: list[str]) -> None:
     dynamodb_lock = threading.Lock()
     saves = _start_saving(state_dir, dynamodb_lock) if state_dir is not None else None
     emulator_time_to_live.expired_item_sweeps(dynamodb_lock).start()
+    emulator_stream_records.trims(dynamodb_lock).start()
     try:
         _serve(app, access, dynamodb_lock, host, port)
     finally:

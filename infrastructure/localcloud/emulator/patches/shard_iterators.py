@@ -7,6 +7,9 @@ expires 15 minutes after it was issued, and a read with it fails with
 ExpiredIteratorException. Here each iterator carries when it was issued (in its id, so
 that one already forgotten is still known as expired); iterators are kept in the order
 they were issued, and the expired ones are dropped whenever one is issued or read.
+
+An iterator at a record the stream has trimmed (older than 24 hours: `stream_records`),
+asked for or read, fails with TrimmedDataAccessException, as on AWS.
 """
 
 from __future__ import annotations
@@ -46,6 +49,15 @@ class ExpiredIterator(DynamodbException):
         )
 
 
+class TrimmedDataAccess(DynamodbException):
+    def __init__(self) -> None:
+        super().__init__(
+            ERROR_TYPE_PREFIX + "TrimmedDataAccessException",
+            message="The iterator's position is older than the stream's oldest record: records "
+            "older than 24 hours are trimmed.",
+        )
+
+
 class InvalidIterator(DynamodbException):
     def __init__(self) -> None:
         super().__init__(ERROR_TYPE_PREFIX + "ValidationException", message="Invalid ShardIterator")
@@ -58,7 +70,11 @@ def iterator_init(self: ShardIterator, *args: Any, **kwargs: Any) -> None:
 
 def get_shard_iterator(self: DynamoDBStreamsBackend, *args: Any, **kwargs: Any) -> ShardIterator:
     forget_expired(self, clock())
-    return MOTO_GET_SHARD_ITERATOR(self, *args, **kwargs)
+    iterator = MOTO_GET_SHARD_ITERATOR(self, *args, **kwargs)
+    if _trimmed(iterator):
+        del self.shard_iterators[iterator.arn]
+        raise TrimmedDataAccess()
+    return iterator
 
 
 def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> dict[str, Any]:
@@ -69,7 +85,13 @@ def get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> 
         if issued_at is not None and now - issued_at >= LIFETIME_S:
             raise ExpiredIterator(issued_at, now)
         raise InvalidIterator()
+    if _trimmed(self.shard_iterators[iterator_arn]):
+        raise TrimmedDataAccess()
     return MOTO_GET_RECORDS(self, iterator_arn, limit)
+
+
+def _trimmed(iterator: ShardIterator) -> bool:
+    return int(iterator.sequence_number) < iterator.stream_shard.starting_sequence_number
 
 
 def forget_expired(backend: DynamoDBStreamsBackend, now: float) -> None:

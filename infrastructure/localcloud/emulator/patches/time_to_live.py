@@ -24,6 +24,7 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
+from localcloud.emulator.patches import stream_records
 from localcloud.emulator.quiet_turns import QuietTurns
 
 SWEEP_EVERY_S = 60.0
@@ -58,7 +59,9 @@ def _delete_expired_items(table: Table, now: float) -> int:
     for item in expired:
         table.delete_item(item.hash_key, item.range_key)
         if table.stream_shard is not None and table.stream_shard.items:
-            table.stream_shard.items[-1].record["userIdentity"] = dict(TTL_DELETION)
+            stream_records.add_field(
+                table.stream_shard.items[-1], "userIdentity", dict(TTL_DELETION)
+            )
     return len(expired)
 
 

@@ -42,6 +42,7 @@ from localcloud.event_sources.properties import StartingPosition
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
+    from mypy_boto3_dynamodbstreams.type_defs import GetRecordsOutputTypeDef
 
 logger = logging.getLogger(__name__)
 Shard = dict[str, Any]
@@ -79,6 +80,11 @@ class _Shard:
         self.iterator = None
         self.read_through = to if to is not None else self.checkpoint
         self.finished = False
+
+    def skip_trimmed(self) -> None:
+        """Reads on from the oldest record the stream keeps."""
+        self.start_position = "TRIM_HORIZON"
+        self.checkpoint = self.read_through = self.iterator = None
 
     def is_finished(self) -> bool:
         return self.finished
@@ -224,18 +230,23 @@ class StreamPoller(Poller):
     ) -> list[StreamRecord]:
         """Up to `limit` records after the shard's last read; a stream read does not wait.
         Each read goes on with the NextShardIterator the last one handed back, as Lambda
-        reads a shard; an iterator that expired meanwhile (a long retry) is taken afresh."""
-        if shard.iterator is None:
-            shard.iterator = self._iterator(streams, shard)
+        reads a shard; an iterator that expired meanwhile (a long retry) is taken afresh.
+        Records the stream trimmed unread (older than 24 hours) are lost, as on AWS: the
+        read goes on from the oldest record kept."""
         try:
-            response = streams.get_records(
-                ShardIterator=shard.iterator, Limit=min(limit, MAX_RECORDS_PER_READ)
-            )
+            response = self._get_records(streams, shard, limit)
         except streams.exceptions.ExpiredIteratorException:
-            shard.iterator = self._iterator(streams, shard)
-            response = streams.get_records(
-                ShardIterator=shard.iterator, Limit=min(limit, MAX_RECORDS_PER_READ)
+            shard.iterator = None
+            response = self._get_records(streams, shard, limit)
+        except streams.exceptions.TrimmedDataAccessException:
+            logger.warning(
+                "%s: records of shard %s were trimmed (older than 24 hours) before they "
+                "were read; reading on from the oldest record kept",
+                self.mapping.function,
+                shard.shard_id,
             )
+            shard.skip_trimmed()
+            response = self._get_records(streams, shard, limit)
         shard.iterator = response.get("NextShardIterator")
         if shard.iterator is None:
             shard.finished = True
@@ -243,6 +254,15 @@ class StreamPoller(Poller):
         if records:
             shard.read_through = records[-1]["dynamodb"]["SequenceNumber"]
         return records
+
+    def _get_records(
+        self, streams: DynamoDBStreamsClient, shard: _Shard, limit: int
+    ) -> GetRecordsOutputTypeDef:
+        if shard.iterator is None:
+            shard.iterator = self._iterator(streams, shard)
+        return streams.get_records(
+            ShardIterator=shard.iterator, Limit=min(limit, MAX_RECORDS_PER_READ)
+        )
 
     def _iterator(self, streams: DynamoDBStreamsClient, shard: _Shard) -> str:
         assert self._stream_arn is not None

@@ -1,13 +1,16 @@
 """The emulator's additions to moto give the shapes AWS documents: FIFO sequence
 numbers, the dead-letter source of a redriven message, SNS envelopes signed with
-the topic's signature version, and stream records sized as DynamoDB sizes them."""
+the topic's signature version, and stream records sized as DynamoDB sizes them (and
+served as moto made them, though kept as their JSON text)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import sys
+import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 REGION = "us-east-1"
+MOTO_TO_JSON = StreamRecord.to_json
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +44,7 @@ def emulator_patches(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(SQSResponse, "receive_message", emulator_responses.receive_message)
     monkeypatch.setattr(Subscription, "get_post_data", emulator_notifications.get_post_data)
     monkeypatch.setattr(StreamRecord, "__init__", emulator_stream_records.init)
+    monkeypatch.setattr(StreamRecord, "to_json", emulator_stream_records.to_json)
     with mock_aws():
         yield
 
@@ -147,7 +152,7 @@ def stream_sizes(table_name: str) -> list[int]:
     """The sizes of the table's stream records, read from moto's stream shard."""
     table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name)
     assert table.stream_shard is not None
-    return [item.record["dynamodb"]["SizeBytes"] for item in table.stream_shard.items]
+    return [item.to_json()["dynamodb"]["SizeBytes"] for item in table.stream_shard.items]
 
 
 @pytest.mark.parametrize(
@@ -177,3 +182,115 @@ def test_stream_records_are_sized_as_dynamodb_counts_item_size(
         )
 
     assert stream_sizes("Messages") == sizes
+
+
+EVERY_TYPE = {
+    "pk": {"S": "ORDER#1"},
+    "sk": {"S": "LINE#1"},
+    "total": {"N": "12.50"},
+    "photo": {"B": b"\x89PNG\r\n"},
+    "paid": {"BOOL": True},
+    "note": {"NULL": True},
+    "lines": {"L": [{"M": {"pet": {"S": "Rex"}, "price": {"N": "12.5"}}}, {"B": b"\x01"}]},
+    "address": {"M": {"city": {"S": "Zürich"}, "zip": {"N": "8000"}}},
+    "tags": {"SS": ["a", "b"]},
+    "sizes": {"NS": ["1", "2.5"]},
+    "blobs": {"BS": [b"\x02", b"\x03"]},
+}
+
+
+def streamed_records(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
+    """The table's records as a GetRecords call answers: moto's response serialiser and
+    botocore's parser on top of what the stream keeps."""
+    streams = boto3.client(
+        "dynamodbstreams",
+        region_name=REGION,
+        # moto in-process knows the service by its former host name.
+        endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com",
+    )
+    arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records: list[dict[str, Any]] = streams.get_records(ShardIterator=iterator)["Records"]
+    for record in records:
+        record["dynamodb"].pop("SizeBytes")  # moto's own is its JSON's length
+        record.pop("eventID")  # random
+        made = record["dynamodb"].pop("ApproximateCreationDateTime")
+        assert abs(made.timestamp() - time.time()) < 60
+    return records
+
+
+def write_every_kind_of_change(
+    table_name: str, view_type: str, item: dict[str, Any] = EVERY_TYPE
+) -> list[dict[str, Any]]:
+    key_type = next(iter(item["sk"]))
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName=table_name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": key_type},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": view_type},  # type: ignore[typeddict-item]
+    )
+    dynamodb.put_item(TableName=table_name, Item=item)
+    dynamodb.put_item(TableName=table_name, Item={**item, "paid": {"BOOL": False}})
+    dynamodb.delete_item(TableName=table_name, Key={"pk": item["pk"], "sk": item["sk"]})
+    return streamed_records(dynamodb, table_name)
+
+
+@pytest.mark.parametrize("view_type", ["NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY"])
+def test_a_stream_record_kept_as_text_is_served_as_moto_made_it(
+    view_type: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = write_every_kind_of_change("Kept", view_type)
+    monkeypatch.setattr(StreamRecord, "__init__", emulator_stream_records.MOTO_INIT)
+    monkeypatch.setattr(StreamRecord, "to_json", MOTO_TO_JSON)
+    by_moto = write_every_kind_of_change("Moto", view_type)
+
+    assert [record["eventName"] for record in kept] == ["INSERT", "MODIFY", "REMOVE"]
+    assert kept == by_moto
+
+
+@pytest.mark.parametrize("view_type", ["NEW_AND_OLD_IMAGES", "KEYS_ONLY"])
+def test_a_binary_key_is_served_as_its_bytes(view_type: str) -> None:
+    """moto's own records hold a binary key as base64 text, which reached the caller
+    encoded twice."""
+    records = write_every_kind_of_change(
+        "Binary", view_type, {**EVERY_TYPE, "sk": {"B": b"\x00\xffkey"}}
+    )
+
+    assert [record["dynamodb"]["Keys"]["sk"] for record in records] == [{"B": b"\x00\xffkey"}] * 3
+
+
+def deep_size(value: Any) -> int:
+    """Bytes held by `value` and everything it holds (dicts, lists and their contents)."""
+    size = sys.getsizeof(value)
+    if isinstance(value, dict):
+        size += sum(deep_size(key) + deep_size(item) for key, item in value.items())
+    elif isinstance(value, list | tuple):
+        size += sum(deep_size(item) for item in value)
+    return size
+
+
+def test_a_stream_record_is_kept_in_under_a_third_of_the_memory_of_moto_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_every_kind_of_change("Kept", "NEW_AND_OLD_IMAGES")
+    monkeypatch.setattr(StreamRecord, "__init__", emulator_stream_records.MOTO_INIT)
+    write_every_kind_of_change("Moto", "NEW_AND_OLD_IMAGES")
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+    def held(table_name: str) -> int:
+        shard = backend.get_table(table_name).stream_shard
+        assert shard is not None
+        return sum(deep_size(vars(record)) for record in shard.items)
+
+    assert held("Kept") * 3 < held("Moto")
