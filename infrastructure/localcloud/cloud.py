@@ -196,13 +196,6 @@ class LocalCloud:
             self.monitoring.invocation(logical_id, result, event)
         return result
 
-    def warm_route(self, method: str, path: str) -> None:
-        """Start the worker of the function behind an API route ahead of its first call."""
-        stack = self._require(self.stack, "stack")
-        for route in stack.routes:
-            if route.method == method and route.path == path and route.function is not None:
-                self._require(self.invoker, "invoker").warm(route.function)
-
     def take_snapshots(self, first: Iterable[str] = ()) -> None:
         """Take every function's snapshot in the background, so that each function's first
         invocation only restores a worker. Those `first` names (logical ids) come first, in

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.emulator.access import EmulatorAccess, this_run
 from localcloud.emulator.process import (
+    DEFAULT_PORT,
     Emulator,
     EmulatorStartError,
     PortInUseError,
@@ -105,7 +106,10 @@ def add_cloud_arguments(command: argparse.ArgumentParser) -> None:
     """The options every way of starting a local cloud takes (a port of 0: any free one)."""
     command.add_argument("--port", type=port_number, default=3000, help="API port (default 3000)")
     command.add_argument(
-        "--emulator-port", type=port_number, default=4566, help="AWS emulator port (default 4566)"
+        "--emulator-port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"AWS emulator port (default {DEFAULT_PORT})",
     )
     command.add_argument(
         "--kafka-port",

@@ -103,7 +103,7 @@ def one_start(
         [
             sys.executable,
             "-m",
-            "petstore_cli.main",
+            "petstore_cli",
             "up",
             "--port",
             str(free_port()),

@@ -18,7 +18,7 @@ from pathlib import Path
 from localcloud.emulator.process import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
-PETSTORE = [sys.executable, "-m", "petstore_cli.main"]
+PETSTORE = [sys.executable, "-m", "petstore_cli"]
 LOCALCLOUD = [sys.executable, "-m", "localcloud.console"]
 READY_LINE = re.compile(r"\bready in \d")
 """The ready line ("Local cloud ready in 2.1 s"), not a refusal ("port is already in use")."""

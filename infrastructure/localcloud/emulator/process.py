@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import requests
-
 from localcloud.emulator.access import EmulatorAccess, this_run
 
+DEFAULT_PORT = 4566
+"""LocalStack's, which AWS tools' local setups expect."""
 LOCAL_CREDENTIALS = this_run().environment()
 """The credentials the emulators this process starts accept (made for this run)."""
 STOP_WAIT_S = 5.0
@@ -74,6 +74,8 @@ class Emulator:
     def reset(self) -> None:
         """Forget every resource and item (moto only)."""
         if self.is_embedded:
+            import requests  # only here and in _wait_ready: a launch imports nothing heavy
+
             requests.post(
                 f"{self.endpoint_url}/moto-api/reset",
                 headers=self.access.control_headers(),
@@ -99,7 +101,7 @@ class Emulator:
 
 def start_emulator(
     host: str = "127.0.0.1",
-    port: int = 4566,
+    port: int = DEFAULT_PORT,
     timeout_s: float = 15,
     state_dir: Path | None = None,
 ) -> Emulator:
@@ -111,7 +113,7 @@ def start_emulator(
 
 
 def launch_emulator(
-    host: str = "127.0.0.1", port: int = 4566, state_dir: Path | None = None
+    host: str = "127.0.0.1", port: int = DEFAULT_PORT, state_dir: Path | None = None
 ) -> Emulator:
     """Like `start_emulator`, but returns at once: the caller does other work while
     the emulator boots and calls `wait_ready()` before using it. With `state_dir` (a
@@ -154,6 +156,8 @@ def _wait_ready(
     access: EmulatorAccess,
     errors: IO[bytes] | None,
 ) -> None:
+    import requests
+
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:

@@ -43,7 +43,7 @@ def running_petstore(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[byt
     command = [
         sys.executable,
         "-m",
-        "petstore_cli.main",
+        "petstore_cli",
         "up",
         "--no-seed",
         "--port",
