@@ -11,6 +11,7 @@ import select
 import shlex
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -228,12 +229,20 @@ class StopRequest:
     """Ctrl-C's and SIGTERM's stop, which the main thread waits for. A signal's handler runs
     in the main thread between two bytecodes, wherever that is, inside another handler too:
     so it takes no lock (a second Ctrl-C's handler, run inside the first one's, waited for
-    ever on the threading.Event lock that one held). It writes a byte the wait wakes on."""
+    ever on the threading.Event lock that one held). It writes a byte the wait wakes on.
+
+    The kernel may hand the signal to any thread (a poller's, say): the main thread, blocked
+    in its wait, then runs no handler until something else wakes it (a Ctrl-C was lost that
+    way). So the pipe is also the process's wakeup fd: the signal writes to it whichever
+    thread receives it, and the woken main thread runs the handler."""
 
     def __init__(self) -> None:
         self._wakeup, self._wake = os.pipe()
         os.set_blocking(self._wake, False)
         self.requested = False
+        self._previous_wakeup: int | None = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous_wakeup = signal.set_wakeup_fd(self._wake, warn_on_full_buffer=False)
 
     def request(self) -> None:
         self.requested = True
@@ -248,6 +257,8 @@ class StopRequest:
             select.select([self._wakeup], [], [])
 
     def close(self) -> None:
+        if self._previous_wakeup is not None:
+            signal.set_wakeup_fd(self._previous_wakeup)
         for end in (self._wakeup, self._wake):
             os.close(end)
 

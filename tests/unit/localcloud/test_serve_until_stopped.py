@@ -1,7 +1,8 @@
 """`serve`, the loop behind `petstore up` and `localcloud up`: Ctrl-C stops the cloud, even
-when its KeyboardInterrupt is raised where Python only prints it (inside a finalizer), and
-when a second Ctrl-C's handler runs inside the first one's (taking a lock that one held, it
-hung for ever)."""
+when its KeyboardInterrupt is raised where Python only prints it (inside a finalizer), when
+a second Ctrl-C's handler runs inside the first one's (taking a lock that one held, it
+hung for ever), and when another thread receives the signal while the main thread waits
+(which then ran no handler, and waited for ever)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from localcloud.console import StopRequest
 
 SERVED = textwrap.dedent(
     """
-    import os, signal, sys, threading, weakref
+    import os, signal, sys, threading, time, weakref
 
     class SecondCtrlCMidWay(threading.Event):
         # As a lock-taking stop would be set by the first Ctrl-C's handler: a second Ctrl-C
@@ -46,6 +47,19 @@ SERVED = textwrap.dedent(
     def ctrl_c():
         os.kill(os.getpid(), signal.SIGINT)
 
+    def main_thread_waiting():
+        main = threading.main_thread()
+        with open(f"/proc/self/task/{main.native_id}/stat") as stat:
+            sleeping = stat.read().rsplit(")", 1)[1].split()[0] == "S"
+        return sleeping and sys._current_frames()[main.ident].f_code.co_name == "wait"
+
+    def ctrl_c_received_by_this_thread_once_main_waits():
+        deadline = time.monotonic() + 10
+        while not main_thread_waiting():
+            assert time.monotonic() < deadline, "the main thread never waited"
+            time.sleep(0.01)
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
     def ready(cloud):
         if sys.argv[1] == "in a finalizer":
             # As a collected connection pool's finalizer runs: Python prints the
@@ -54,7 +68,9 @@ SERVED = textwrap.dedent(
             weakref.finalize(pool, ctrl_c)
             del pool
         print("ready", flush=True)
-        if sys.argv[1] != "in a finalizer":
+        if sys.argv[1] == "received by another thread":
+            threading.Thread(target=ctrl_c_received_by_this_thread_once_main_waits).start()
+        elif sys.argv[1] != "in a finalizer":
             threading.Thread(target=ctrl_c).start()
 
     serve(Cloud(), None, ready)
@@ -63,11 +79,17 @@ SERVED = textwrap.dedent(
 
 
 @pytest.mark.parametrize(
-    "when", ["in a finalizer", "after ready", "again, inside the first one's handling"]
+    "when",
+    [
+        "in a finalizer",
+        "after ready",
+        "again, inside the first one's handling",
+        "received by another thread",
+    ],
 )
 def test_ctrl_c_stops_the_cloud(when: str) -> None:
     served = subprocess.run(
-        [sys.executable, "-c", SERVED, when], capture_output=True, text=True, timeout=30
+        [sys.executable, "-c", SERVED, when], capture_output=True, text=True, timeout=20
     )
     assert served.returncode == 0, served.stderr
     printed = served.stdout.splitlines()
