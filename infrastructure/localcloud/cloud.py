@@ -196,17 +196,21 @@ class LocalCloud:
             self.monitoring.invocation(logical_id, result, event)
         return result
 
-    def take_snapshots(self, first: Iterable[str] = ()) -> None:
+    def take_snapshots(self, first: Iterable[str] = (), *, only: bool = False) -> None:
         """Take every function's snapshot in the background, so that each function's first
         invocation only restores a worker. Those `first` names (logical ids) come first, in
         that order; then the functions that events feed, in the order of their mappings,
         then those behind API routes: an event travels through several functions in turn,
         each of which would otherwise wait for its snapshot, where an API call waits for
-        one."""
+        one. `only`: those `first` and no others, beside any other call's."""
+        invoker = self._require(self.invoker, "invoker")
+        if only:
+            invoker.take_snapshots(first=first, only=True)
+            return
         stack = self._require(self.stack, "stack")
         fed = [poller.mapping.function for poller in self._pollers]
         routed = [route.function for route in stack.routes if route.function is not None]
-        self._require(self.invoker, "invoker").take_snapshots(first=[*first, *fed, *routed])
+        invoker.take_snapshots(first=[*first, *fed, *routed])
 
     def disable_event_sources(self, function: str) -> None:
         """Stop feeding the function (a logical id) from its queues and streams, as

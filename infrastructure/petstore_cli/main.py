@@ -332,9 +332,13 @@ def _pet_store_ready(cloud: LocalCloud, no_seed: bool, restored: bool) -> None:
     # finds more snapshots taken (1.3-1.8 s to CONFIRMED, against 1.8-2.1 s when they
     # were started after ready; ready itself unchanged).
     seeding = not restored and not no_seed
-    cloud.take_snapshots(
-        first=(*SEED_SNAPSHOTS_FIRST, *SNAPSHOTS_FIRST) if seeding else SNAPSHOTS_FIRST
-    )
+    cloud.take_snapshots(first=SNAPSHOTS_FIRST)
+    if seeding:
+        # Beside them, the functions the seeding's events reach, which ready waits on
+        # (medians of 6 alternating starts: ready 4.06 s and a first order 1.53 s,
+        # against 4.30 s and 1.96 s with these first in the one taker, and 4.54 s and
+        # 1.12 s with them last).
+        cloud.take_snapshots(first=SEED_SNAPSHOTS_FIRST, only=True)
     if restored:
         print("Kept the saved pets, orders and users (alice, bob and admin keep their ids).")
     elif seeding:
