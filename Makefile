@@ -55,7 +55,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
+# The project's own modules compiled ahead: `petstore up` and the emulator otherwise compile
+# them at every start where PYTHONDONTWRITEBYTECODE is set (CI runners, containers), ~0.4 s
+# of CPU. Up-to-date files are skipped (~0.1 s).
 install: $(VENV)/.synced
+	@$(BIN)/python -m compileall -q -x '/\.(local|aws-sam)/' infrastructure layers functions >/dev/null
 
 # The RabbitMQ variant's local broker (Debian's rabbitmq-server; as root it is installed).
 rabbitmq:

@@ -9,7 +9,6 @@ through the emulator server."""
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from moto.dynamodbstreams.models import DynamoDBStreamsBackend, dynamodbstreams_
 
 from localcloud.emulator.patches import shard_iterators
 from localcloud.emulator.process import Emulator
+from support.stream_tables import new_stream_table
 
 pytestmark = pytest.mark.integration
 
@@ -55,16 +55,9 @@ def streams(clock: Clock) -> DynamoDBStreamsBackend:
 
 def table_with_a_record(dynamodb: Any) -> tuple[str, str]:
     """(table name, stream ARN) of a new table whose stream holds one record."""
-    name = f"iterators-{uuid.uuid4().hex[:8]}"
-    description = dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )["TableDescription"]
+    name, stream_arn = new_stream_table(dynamodb, "iterators")
     dynamodb.put_item(TableName=name, Item={"pk": {"S": "a"}})
-    return name, str(description["LatestStreamArn"])
+    return name, stream_arn
 
 
 def iterator(streams: DynamoDBStreamsBackend, stream_arn: str, kind: str) -> str:

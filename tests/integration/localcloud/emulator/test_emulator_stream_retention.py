@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from localcloud.event_sources.dynamodb_streams.mapping import StreamMapping
 from localcloud.event_sources.dynamodb_streams.poller import StreamPoller
 from localcloud.model import InvocationResult
 from support.runtime_invoker import wait_for
+from support.stream_tables import new_stream_table
 
 pytestmark = pytest.mark.integration
 
@@ -73,15 +73,7 @@ def streams(clocks: Clocks) -> Iterator[DynamoDBStreamsBackend]:
 
 def new_table(dynamodb: Any) -> tuple[str, str]:
     """(name, stream ARN) of a new table with a NEW_IMAGE stream."""
-    name = f"retention-{uuid.uuid4().hex[:8]}"
-    description = dynamodb.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )["TableDescription"]
-    return name, str(description["LatestStreamArn"])
+    return new_stream_table(dynamodb, "retention")
 
 
 def put_at(dynamodb: Any, clocks: Clocks, table: str, key: str, hours: float) -> None:
