@@ -37,6 +37,7 @@ from localcloud.emulator.fronts import ServiceFronts
 from localcloud.emulator.gate import OnlyTheLocalCloud
 from localcloud.emulator.patches import cognito_sign_up as emulator_cognito_sign_up
 from localcloud.emulator.patches import metric_retention as emulator_metric_retention
+from localcloud.emulator.patches import model_instances as emulator_model_instances
 from localcloud.emulator.patches import notifications as emulator_notifications
 from localcloud.emulator.patches import queries as emulator_queries
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
@@ -98,6 +99,7 @@ def main(argv: list[str]) -> None:
         sys.exit("The emulator serves only the local cloud that starts it: no access handed down.")
     os.environ.setdefault("MOTO_PORT", str(port))
     _stop_when_orphaned()
+    emulator_model_instances.install()
     emulator_transactions.install()
     _list_moto_modules_once()
     emulator_queries.install()
