@@ -5,6 +5,7 @@ ran), while the data dump still finds every object alive."""
 from __future__ import annotations
 
 import gc
+import time
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from moto.core.common_models import BaseModel
 from moto.core.model_instances import reset_model_data
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.logs.models import LogEvent
 
 from localcloud.emulator.patches import model_instances
 from localcloud.emulator.patches.model_instances import COMPACT_AT, LiveInstances
@@ -100,3 +102,20 @@ def test_dead_references_are_dropped_as_they_pile_up() -> None:
 
     assert len(record) <= 2 * COMPACT_AT + len(kept) + 1
     assert list(record) == kept
+
+
+def test_log_events_are_not_listed(patched: None) -> None:
+    with mock_aws():
+        logs = boto3.client("logs", region_name=REGION)
+        logs.create_log_group(logGroupName="/aws/lambda/pets")
+        logs.create_log_stream(logGroupName="/aws/lambda/pets", logStreamName="a")
+        now_ms = int(time.time() * 1000)
+        logs.put_log_events(
+            logGroupName="/aws/lambda/pets",
+            logStreamName="a",
+            logEvents=[{"timestamp": now_ms + n, "message": f"{n}"} for n in range(5)],
+        )
+        events = logs.get_log_events(logGroupName="/aws/lambda/pets", logStreamName="a")
+
+    assert len(events["events"]) == 5
+    assert list(LogEvent.instances_tracked) == []  # type: ignore[attr-defined]
