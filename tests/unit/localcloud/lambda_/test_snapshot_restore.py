@@ -8,6 +8,8 @@ import io
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,8 +20,12 @@ from typing import Any
 
 import pytest
 
+from localcloud.lambda_.build.runtime_sdk import default_runtimes_dir, lambda_runtime
+from localcloud.lambda_.execution_environment import runtime_environment
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
+from localcloud.lambda_.preloads import Preload, Preloads, layers_preload_key
+from localcloud.lambda_.snapshots import RestoredProcess
 from localcloud.model import FunctionSpec
 
 FUNCTIONS = Path(__file__).parents[3] / "integration" / "localcloud" / "runtime_functions"
@@ -406,3 +412,113 @@ def test_snapshots_taken_only_for_those_named_leave_the_others_untaken(
 
     lines = printed.getvalue().splitlines()
     assert [line.split()[0] for line in lines if "snapshot taken" in line] == ["Third"]
+
+
+def test_a_restored_worker_holds_only_its_standard_streams_and_its_two_pipes(
+    sink: LogSink, code_dir: Path
+) -> None:
+    spec = replace(hooked("Descriptors", code_dir), handler="app.open_descriptors")
+    started = Invoker({"Descriptors": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        result = started.invoke("Descriptors", {})
+    finally:
+        started.close()
+
+    assert result.ok and result.cold_start
+    assert isinstance(result.payload, list)
+    # stdin, stdout, stderr, the request and response pipes, and the listing's own
+    assert len(result.payload) == 6
+    assert result.payload[:3] == [0, 1, 2]
+
+
+def test_a_failing_after_restore_hook_fails_the_invocation_with_snapstart_exception(
+    sink: LogSink, code_dir: Path
+) -> None:
+    spec = hooked("Failing", code_dir, FAIL_AFTER_RESTORE="1")
+    started = Invoker({"Failing": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        first = started.invoke("Failing", {})
+        second = started.invoke("Failing", {})
+    finally:
+        started.close()
+
+    assert first.error_type == second.error_type == "SnapStartException"
+    assert first.error_message == (
+        "The afterRestore() runtime hook encountered an error. "
+        "For more information, check the Amazon CloudWatch logs."
+    )
+    wait_for(lambda: "[ERROR] RuntimeError: cannot reconnect" in sink.lines("stack-Failing"))
+
+
+def test_crashing_a_functions_workers_kills_them_alone_and_the_next_worker_is_restored(
+    invoker: Invoker,
+) -> None:
+    before = payload_of(invoker, "Hooked", {})
+    neighbour = payload_of(invoker, "Neighbour", {})
+
+    crashed = invoker.crash_workers("Hooked")
+    wait_for(lambda: not process_alive(before["pid"]))
+    after = payload_of(invoker, "Hooked", {})
+
+    assert crashed == 1
+    assert after["pid"] != before["pid"]
+    assert after["init_pid"] == before["init_pid"]
+    assert payload_of(invoker, "Neighbour", {})["pid"] == neighbour["pid"]
+
+
+def test_a_worker_killed_before_it_leads_its_own_session_still_ends() -> None:
+    """A snapshot or worker just forked shares its parent's process group until it calls
+    setsid: killing its group alone left it running, and stopping the cloud then waited
+    for it for ever (Ctrl-C right after `petstore up` was ready, while snapshots were
+    being forked)."""
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert os.getpgid(child.pid) != child.pid
+        RestoredProcess(child.pid).kill()
+        assert child.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        child.kill()
+        child.wait()
+
+
+def early_preloads(sink: LogSink, **overrides: str) -> tuple[Preloads, Preload]:
+    """Preloads with the python3.13 one started before any function is known, as the
+    local cloud starts it while provisioning, with what every function will have."""
+    runtime = lambda_runtime("python3.13", "the preload", default_runtimes_dir())
+    key = layers_preload_key(runtime, ())
+    preloads = Preloads(sink)
+    environment = runtime_environment(BASE_ENV, runtime, "python3.13", "eu-west-1")
+    preloads.start(key, {**environment, **overrides})
+    started = preloads._preloads[key]
+    return preloads, started
+
+
+def test_a_preload_started_before_its_functions_were_known_serves_their_snapshots(
+    sink: LogSink, code_dir: Path
+) -> None:
+    preloads, early = early_preloads(sink)
+    functions = {"Hooked": hooked("Hooked", code_dir), "Neighbour": hooked("Neighbour", code_dir)}
+    started = Invoker(functions, base_env=BASE_ENV, log_sink=sink, preloads=preloads)
+    try:
+        parents = {payload_of(started, name, {})["init_parent_pid"] for name in functions}
+    finally:
+        started.close()
+
+    assert parents == {early.process.pid}
+
+
+def test_an_early_preload_whose_imports_read_another_value_is_replaced(
+    sink: LogSink, code_dir: Path
+) -> None:
+    """Its imports read HOME (botocore's, for the AWS config files), which the functions
+    do not have: they would not have imported the same."""
+    preloads, early = early_preloads(sink, HOME="/elsewhere")
+    functions = {"Hooked": hooked("Hooked", code_dir)}
+    started = Invoker(functions, base_env=BASE_ENV, log_sink=sink, preloads=preloads)
+    try:
+        result = payload_of(started, "Hooked", {})
+    finally:
+        started.close()
+
+    assert result["init_parent_pid"] not in {early.process.pid, os.getpid()}
+    assert any("preloaded" in line for line in sink.lines("stack-Hooked"))
