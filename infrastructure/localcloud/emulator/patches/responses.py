@@ -11,6 +11,11 @@ Here which attribute names to try for a (shape, key, class of object) is worked 
 once. moto keeps one service model per service, so its shapes live as long as the
 server. moto's own code still picks and writes every value: the answers are moto's.
 
+Two things every request did are done once: the list of a response class's methods
+(moto looked it up with `inspect.getmembers` on each call, 12% of a GetItem's CPU) is
+kept per class, and the request id is drawn in one call of moto's random generator
+rather than one per character (52).
+
 ReceiveMessage and DynamoDB Streams' GetRecords go further: moto builds their answers
 as plain dicts already shaped as the JSON protocol's answer, so the body is that dict
 as JSON (a record's creation time as the serializer writes timestamps), with the
@@ -21,11 +26,15 @@ protocol, are left to moto's serializer.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
+import string
 import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
+import moto.core.responses
+import moto.utilities.aws_headers
 from botocore.model import Shape
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult
@@ -35,7 +44,9 @@ from moto.core.serialize import (
     TimestampSerializer,
     XFormedAttributePicker,
 )
+from moto.core.utils import method_names_from_class
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.moto_api._internal import mock_random
 from moto.sqs.responses import SQSResponse
 
 from localcloud.emulator.patches import queue_attributes as emulator_queue_attributes
@@ -44,6 +55,9 @@ MOTO_RECEIVE_MESSAGE = SQSResponse.receive_message
 MOTO_GET_RECORDS = DynamoDBStreamsHandler.get_records
 MOTO_PICKERS = (AttributePicker, XFormedAttributePicker)
 MOTO_GET_POSSIBLE_KEYS = {picker: picker.get_possible_keys for picker in MOTO_PICKERS}
+
+REQUEST_ID_CHARACTERS = string.ascii_letters + string.digits
+REQUEST_ID_LENGTH = 52
 
 PossibleKeys = Callable[[AttributePicker, AttributePickerContext], Generator[str]]
 
@@ -130,7 +144,26 @@ def _all_text(message: dict[str, Any]) -> bool:
 _MAPS = frozenset({"Attributes", "MessageAttributes"})
 
 
+@functools.cache
+def method_names(response_class: type) -> list[str]:
+    """moto's `method_names_from_class`, once per class: the actions a response class
+    answers do not change while the server runs (the patches are installed before)."""
+    return method_names_from_class(response_class)
+
+
+def request_id(headerdict: dict[str, Any] | None = None) -> str:
+    """moto's `gen_amzn_requestid_long`: 52 letters and digits from moto's generator
+    (seeded by `/moto-api/seed` as moto's are), drawn at once."""
+    drawn = "".join(mock_random.choices(REQUEST_ID_CHARACTERS, k=REQUEST_ID_LENGTH))
+    if isinstance(headerdict, dict):
+        headerdict["x-amzn-requestid"] = drawn
+    return drawn
+
+
 def install() -> None:
+    moto.core.responses.method_names_from_class = method_names
+    moto.utilities.aws_headers.gen_amzn_requestid_long = request_id
+    moto.core.responses.gen_amzn_requestid_long = request_id
     SQSResponse.receive_message = receive_message  # type: ignore[method-assign,assignment]
     DynamoDBStreamsHandler.get_records = get_records  # type: ignore[method-assign,assignment]
     for picker in MOTO_PICKERS:

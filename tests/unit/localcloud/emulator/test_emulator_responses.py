@@ -1,16 +1,20 @@
 """The emulator's remembered serializer work changes no answer: the same calls give
-the same responses with it as with moto's own code."""
+the same responses with it as with moto's own code; request ids stay moto's kind."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import boto3
+import moto.core.responses
+import moto.utilities.aws_headers
 import pytest
 from moto import mock_aws
 from moto.core.serialize import AttributePicker, AttributePickerContext, XFormedAttributePicker
 from moto.core.utils import get_service_model
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.moto_api._internal import mock_random
 from moto.sqs.responses import SQSResponse
 
 from localcloud.emulator.patches import responses as emulator_responses
@@ -179,6 +183,7 @@ def test_answers_are_the_same_with_the_remembered_work_as_with_motos_own(
             "get_possible_keys",
             emulator_responses.remembering(emulator_responses.MOTO_GET_POSSIBLE_KEYS[picker]),
         )
+    with_request_ids_and_method_names_of_the_emulator(monkeypatch)
 
     first, again = answers_to_a_saga_like_session(), answers_to_a_saga_like_session()
 
@@ -217,3 +222,31 @@ def test_each_shape_and_class_of_object_keeps_its_own_candidate_names(
     motos = [list(emulator_responses.MOTO_GET_POSSIBLE_KEYS[picker](picker(), c)) for c in contexts]
     assert twice == motos * 2
     assert motos[0] != motos[1]  # the class of the object matters
+
+
+def with_request_ids_and_method_names_of_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        moto.core.responses, "method_names_from_class", emulator_responses.method_names
+    )
+    for module in (moto.core.responses, moto.utilities.aws_headers):
+        monkeypatch.setattr(module, "gen_amzn_requestid_long", emulator_responses.request_id)
+
+
+def test_request_ids_are_52_letters_and_digits_distinct_and_follow_motos_seed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with_request_ids_and_method_names_of_the_emulator(monkeypatch)
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        ids = [dynamodb.list_tables()["ResponseMetadata"]["RequestId"] for _ in range(200)]
+        with pytest.raises(dynamodb.exceptions.ResourceNotFoundException):
+            dynamodb.describe_table(TableName="none")  # an error answer, dispatched as moto does
+
+    assert all(re.fullmatch(r"[A-Za-z0-9]{52}", request_id) for request_id in ids)
+    assert len(set(ids)) == len(ids)
+    mock_random.seed(7)
+    seeded = emulator_responses.request_id()
+    mock_random.seed(7)
+    assert emulator_responses.request_id() == seeded
+    headers: dict[str, Any] = {}
+    assert emulator_responses.request_id(headers) == headers["x-amzn-requestid"]
