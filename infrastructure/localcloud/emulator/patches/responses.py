@@ -16,11 +16,12 @@ Two things every request did are done once: the list of a response class's metho
 kept per class, and the request id is drawn in one call of moto's random generator
 rather than one per character (52).
 
-ReceiveMessage and DynamoDB Streams' GetRecords go further: moto builds their answers
-as plain dicts already shaped as the JSON protocol's answer, so the body is that dict
-as JSON (a record's creation time as the serializer writes timestamps), with the
-headers moto's serializer gives. Answers holding binary values, and the query
-protocol, are left to moto's serializer.
+ReceiveMessage, DynamoDB Streams' GetRecords and DynamoDB's item operations (GetItem,
+PutItem, UpdateItem, DeleteItem, Query, Scan, their batch and transaction forms) go
+further: moto builds their answers as plain dicts already shaped as the JSON protocol's
+answer, so the body is that dict as JSON (a record's creation time as the serializer
+writes timestamps), with the headers moto's serializer gives. Answers holding binary
+values or a null, and the query protocol, are left to moto's serializer.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 import string
 import threading
 from collections.abc import Callable, Generator
@@ -45,6 +47,7 @@ from moto.core.serialize import (
     XFormedAttributePicker,
 )
 from moto.core.utils import method_names_from_class
+from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_api._internal import mock_random
 from moto.sqs.responses import SQSResponse
@@ -56,6 +59,20 @@ MOTO_GET_RECORDS = DynamoDBStreamsHandler.get_records
 MOTO_PICKERS = (AttributePicker, XFormedAttributePicker)
 MOTO_GET_POSSIBLE_KEYS = {picker: picker.get_possible_keys for picker in MOTO_PICKERS}
 
+DYNAMODB_ITEM_ACTIONS = (
+    "get_item",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "batch_write_item",
+    "transact_get_items",
+    "transact_write_items",
+)
+NULL = re.compile(r"[:\[,]\s*null\b")
+"""A JSON null, or text that looks like one: moto's serializer leaves such members out."""
 REQUEST_ID_CHARACTERS = string.ascii_letters + string.digits
 REQUEST_ID_LENGTH = 52
 
@@ -111,8 +128,31 @@ def get_records(self: DynamoDBStreamsHandler) -> ActionResult | TYPE_RESPONSE:
     return _as_json(self, answer, body)
 
 
+ItemAction = Callable[[DynamoHandler], ActionResult | TYPE_RESPONSE]
+
+
+def written_as_json(moto_action: ItemAction) -> ItemAction:
+    """One of DynamoDB's item operations, its answer written as JSON straight from moto's
+    dict when it holds only text, numbers, flags, lists and maps."""
+
+    @functools.wraps(moto_action)
+    def action(self: DynamoHandler) -> ActionResult | TYPE_RESPONSE:
+        answer = moto_action(self)
+        if not isinstance(answer, ActionResult) or not isinstance(answer.result, dict):
+            return answer
+        try:
+            body = json.dumps(answer.result)
+        except TypeError:  # bytes, a Decimal, a time: moto's serializer writes them
+            return answer
+        if '"B":' in body or '"BS":' in body or NULL.search(body):
+            return answer
+        return _as_json(self, answer, body)
+
+    return action
+
+
 def _as_json(
-    response: SQSResponse | DynamoDBStreamsHandler, answer: ActionResult, body: str
+    response: SQSResponse | DynamoDBStreamsHandler | DynamoHandler, answer: ActionResult, body: str
 ) -> ActionResult | TYPE_RESPONSE:
     """`body` as the answer, with the headers moto's serializer writes for this
     operation; moto's own answer if the protocol is not JSON."""
@@ -166,5 +206,7 @@ def install() -> None:
     moto.core.responses.gen_amzn_requestid_long = request_id
     SQSResponse.receive_message = receive_message  # type: ignore[method-assign,assignment]
     DynamoDBStreamsHandler.get_records = get_records  # type: ignore[method-assign,assignment]
+    for name in DYNAMODB_ITEM_ACTIONS:
+        setattr(DynamoHandler, name, written_as_json(getattr(DynamoHandler, name)))
     for picker in MOTO_PICKERS:
         picker.get_possible_keys = remembering(MOTO_GET_POSSIBLE_KEYS[picker])  # type: ignore[method-assign,assignment]

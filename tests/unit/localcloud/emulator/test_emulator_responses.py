@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import moto.core.responses
+import moto.dynamodb.responses
 import moto.utilities.aws_headers
 import pytest
 from moto import mock_aws
@@ -250,3 +251,167 @@ def test_request_ids_are_52_letters_and_digits_distinct_and_follow_motos_seed(
     assert emulator_responses.request_id() == seeded
     headers: dict[str, Any] = {}
     assert emulator_responses.request_id(headers) == headers["x-amzn-requestid"]
+
+
+def answers_to_a_store_like_session() -> list[Any]:
+    """Every item operation the services make, and the answers moto's serializer shapes
+    differently from its dict: an item with binary values, one with text that reads like
+    JSON's null, a missing item, a page with a next key, consumed capacity asked for,
+    projections, returned old and new values."""
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        dynamodb.create_table(
+            TableName="store",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+                {"AttributeName": "status", "AttributeType": "S"},
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "by-status",
+                    "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        item = {
+            "pk": {"S": "ORDER#1"},
+            "status": {"S": "PENDING"},
+            "amount": {"N": "12.50"},
+            "paid": {"BOOL": False},
+            "note": {"NULL": True},
+            "lines": {"L": [{"M": {"pet": {"S": "p1"}, "quantity": {"N": "2"}}}]},
+            "tags": {"SS": ["a", "b"]},
+            "sizes": {"NS": ["1", "2"]},
+        }
+        key = {"pk": {"S": "ORDER#1"}, "sk": {"S": "A"}}
+        answers: list[Any] = [
+            dynamodb.put_item(TableName="store", Item={**item, "sk": {"S": f"{n}"}}) for n in "ABC"
+        ]
+        answers += [
+            dynamodb.put_item(
+                TableName="store",
+                Item={"pk": {"S": "BLOB"}, "sk": {"S": "A"}, "data": {"B": b"\x00\x01"}},
+                ReturnConsumedCapacity="TOTAL",
+            ),
+            dynamodb.get_item(TableName="store", Key=key),
+            dynamodb.get_item(TableName="store", Key={**key, "pk": {"S": "NONE"}}),
+            dynamodb.get_item(TableName="store", Key={**key, "pk": {"S": "BLOB"}}),
+            dynamodb.get_item(
+                TableName="store",
+                Key=key,
+                ProjectionExpression="amount, #s",
+                ExpressionAttributeNames={"#s": "status"},
+                ReturnConsumedCapacity="INDEXES",
+            ),
+            dynamodb.query(
+                TableName="store",
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": "ORDER#1"}},
+                Limit=2,
+            ),
+            dynamodb.query(
+                TableName="store",
+                IndexName="by-status",
+                KeyConditionExpression="#s = :s",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": {"S": "PENDING"}},
+                Select="COUNT",
+            ),
+            dynamodb.scan(TableName="store", ReturnConsumedCapacity="TOTAL"),
+            dynamodb.scan(
+                TableName="store",
+                FilterExpression="begins_with(pk, :order)",
+                ExpressionAttributeValues={":order": {"S": "ORDER#"}},
+            ),
+            dynamodb.update_item(
+                TableName="store",
+                Key=key,
+                UpdateExpression="SET #s = :s",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":s": {"S": "CONFIRMED"}},
+                ReturnValues="ALL_NEW",
+            ),
+            dynamodb.update_item(
+                TableName="store",
+                Key=key,
+                UpdateExpression="ADD amount :one",
+                ExpressionAttributeValues={":one": {"N": "1"}},
+                ReturnValues="UPDATED_OLD",
+            ),
+            dynamodb.delete_item(
+                TableName="store", Key={**key, "sk": {"S": "C"}}, ReturnValues="ALL_OLD"
+            ),
+            dynamodb.batch_get_item(
+                RequestItems={"store": {"Keys": [key, {**key, "sk": {"S": "Z"}}]}}
+            ),
+            dynamodb.batch_write_item(
+                RequestItems={"store": [{"PutRequest": {"Item": {**item, "sk": {"S": "D"}}}}]}
+            ),
+            dynamodb.transact_get_items(
+                TransactItems=[{"Get": {"TableName": "store", "Key": key}}]
+            ),
+            dynamodb.put_item(
+                TableName="store",
+                Item={"pk": {"S": "TEXT"}, "sk": {"S": "A"}, "text": {"S": 'null, "B": [null'}},
+            ),
+            dynamodb.get_item(TableName="store", Key={**key, "pk": {"S": "TEXT"}}),
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": "store",
+                            "Key": key,
+                            "UpdateExpression": "SET paid = :t",
+                            "ExpressionAttributeValues": {":t": {"BOOL": True}},
+                        }
+                    }
+                ]
+            ),
+        ]
+        return [without_volatile(answer) for answer in answers]
+
+
+def test_dynamodbs_item_answers_are_the_same_written_as_json_as_moto_serializes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    motos = answers_to_a_store_like_session()
+    for name in emulator_responses.DYNAMODB_ITEM_ACTIONS:
+        moto_action = getattr(moto.dynamodb.responses.DynamoHandler, name)
+        monkeypatch.setattr(
+            moto.dynamodb.responses.DynamoHandler,
+            name,
+            counting(emulator_responses.written_as_json(moto_action), name),
+        )
+
+    ours = answers_to_a_store_like_session()
+
+    assert ours == motos
+    assert motos[4]["Item"]["lines"] == {"L": [{"M": {"pet": {"S": "p1"}, "quantity": {"N": "2"}}}]}
+    assert "Item" not in motos[5]
+    assert motos[6]["Item"]["data"] == {"B": b"\x00\x01"}
+    assert "LastEvaluatedKey" in motos[8]
+    assert motos[-2]["Item"]["text"] == {"S": 'null, "B": [null'}
+    assert set(WRITTEN_AS_JSON) == set(emulator_responses.DYNAMODB_ITEM_ACTIONS)
+
+
+WRITTEN_AS_JSON: set[str] = set()
+
+
+def counting(action: Any, name: str) -> Any:
+    """`action`, noting each operation that answered as JSON rather than through moto's
+    serializer (a tuple, not an ActionResult)."""
+
+    def counted(self: Any) -> Any:
+        answer = action(self)
+        if isinstance(answer, tuple):
+            WRITTEN_AS_JSON.add(name)
+        return answer
+
+    return counted
