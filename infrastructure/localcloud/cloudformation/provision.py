@@ -67,6 +67,20 @@ RESOURCE_KINDS: Mapping[str, ResourceKind] = {
 }
 
 
+SERVICES_BY_TYPE_PREFIX = {
+    "AWS::DynamoDB::": ("dynamodb",),
+    "AWS::SQS::": ("sqs",),
+    "AWS::SNS::": ("sns",),
+    "AWS::Logs::": ("logs",),
+    "AWS::CloudWatch::": ("cloudwatch",),
+    "AWS::Cognito::": ("cognito-idp",),
+    "AWS::SES::": ("ses", "sesv2"),
+    "AWS::SecretsManager::": ("secretsmanager",),
+    "AWS::S3::": ("s3",),
+}
+"""The emulator's clients provisioning makes, by the resource types that need them."""
+
+
 @dataclass(frozen=True)
 class PreparedTemplate:
     """A template read, transformed and its functions built: all of provisioning that
@@ -92,6 +106,17 @@ class PreparedTemplate:
             if isinstance(runtime, str) and None not in layers:
                 found.add((runtime, tuple(layer for layer in layers if layer is not None)))
         return found
+
+    def emulator_services(self) -> set[str]:
+        """The emulator's services (boto3's names) that provisioning the resources calls."""
+        resources = self.loaded.template.get("Resources") or {}
+        types = {str(resource.get("Type", "")) for resource in resources.values()}
+        return {
+            service
+            for prefix, services in SERVICES_BY_TYPE_PREFIX.items()
+            if any(kind.startswith(prefix) for kind in types)
+            for service in services
+        }
 
     def _layer_dir(self, layer: Any, resources: Mapping[str, Any]) -> Path | None:
         reference = layer.get("Ref") if isinstance(layer, dict) else None

@@ -52,3 +52,30 @@ def test_the_runtimes_and_layer_folders_of_functions_whose_layers_are_the_templa
         ("python3.13", (tmp_path / "layer",)),
         ("python3.12", ()),
     }
+
+
+def test_the_emulators_services_are_those_the_resource_types_call(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        """
+Resources:
+  Orders:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]
+      KeySchema: [{AttributeName: pk, KeyType: HASH}]
+      BillingMode: PAY_PER_REQUEST
+  Events:
+    Type: AWS::SNS::Topic
+  EventsPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: [!Ref Events]
+      PolicyDocument: {}
+  Mail:
+    Type: AWS::SES::ConfigurationSet
+"""
+    )
+
+    prepared = prepare_template(tmp_path / "template.yaml", builder=LambdaBuilder(tmp_path / "b"))
+
+    assert prepared.emulator_services() == {"dynamodb", "sns", "ses", "sesv2"}
