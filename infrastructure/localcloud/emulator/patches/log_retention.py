@@ -46,7 +46,8 @@ def put_log_events(
         raise ResourceNotFoundException()
     group = self.groups[log_group_name]
     now_ms = int(clock() * 1000)
-    expired_before = now_ms - retention_ms(group) if retention_ms(group) else None
+    retention = retention_ms(group)
+    expired_before = now_ms - retention if retention else None
     rejected: dict[str, Any] = {}
     accepted = []
     previous = None
@@ -92,15 +93,10 @@ def _drop_expired(group: LogGroup, expired_before: int, now_ms: int) -> None:
 
 def _drop_expired_events(stream: LogStream, expired_before: int) -> None:
     kept = [event for event in stream.events if event.timestamp >= expired_before]
-    if len(kept) == len(stream.events):
-        _oldest_ms[stream] = min((event.timestamp for event in kept), default=expired_before)
-        return
-    stream.stored_bytes = sum(len(event.message) for event in kept)
-    stream.events = kept
-    if kept:
-        _oldest_ms[stream] = min(event.timestamp for event in kept)
-    else:
-        _oldest_ms.pop(stream, None)
+    if len(kept) < len(stream.events):
+        stream.stored_bytes = sum(len(event.message) for event in kept)
+        stream.events = kept
+    _oldest_ms[stream] = min((event.timestamp for event in kept), default=expired_before)
 
 
 PATCHES = ((LogsBackend, "put_log_events", put_log_events),)

@@ -119,13 +119,8 @@ def get_records(self: DynamoDBStreamsHandler) -> ActionResult | TYPE_RESPONSE:
     answer = MOTO_GET_RECORDS(self)
     if not isinstance(answer.result, dict) or not answer.result.get("Records"):
         return answer
-    try:
-        body = json.dumps(answer.result, default=_timestamp)
-    except TypeError:  # bytes: moto's serializer writes them as base64
-        return answer
-    if '"B":' in body or '"BS":' in body:  # binary attribute values, as text
-        return answer
-    return _as_json(self, answer, body)
+    body = _plain_json(answer.result, default=_timestamp)
+    return answer if body is None else _as_json(self, answer, body)
 
 
 ItemAction = Callable[[DynamoHandler], ActionResult | TYPE_RESPONSE]
@@ -140,15 +135,24 @@ def written_as_json(moto_action: ItemAction) -> ItemAction:
         answer = moto_action(self)
         if not isinstance(answer, ActionResult) or not isinstance(answer.result, dict):
             return answer
-        try:
-            body = json.dumps(answer.result)
-        except TypeError:  # bytes, a Decimal, a time: moto's serializer writes them
-            return answer
-        if '"B":' in body or '"BS":' in body or NULL.search(body):
+        body = _plain_json(answer.result)
+        if body is None or NULL.search(body):
             return answer
         return _as_json(self, answer, body)
 
     return action
+
+
+def _plain_json(result: dict[str, Any], default: Callable[[Any], Any] | None = None) -> str | None:
+    """`result` as JSON; None where moto's serializer writes it otherwise: bytes, a
+    Decimal or a time `default` does not write, and binary attribute values as text."""
+    try:
+        body = json.dumps(result, default=default)
+    except TypeError:
+        return None
+    if '"B":' in body or '"BS":' in body:
+        return None
+    return body
 
 
 def _as_json(
