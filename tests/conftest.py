@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,10 @@ BROKER_CHARGE_RETRY_DELAYS = "1,2,4,4,4"
 that come while test_payment_isolation measures another shopper's order), then 4 s each
 instead of 8 and 16: an unanswered charge gives up after about 21 s instead of 37 s."""
 
+_STARTED_CLOUDS: list[LocalCloud] = []
+"""The session's local clouds: a failed test's report ends with what their emulator and
+broker printed, which is where an emulator's 500 or a broker's nack is explained."""
+
 os.environ.update(LOCAL_CREDENTIALS)
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_REGION", "us-east-1")
@@ -42,6 +46,32 @@ def _environment_kept() -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.failed:
+        for cloud in _STARTED_CLOUDS:
+            for name, said in cloud_output(cloud):
+                if said.strip():
+                    where = cloud.config.template.relative_to(PROJECT_ROOT)
+                    report.sections.append((f"{where}: {name}", said))
+    return report
+
+
+def cloud_output(cloud: LocalCloud) -> list[tuple[str, str]]:
+    from localcloud.event_sources.rabbitmq.runtime import LocalRabbitMQ
+
+    output = []
+    if cloud.emulator is not None:
+        output.append(("emulator stderr", cloud.emulator.said()))
+    rabbitmq = cloud.runtime_of(LocalRabbitMQ)
+    if rabbitmq is not None and rabbitmq.broker is not None:
+        output.append(("RabbitMQ broker output", rabbitmq.broker.said()))
+    return output
 
 
 @pytest.fixture(scope="session")
@@ -75,8 +105,10 @@ def local_cloud() -> Iterator[LocalCloud]:
             quiet=True,
         )
     )
+    _STARTED_CLOUDS.append(cloud)
     cloud.start()
     yield cloud
+    _STARTED_CLOUDS.remove(cloud)
     cloud.stop()
 
 
@@ -111,8 +143,10 @@ def saga_cloud(request: pytest.FixtureRequest) -> Iterator[LocalCloud]:
             quiet=True,
         )
     )
+    _STARTED_CLOUDS.append(cloud)
     cloud.start()
     yield cloud
+    _STARTED_CLOUDS.remove(cloud)
     cloud.stop()
 
 

@@ -7,10 +7,12 @@ the RabbitMQ variant."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
 import pika
+import pika.exceptions
 
 from localcloud.event_sources.rabbitmq.provisioning import rabbitmq_stack_of
 from localcloud.event_sources.rabbitmq.runtime import LocalRabbitMQ
@@ -24,6 +26,9 @@ Json = dict[str, Any]
 EXCHANGE = "petstore-events"
 """The exchange infrastructure/rabbitmq/generate.py declares (EVENTS_EXCHANGE_NAME)."""
 DEAD_LETTER_SUFFIX = ".dead-letters"
+PUBLISH_ATTEMPTS = 3
+
+logger = logging.getLogger(__name__)
 
 
 def uses_rabbitmq(cloud: LocalCloud) -> bool:
@@ -47,16 +52,34 @@ def queue_of(logical_id: str) -> str:
 
 
 def _publish(cloud: LocalCloud, exchange: str, routing_key: str, bodies: list[bytes]) -> None:
+    """Each body confirmed by the broker. A nacked one is published again, as a producer
+    does with what the broker did not take (the services' outbox does the same)."""
     connection = broker(cloud).connect()
     try:
         channel = connection.channel()
         channel.confirm_delivery()
         for body in bodies:
+            _publish_confirmed(cloud, channel, exchange, routing_key, body)
+    finally:
+        connection.close()
+
+
+def _publish_confirmed(
+    cloud: LocalCloud, channel: Any, exchange: str, routing_key: str, body: bytes
+) -> None:
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
             channel.basic_publish(
                 exchange, routing_key, body, pika.BasicProperties(delivery_mode=2)
             )
-    finally:
-        connection.close()
+            return
+        except pika.exceptions.NackError as error:
+            if attempt == PUBLISH_ATTEMPTS:
+                raise AssertionError(
+                    f"The broker nacked a publish to {routing_key!r} {attempt} times. "
+                    f"It said:\n{broker(cloud).said()}"
+                ) from error
+            logger.warning("The broker nacked a publish to %r; publishing it again", routing_key)
 
 
 def publish_again(cloud: LocalCloud, event: Json) -> None:

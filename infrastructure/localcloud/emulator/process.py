@@ -71,6 +71,15 @@ class Emulator:
             self.stop()
             raise
 
+    def said(self, limit: int = 4000) -> str:
+        """The end of what the embedded emulator wrote to its stderr (a request's
+        traceback, a patch's complaint); read at an offset, so its writes go on after it."""
+        if self.errors is None or self.errors.closed:
+            return ""
+        size = os.fstat(self.errors.fileno()).st_size
+        start = max(0, size - limit)
+        return os.pread(self.errors.fileno(), size - start, start).decode(errors="replace")
+
     def reset(self) -> None:
         """Forget every resource and item (moto only)."""
         if self.is_embedded:

@@ -84,6 +84,10 @@ class RabbitMQBroker:
     def address(self) -> str:
         return address_of(self.url)
 
+    def said(self, limit: int = 4000) -> str:
+        """The end of what the embedded broker printed (its warnings and errors)."""
+        return _tail(self.output, limit)
+
     def connect(self, timeout_s: float = CONNECT_TIMEOUT_S) -> Any:
         """A new blocking pika connection to the broker."""
         return connect(self.url, timeout_s)
@@ -361,7 +365,9 @@ def _end(process: subprocess.Popen[bytes] | None) -> None:
 
 
 def _tail(output: IO[bytes] | None, limit: int = 2000) -> str:
+    """Read at an offset: the file's position is the one the broker writes at."""
     if output is None:
         return ""
-    output.seek(0)
-    return output.read().decode(errors="replace")[-limit:]
+    size = os.fstat(output.fileno()).st_size
+    start = max(0, size - limit)
+    return os.pread(output.fileno(), size - start, start).decode(errors="replace")
