@@ -5,7 +5,10 @@ times a second; signed over HTTP to the emulator, that was most of an idle local
 cloud's CPU).
 
 A wait only looks: it receives nothing and moves no iterator, so a poller stopped while
-its wait is open changes nothing when the wait ends.
+its wait is open changes nothing when the wait ends. A reset (`/moto-api/reset`) ends
+every open wait: the queues and tables waited on are gone, and the pollers that asked are
+being stopped; left open, each reset's waits would hold a server thread for up to
+MAX_WAIT_S.
 
 - POST `SQS_WAIT_PATH` {"QueueArn", "WaitSeconds"} → {"Visible": bool}: answered as soon
   as the queue has a message a ReceiveMessage would return, or after WaitSeconds.
@@ -34,6 +37,11 @@ MAX_BODY_BYTES = 4096
 _stream_changes: Counter[str] = Counter()
 """Records each table's streams have taken, by table ARN."""
 _stream_changed = threading.Condition()
+_resets = 0
+"""How many times the emulator was reset (changed under `_stream_changed`)."""
+_queue_waits: Counter[threading.Condition] = Counter()
+"""The locks of the queues with an open wait, and how many waits each has."""
+_queue_waits_lock = threading.Lock()
 
 
 class WaitRefused(Exception):
@@ -46,6 +54,7 @@ class WaitRefused(Exception):
 def install() -> None:
     _count_stream_records()
     _wake_waits_on_deleted_queues()
+    _end_waits_on_reset()
 
 
 def _count_stream_records() -> None:
@@ -82,6 +91,29 @@ def _wake_waits_on_deleted_queues() -> None:
 
     SQSBackend.delete_queue = delete_queue  # type: ignore[method-assign]
     SQSBackend.localcloud_wakes_waits = True  # type: ignore[attr-defined]
+
+
+def _end_waits_on_reset() -> None:
+    from moto.core.base_backend import BackendDict
+
+    if getattr(BackendDict, "localcloud_ends_waits", False):
+        return
+    moto_reset = BackendDict.reset
+
+    def reset(cls: type[BackendDict]) -> None:
+        global _resets
+        moto_reset()
+        with _stream_changed:
+            _resets += 1
+            _stream_changed.notify_all()
+        with _queue_waits_lock:
+            locks = list(_queue_waits)
+        for lock in locks:
+            with lock:
+                lock.notify_all()
+
+    BackendDict.reset = classmethod(reset)  # type: ignore[method-assign,assignment]
+    BackendDict.localcloud_ends_waits = True  # type: ignore[attr-defined]
 
 
 class ServeWaits:
@@ -142,22 +174,31 @@ def _wait_for_queue(request: dict[str, Any]) -> dict[str, Any]:
     from moto.sqs.models import sqs_backends
 
     _, _, _, region, account, name = _arn_parts(request.get("QueueArn"), "sqs")
+    began = _resets
     deadline = time.monotonic() + _seconds(request)
     queues = sqs_backends[account][region].queues
     queue = queues.get(name)
     if queue is None:
         raise _no_such_queue(request)
     lock = queue._messages_lock
-    with lock:
-        while not queue.messages:
-            if queues.get(name) is not queue:
-                raise _no_such_queue(request)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return {"Visible": False}
-            # An empty queue changes only by a send, which notifies; a queue with
-            # messages in flight is looked at again when one may have become visible.
-            lock.wait(min(left, IN_FLIGHT_RECHECK_S) if queue._messages else left)
+    with _queue_waits_lock:
+        _queue_waits[lock] += 1
+    try:
+        with lock:
+            while not queue.messages:
+                if queues.get(name) is not queue or _resets != began:
+                    raise _no_such_queue(request)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return {"Visible": False}
+                # An empty queue changes only by a send, which notifies; a queue with
+                # messages in flight is looked at again when one may have become visible.
+                lock.wait(min(left, IN_FLIGHT_RECHECK_S) if queue._messages else left)
+    finally:
+        with _queue_waits_lock:
+            _queue_waits[lock] -= 1
+            if not _queue_waits[lock]:
+                del _queue_waits[lock]
     return {"Visible": True}
 
 
@@ -178,6 +219,9 @@ def _wait_for_stream(request: dict[str, Any]) -> dict[str, Any]:
         raise WaitRefused("400 Bad Request", "ValidationException", "Since is null or a count")
     seconds = _seconds(request)
     with _stream_changed:
+        began = _resets
         if since is not None:
-            _stream_changed.wait_for(lambda: _stream_changes[table_arn] != since, timeout=seconds)
+            _stream_changed.wait_for(
+                lambda: _stream_changes[table_arn] != since or _resets != began, timeout=seconds
+            )
         return {"Changes": _stream_changes[table_arn]}

@@ -4,17 +4,20 @@ only the local cloud may use them."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
+from http.client import HTTPConnection
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from localcloud.emulator.process import Emulator
+from localcloud.emulator.process import Emulator, free_port, start_emulator
 from localcloud.emulator.waits import SQS_WAIT_PATH, STREAM_WAIT_PATH, Waits
 
 if TYPE_CHECKING:
@@ -112,6 +115,43 @@ def test_a_wait_on_a_missing_queue_fails_as_receiving_from_it_would(emulator: Em
         waits.for_messages(f"arn:aws:sqs:{REGION}:123456789012:no-such-queue", 1)
 
     assert refused.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_back_to_back_resets_end_the_waits_open_at_each() -> None:
+    """Each reset ends the waits of the pollers it stops, with the error a receive from
+    the queue it removed gets. While each reset's waits held a server thread for their
+    20 s, back-to-back resets ran the server's 128 threads out and a reset timed out."""
+    emulator = start_emulator(port=free_port())
+    endpoint = urlsplit(emulator.endpoint_url)
+    try:
+        sqs = boto3.client("sqs", endpoint_url=emulator.endpoint_url, region_name=REGION)
+        for _ in range(4):
+            arn = queue_arn(sqs, sqs.create_queue(QueueName="reset-between")["QueueUrl"])
+            body = json.dumps({"QueueArn": arn, "WaitSeconds": 20})
+            waits = [HTTPConnection(endpoint.hostname, endpoint.port, timeout=5) for _ in range(40)]
+            for connection in waits:
+                connection.request(
+                    "POST", SQS_WAIT_PATH, body, {**emulator.access.control_headers(),
+                                                  "Content-Type": "application/json"}
+                )  # fmt: skip
+            # Answered after the waits sent before it were taken up by the server's threads.
+            requests.get(
+                f"{emulator.endpoint_url}/moto-api/",
+                headers=emulator.access.control_headers(),
+                timeout=10,
+            )
+            started = time.monotonic()
+            emulator.reset()
+            answers = [json.loads(connection.getresponse().read()) for connection in waits]
+
+            assert time.monotonic() - started < 5
+            assert {answer["__type"] for answer in answers} == {
+                "AWS.SimpleQueueService.NonExistentQueue"
+            }
+            for connection in waits:
+                connection.close()
+    finally:
+        emulator.stop()
 
 
 @pytest.mark.parametrize("path", [SQS_WAIT_PATH, STREAM_WAIT_PATH])

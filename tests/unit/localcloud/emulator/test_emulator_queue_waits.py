@@ -75,3 +75,60 @@ def test_a_wait_on_a_queue_that_is_kept_is_still_answered_by_a_send(backend: SQS
     waiting.join(timeout=5)
 
     assert answers == [{"Visible": True}]
+
+
+def test_a_reset_ends_every_wait_on_a_queue_with_the_missing_queue_error(
+    backend: SQSBackend,
+) -> None:
+    """As `/moto-api/reset` does; left open, each reset's waits held a server thread for
+    up to 20 s, and back-to-back resets ran the server out of threads."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    lock = backend.get_queue("waited-on")._messages_lock
+    refusals: list[waits.WaitRefused] = []
+
+    def wait() -> None:
+        try:
+            waits._wait_for_queue({"QueueArn": ARN, "WaitSeconds": 20})
+        except waits.WaitRefused as refusal:
+            refusals.append(refusal)
+
+    waiting = [threading.Thread(target=wait, daemon=True) for _ in range(3)]
+    for thread in waiting:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while len(lock._waiters) < 3:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the waits never began"
+        time.sleep(0.01)
+    moto_api_backend.reset()
+    for thread in waiting:
+        thread.join(timeout=5)
+
+    assert not any(thread.is_alive() for thread in waiting), "a wait outlived the reset"
+    assert [refusal.error_type for refusal in refusals] == [
+        "AWS.SimpleQueueService.NonExistentQueue"
+    ] * 3
+    assert not waits._queue_waits, "an ended wait is still counted"
+
+
+def test_a_reset_ends_a_wait_for_stream_changes(backend: SQSBackend) -> None:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    stream_arn = f"arn:aws:dynamodb:{REGION}:{DEFAULT_ACCOUNT_ID}:table/t/stream/2026-12-07"
+    since = waits._stream_changes[stream_arn.split("/stream/")[0]]
+    answers: list[dict[str, int]] = []
+    waiting = threading.Thread(
+        target=lambda: answers.append(
+            waits._wait_for_stream({"StreamArn": stream_arn, "Since": since, "WaitSeconds": 20})
+        ),
+        daemon=True,
+    )
+    waiting.start()
+    until_waiting(waits._stream_changed)
+    started = time.monotonic()
+    moto_api_backend.reset()
+    waiting.join(timeout=5)
+
+    assert not waiting.is_alive(), "the wait outlived the reset"
+    assert time.monotonic() - started < 2
+    assert answers == [{"Changes": since}]
