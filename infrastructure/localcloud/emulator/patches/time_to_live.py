@@ -7,17 +7,20 @@ TTL attribute has passed, when that attribute is a Number of epoch seconds; an i
 time lies more than five years in the past is not deleted. Its stream (if any) gets a
 REMOVE record with the old image and `userIdentity` {"type": "Service", "principalId":
 "dynamodb.amazonaws.com"}, which tells a TTL deletion from a user's. AWS makes no
-promise of how soon after expiry; the emulator looks once a minute, between two
-DynamoDB requests (holding the lock that keeps them whole).
+promise of how soon after expiry ("within a few days"); the emulator looks once a
+minute, between two DynamoDB requests (holding the lock that keeps them whole), at up to
+SWEEP_BUDGET items of each table, going on where the last look stopped.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from itertools import chain, islice
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from moto.core.base_backend import BackendDict
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
@@ -32,8 +35,15 @@ OLDEST_DELETED_S = 5 * 365 * 24 * 3600
 """A TTL further in the past than this is taken as not meant as one: AWS leaves the item."""
 TTL_DELETION = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
 
+SWEEP_BUDGET = 20_000
+"""The most items of a table one sweep looks at (~50 ms): a bigger table is looked at in
+turns. A day of the store's traffic leaves over a million idempotency records and
+outbox events, which a whole look each minute took seconds of CPU for."""
 clock: Callable[[], float] = time.time
 """Epoch seconds; tests replace it."""
+
+_resume_at: WeakKeyDictionary[Table, int] = WeakKeyDictionary()
+"""Where in its items a table's next sweep begins."""
 
 
 def delete_expired(backends: BackendDict[DynamoDBBackend] = dynamodb_backends) -> int:
@@ -55,13 +65,18 @@ def _delete_expired_items(table: Table, now: float) -> int:
     attribute = _ttl_attribute(table)
     if attribute is None:
         return 0
-    expired = [item for item in _items(table) if _has_expired(item, attribute, now)]
+    start = _resume_at.get(table, 0)
+    looked_at = list(islice(_items(table), start, start + SWEEP_BUDGET))
+    expired = [item for item in looked_at if _has_expired(item, attribute, now)]
     for item in expired:
         table.delete_item(item.hash_key, item.range_key)
         if table.stream_shard is not None and table.stream_shard.items:
             stream_records.add_field(
                 table.stream_shard.items[-1], "userIdentity", dict(TTL_DELETION)
             )
+    # The items deleted were before where the next sweep begins; at the end, from the start.
+    ended = len(looked_at) < SWEEP_BUDGET
+    _resume_at[table] = 0 if ended else start + len(looked_at) - len(expired)
     return len(expired)
 
 
@@ -73,11 +88,11 @@ def _ttl_attribute(table: Table) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _items(table: Table) -> list[Item]:
+def _items(table: Table) -> Iterable[Item]:
     stored: list[Any] = list(table.items.values())
     if table.range_key_attr is None:
         return stored
-    return [item for by_range in stored for item in by_range.values()]
+    return chain.from_iterable(by_range.values() for by_range in stored)
 
 
 def _has_expired(item: Item, attribute: str, now: float) -> bool:

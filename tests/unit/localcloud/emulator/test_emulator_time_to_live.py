@@ -125,6 +125,28 @@ def test_a_table_without_ttl_enabled_keeps_its_expired_items(dynamodb: Any) -> N
     assert keys_left(dynamodb, "turned-off") == ["expired"]
 
 
+def test_a_big_table_is_swept_in_turns_each_going_on_where_the_last_stopped(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep looks at SWEEP_BUDGET items at most; deleting some does not make the next
+    sweep skip any, and after the end it starts over."""
+    monkeypatch.setattr(time_to_live, "SWEEP_BUDGET", 3)
+    make_table(dynamodb)
+    kinds = ["expired", "expired", "later", "expired", "later", "expired", "expired", "later"]
+    for number, kind in enumerate(kinds):
+        put(dynamodb, f"{number}-{kind}", {"N": str(NOW - 60 if kind == "expired" else NOW + 60)})
+
+    deleted = [time_to_live.delete_expired() for _ in range(4)]
+
+    # Items 0-2, then 3-5, then 6-7 (the end), then from the start again: none left.
+    assert deleted == [2, 2, 1, 0]
+    assert keys_left(dynamodb) == ["2-later", "4-later", "7-later"]
+
+    # The last sweep looked at three items (all there are): the next goes on after them.
+    put(dynamodb, "8-expired", {"N": str(NOW - 60)})
+    assert [time_to_live.delete_expired() for _ in range(2)] == [1, 0]
+
+
 class RecordingLock:
     """A lock that says whether it is held."""
 
