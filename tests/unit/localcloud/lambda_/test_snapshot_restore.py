@@ -105,6 +105,25 @@ def test_two_restored_workers_share_the_init_but_not_their_state(
     assert first["log_stream_name"] != second["log_stream_name"]
 
 
+def test_a_restored_workers_garbage_collections_leave_what_it_shares_with_its_snapshot(
+    sink: LogSink, code_dir: Path
+) -> None:
+    """What the snapshot holds is frozen before each fork (`gc.freeze`, as Python's docs
+    advise for fork without exec): a full collection in a worker skips it, instead of
+    writing to every object's header and so copying the pages it shares with the snapshot
+    (measured: ~25 MB copied and 70-80 ms a collection beside a preload of boto3,
+    pydantic and Powertools)."""
+    spec = replace(hooked("Collecting", code_dir), handler="app.garbage_collected")
+    invoker = Invoker({"Collecting": spec}, base_env=BASE_ENV, log_sink=sink)
+    try:
+        collected = payload_of(invoker, "Collecting", {})
+    finally:
+        invoker.close()
+
+    assert collected["frozen"] > 10_000, "the snapshot's objects are not frozen in the worker"
+    assert collected["copied_kib"] < 2048, f"a collection copied {collected['copied_kib']} KiB"
+
+
 def test_a_value_unique_per_environment_is_made_afresh_by_the_after_restore_hook(
     invoker: Invoker, tmp_path: Path
 ) -> None:

@@ -1,6 +1,7 @@
 """A function that registers SnapStart runtime hooks, as AWS's documentation shows them:
 a value unique per execution environment is made at init and made afresh after restore."""
 
+import gc
 import importlib
 import os
 import time
@@ -83,3 +84,23 @@ def meet(folder, parties):
 def open_descriptors(event, context):
     """The file descriptors the process holds (the worker's own pipes among them)."""
     return sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
+
+
+def garbage_collected(event, context):
+    """A full collection in this worker: how many objects it skipped as frozen, how long it
+    took and how much of the memory shared with the snapshot it copied (private growth)."""
+    before = private_kib()
+    started = time.perf_counter()
+    gc.collect()
+    return {
+        "frozen": gc.get_freeze_count(),
+        "collect_ms": (time.perf_counter() - started) * 1000,
+        "copied_kib": private_kib() - before,
+    }
+
+
+def private_kib():
+    fields = dict(
+        line.split(":", 1) for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]
+    )
+    return sum(int(fields[name].split()[0]) for name in ("Private_Clean", "Private_Dirty"))
