@@ -37,6 +37,7 @@ from localcloud.emulator.fronts import ServiceFronts
 from localcloud.emulator.gate import OnlyTheLocalCloud
 from localcloud.emulator.patches import cognito_sign_up as emulator_cognito_sign_up
 from localcloud.emulator.patches import log_retention as emulator_log_retention
+from localcloud.emulator.patches import metric_reads as emulator_metric_reads
 from localcloud.emulator.patches import metric_retention as emulator_metric_retention
 from localcloud.emulator.patches import model_instances as emulator_model_instances
 from localcloud.emulator.patches import notifications as emulator_notifications
@@ -115,6 +116,7 @@ def main(argv: list[str]) -> None:
     emulator_service_models.install()
     metrics_sqs_age.install()
     emulator_metric_retention.install()
+    emulator_metric_reads.install()
     emulator_log_retention.install()
     emulator_cognito_sign_up.install()
     emulator_signing_keys.install()
