@@ -28,18 +28,16 @@ def backend() -> Iterator[SQSBackend]:
         yield sqs_backends[DEFAULT_ACCOUNT_ID][REGION]
 
 
-def until_waiting(lock: threading.Condition) -> None:
-    """Until a thread waits on the queue's lock (a condition's waiters are not public)."""
+def until_waiting(lock: threading.Condition, threads: int = 1) -> None:
+    """Until `threads` wait on the queue's lock (a condition's waiters are not public)."""
     deadline = time.monotonic() + 5
-    while not lock._waiters:  # type: ignore[attr-defined]
-        assert time.monotonic() < deadline, "the wait never began"
+    while len(lock._waiters) < threads:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the waits never began"
         time.sleep(0.01)
 
 
-def test_deleting_a_queue_ends_a_wait_on_it_with_the_missing_queue_error(
-    backend: SQSBackend,
-) -> None:
-    lock = backend.get_queue("waited-on")._messages_lock
+def start_waits(count: int) -> tuple[list[threading.Thread], list[waits.WaitRefused]]:
+    """`count` waits on the queue, a thread each; the refusals they end with."""
     refusals: list[waits.WaitRefused] = []
 
     def wait() -> None:
@@ -48,8 +46,17 @@ def test_deleting_a_queue_ends_a_wait_on_it_with_the_missing_queue_error(
         except waits.WaitRefused as refusal:
             refusals.append(refusal)
 
-    waiting = threading.Thread(target=wait, daemon=True)
-    waiting.start()
+    threads = [threading.Thread(target=wait, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, refusals
+
+
+def test_deleting_a_queue_ends_a_wait_on_it_with_the_missing_queue_error(
+    backend: SQSBackend,
+) -> None:
+    lock = backend.get_queue("waited-on")._messages_lock
+    [waiting], refusals = start_waits(1)
     until_waiting(lock)
     started = time.monotonic()
     backend.delete_queue("waited-on")
@@ -85,21 +92,8 @@ def test_a_reset_ends_every_wait_on_a_queue_with_the_missing_queue_error(
     from moto.moto_api._internal.models import moto_api_backend
 
     lock = backend.get_queue("waited-on")._messages_lock
-    refusals: list[waits.WaitRefused] = []
-
-    def wait() -> None:
-        try:
-            waits._wait_for_queue({"QueueArn": ARN, "WaitSeconds": 20})
-        except waits.WaitRefused as refusal:
-            refusals.append(refusal)
-
-    waiting = [threading.Thread(target=wait, daemon=True) for _ in range(3)]
-    for thread in waiting:
-        thread.start()
-    deadline = time.monotonic() + 5
-    while len(lock._waiters) < 3:  # type: ignore[attr-defined]
-        assert time.monotonic() < deadline, "the waits never began"
-        time.sleep(0.01)
+    waiting, refusals = start_waits(3)
+    until_waiting(lock, threads=3)
     moto_api_backend.reset()
     for thread in waiting:
         thread.join(timeout=5)
