@@ -74,11 +74,7 @@ class Emulator:
     def said(self, limit: int = 4000) -> str:
         """The end of what the embedded emulator wrote to its stderr (a request's
         traceback, a patch's complaint); read at an offset, so its writes go on after it."""
-        if self.errors is None or self.errors.closed:
-            return ""
-        size = os.fstat(self.errors.fileno()).st_size
-        start = max(0, size - limit)
-        return os.pread(self.errors.fileno(), size - start, start).decode(errors="replace")
+        return output_tail(self.errors, limit)
 
     def reset(self) -> None:
         """Forget every resource and item (moto only)."""
@@ -106,6 +102,16 @@ class Emulator:
     def _close_errors(self) -> None:
         if self.errors is not None:
             self.errors.close()
+
+
+def output_tail(output: IO[bytes] | None, limit: int) -> str:
+    """The end of a file a child process writes to, read at an offset: the file's
+    position is the one the child writes at."""
+    if output is None or output.closed:
+        return ""
+    size = os.fstat(output.fileno()).st_size
+    start = max(0, size - limit)
+    return os.pread(output.fileno(), size - start, start).decode(errors="replace")
 
 
 def start_emulator(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, unquote, urlsplit
 
-from localcloud.emulator.process import ensure_port_free, free_port
+from localcloud.emulator.process import ensure_port_free, free_port, output_tail
 
 READY_TIMEOUT_S = 60.0
 """Booting takes ~7 s on a busy two-core machine; a broker not up in a minute is broken."""
@@ -86,7 +86,7 @@ class RabbitMQBroker:
 
     def said(self, limit: int = 4000) -> str:
         """The end of what the embedded broker printed (its warnings and errors)."""
-        return _tail(self.output, limit)
+        return output_tail(self.output, limit)
 
     def connect(self, timeout_s: float = CONNECT_TIMEOUT_S) -> Any:
         """A new blocking pika connection to the broker."""
@@ -339,7 +339,7 @@ def _wait_until_ready(broker: RabbitMQBroker, timeout_s: float) -> None:
         time.sleep(0.05)
     raise RabbitMQBrokerFailed(
         f"{RabbitMQBrokerUnreachable(broker.address, reason)}\nThe broker said:\n"
-        f"{_tail(broker.output)}"
+        f"{output_tail(broker.output, 2000)}"
     )
 
 
@@ -362,12 +362,3 @@ def _end(process: subprocess.Popen[bytes] | None) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-def _tail(output: IO[bytes] | None, limit: int = 2000) -> str:
-    """Read at an offset: the file's position is the one the broker writes at."""
-    if output is None:
-        return ""
-    size = os.fstat(output.fileno()).st_size
-    start = max(0, size - limit)
-    return os.pread(output.fileno(), size - start, start).decode(errors="replace")
