@@ -18,9 +18,8 @@ import snapshot_restore_py
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
 from petstore_shared import aws_clients, snapstart
-from petstore_shared.events import catalog
-from petstore_shared.events.catalog import EVENT_DATA_MODELS, OrderCancelled
-from petstore_shared.events.envelope import Event, Topic, new_event
+from petstore_shared.events.catalog import OrderCancelled
+from petstore_shared.events.envelope import Topic, new_event
 from petstore_shared.events.kafka_bus import (
     EventNotPublished,
     KafkaEventBus,
@@ -48,7 +47,6 @@ class Producer:
 SHARED_LAYER_HOOKS = (
     aws_clients.close_connections,
     aws_clients.prime_dynamodb_client,
-    catalog.make_envelope_classes,
     snapstart.reseed_random,
 )
 """What importing the shared layer registers; the rest is registered by each test."""
@@ -333,20 +331,3 @@ def test_the_clients_of_a_process_are_made_from_one_botocore_session(
         assert aws_clients._session.cache_info().misses == 1
     finally:
         aws_clients.sns_client.cache_clear()
-
-
-def test_every_event_type_s_envelope_class_is_made_before_the_snapshot(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    made: list[type] = []
-    make = Event.__class_getitem__
-
-    def recording(cls: type, model: type) -> Any:
-        made.append(model)
-        return make(model)
-
-    monkeypatch.setattr(Event, "__class_getitem__", classmethod(recording))
-
-    take_snapshot()
-
-    assert sorted(m.event_type for m in made) == sorted(m.event_type for m in EVENT_DATA_MODELS)

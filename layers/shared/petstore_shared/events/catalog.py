@@ -22,9 +22,8 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field, WithJsonSchema, field_serializer
-from snapshot_restore_py import register_before_snapshot
 
-from petstore_shared.events.envelope import CamelModel, Event, EventData, Topic
+from petstore_shared.events.envelope import CamelModel, EventData, Topic
 from petstore_shared.money import WRITTEN_AMOUNT, written_amount
 
 Identifier = Annotated[str, Field(min_length=1, max_length=100)]
@@ -216,13 +215,3 @@ EVENT_DATA_MODELS: tuple[type[EventData], ...] = (
     PetChanged,
     NotificationSent,
 )
-
-
-@register_before_snapshot
-def make_envelope_classes() -> None:
-    """Under SnapStart, the envelope class of every event type (`Event[OrderPlaced]`, …) is
-    made in the init phase, in the snapshot: pydantic makes one on its first use, which was
-    40-55 ms of a restored consumer's first batch (the events it reads and those it
-    writes). All of them take ~22 ms, once per snapshot."""
-    for model in EVENT_DATA_MODELS:
-        Event[model]  # type: ignore[valid-type]  # pydantic keeps the class it makes
