@@ -23,6 +23,7 @@ from typing import IO, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from localcloud.emulator.process import ensure_port_free, free_port, output_tail
+from localcloud.event_sources.rabbitmq.server_plugins import core_plugins_folder
 
 READY_TIMEOUT_S = 60.0
 """Booting takes ~7 s on a busy two-core machine; a broker not up in a minute is broken."""
@@ -280,6 +281,7 @@ def _server_environment(
     )
     (home / "enabled_plugins").write_text("[].\n")
     (home / "rabbitmq-env.conf").write_text("")
+    plugins = core_plugins_folder(server_script(), home / "plugins")
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
@@ -296,6 +298,7 @@ def _server_environment(
         "RABBITMQ_CONFIG_FILE": str(home / "rabbitmq.conf"),
         "RABBITMQ_ENABLED_PLUGINS_FILE": str(home / "enabled_plugins"),
         "RABBITMQ_CONF_ENV_FILE": str(home / "rabbitmq-env.conf"),
+        **({"RABBITMQ_PLUGINS_DIR": str(plugins)} if plugins is not None else {}),
     }
 
 
