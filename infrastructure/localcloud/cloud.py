@@ -160,6 +160,8 @@ class LocalCloud:
             # Reading the template, building its functions and the preloads' imports need
             # no emulator: done while it boots.
             prepared = self._prepare_template()
+            for source in self.event_sources:
+                source.launch_early(prepared.loaded.template.get("Resources") or {})
             self._make_provisioning_clients(prepared)
             self._start_faults()
             self._preloads = Preloads(self.log_sink) if self.config.preloads else None

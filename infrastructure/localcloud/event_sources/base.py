@@ -187,6 +187,12 @@ class Poller:
 class SourceRuntime(Protocol):
     """An event source's part of a running local cloud."""
 
+    def launch_early(self, resources: dict[str, Any]) -> None:
+        """Start booting what the template's `resources` will need (a broker that takes
+        seconds), beside the emulator's boot and the provisioning; `start_for` then waits
+        for it."""
+        ...
+
     def start_for(self, stack: Stack) -> None:
         """Start what the stack's functions reach (e.g. a broker), if it has any: a custom
         resource's function runs while the stack is still being provisioned."""
@@ -223,6 +229,9 @@ class PollersOnly:
     ) -> None:
         self._mappings_of = mappings_of
         self._poller = poller
+
+    def launch_early(self, resources: dict[str, Any]) -> None:
+        return None
 
     def start_for(self, stack: Stack) -> None:
         return None

@@ -5,6 +5,7 @@ rules with an event pattern invoking theirs with the events put on their bus tha
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from localcloud.event_sources.base import (
@@ -34,6 +35,9 @@ class EventBridgeRuntime:
 
     def __init__(self, settings: SourceSettings) -> None:
         self.clock = ScheduleClock()
+
+    def launch_early(self, resources: Mapping[str, Any]) -> None:
+        return None
 
     def start_for(self, stack: Stack) -> None:
         return None

@@ -4,6 +4,9 @@ every reset; and a poller per Kafka event source mapping."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from localcloud.event_sources.base import Poller, PollerContext
 from localcloud.event_sources.kafka.broker import KafkaBroker, start_kafka_broker
 from localcloud.event_sources.kafka.poller import KafkaPoller
@@ -17,6 +20,9 @@ class LocalKafka:
         self.port = port
         self.broker: KafkaBroker | None = None
         self._prepared = False
+
+    def launch_early(self, resources: Mapping[str, Any]) -> None:
+        """Nothing: the local Kafka broker is up in well under a second."""
 
     def start_for(self, stack: Stack) -> None:
         """The broker runs once the stack (so far) has Kafka resources: a custom resource's
