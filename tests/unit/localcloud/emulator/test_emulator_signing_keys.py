@@ -1,5 +1,5 @@
 """Each emulated user pool signs with a key pair of its own, and moto's bundled private
-key (shipped inside the package) is never imported: importing it cost 0.3-0.4 s of CPU
+key (shipped inside the package) is never imported: importing it cost 0.1-0.5 s of CPU
 per pool, the slowest step of provisioning the stack."""
 
 from __future__ import annotations
