@@ -13,6 +13,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import SNSBackend, Subscription, Topic, sns_backends
 
+from localcloud.emulator.patches import subscriptions
 from localcloud.emulator.patches.subscriptions import (
     _find_subscription,
     _get_topic_subscriptions,
@@ -77,3 +78,27 @@ def test_an_existing_subscription_is_still_found(sns: tuple[SNSBackend, Topic]) 
 
     assert found is not None and found.endpoint == f"arn:aws:sqs:{REGION}:1:q1"
     assert _find_subscription(backend, topic.arn, "arn:aws:sqs:us-east-1:1:q9", "sqs") is None
+
+
+def test_a_subscription_made_while_the_table_is_read_fails_no_other_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SetSubscriptionAttributes (a filter policy set while provisioning) reads every
+    subscription; a Subscribe on another thread meanwhile failed it with a 500."""
+    monkeypatch.setattr(SNSBackend, "__init__", SNSBackend.__init__)
+    subscriptions.install()
+    with mock_aws():
+        client = boto3.client("sns", region_name=REGION)
+        topic_arn = client.create_topic(Name="orders")["TopicArn"]
+        for index in range(3):
+            client.subscribe(
+                TopicArn=topic_arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:1:q{index}"
+            )
+        backend = sns_backends[DEFAULT_ACCOUNT_ID][REGION]
+        reading = iter(backend.subscriptions.values())
+        next(reading)
+
+        client.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:1:q9")
+
+        assert len(list(reading)) == 2
+        assert len(backend.subscriptions) == 4
