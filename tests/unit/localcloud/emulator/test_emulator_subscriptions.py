@@ -4,6 +4,7 @@ loop raised "OrderedDict mutated during iteration": a 500 while provisioning).""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,16 +15,15 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import SNSBackend, Subscription, Topic, sns_backends
 
 from localcloud.emulator.patches import subscriptions
-from localcloud.emulator.patches.subscriptions import (
-    _find_subscription,
-    _get_topic_subscriptions,
-)
 
 REGION = "us-east-1"
 
 
 @pytest.fixture
-def sns() -> Iterator[tuple[SNSBackend, Topic]]:
+def sns(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[SNSBackend, Topic]]:
+    """A topic with three subscriptions, on a backend made with the patch installed."""
+    monkeypatch.setattr(SNSBackend, "__init__", SNSBackend.__init__)
+    subscriptions.install()
     with mock_aws():
         client = boto3.client("sns", region_name=REGION)
         topic_arn = client.create_topic(Name="orders")["TopicArn"]
@@ -57,7 +57,7 @@ def test_a_subscription_made_while_a_topics_subscriptions_are_listed_fails_nothi
     backend, topic = sns
     meanwhile = TopicSubscribedMeanwhile(backend, topic)
 
-    listed = _get_topic_subscriptions(backend, meanwhile)  # type: ignore[arg-type]
+    listed = backend._get_topic_subscriptions(meanwhile)  # type: ignore[arg-type]
 
     assert len(listed) == 3
     assert len(backend.subscriptions) == 6
@@ -68,37 +68,28 @@ def test_moto_alone_fails_in_that_case(sns: tuple[SNSBackend, Topic]) -> None:
     meanwhile = TopicSubscribedMeanwhile(backend, topic)
 
     with pytest.raises(RuntimeError, match="mutated during iteration"):
-        [sub for sub in backend.subscriptions.values() if sub.topic == meanwhile]
+        [sub for sub in OrderedDict.values(backend.subscriptions) if sub.topic == meanwhile]
 
 
 def test_an_existing_subscription_is_still_found(sns: tuple[SNSBackend, Topic]) -> None:
     backend, topic = sns
 
-    found = _find_subscription(backend, topic.arn, f"arn:aws:sqs:{REGION}:1:q1", "sqs")
+    found = backend._find_subscription(topic.arn, f"arn:aws:sqs:{REGION}:1:q1", "sqs")
 
     assert found is not None and found.endpoint == f"arn:aws:sqs:{REGION}:1:q1"
-    assert _find_subscription(backend, topic.arn, "arn:aws:sqs:us-east-1:1:q9", "sqs") is None
+    assert backend._find_subscription(topic.arn, "arn:aws:sqs:us-east-1:1:q9", "sqs") is None
 
 
 def test_a_subscription_made_while_the_table_is_read_fails_no_other_call(
-    monkeypatch: pytest.MonkeyPatch,
+    sns: tuple[SNSBackend, Topic],
 ) -> None:
     """SetSubscriptionAttributes (a filter policy set while provisioning) reads every
     subscription; a Subscribe on another thread meanwhile failed it with a 500."""
-    monkeypatch.setattr(SNSBackend, "__init__", SNSBackend.__init__)
-    subscriptions.install()
-    with mock_aws():
-        client = boto3.client("sns", region_name=REGION)
-        topic_arn = client.create_topic(Name="orders")["TopicArn"]
-        for index in range(3):
-            client.subscribe(
-                TopicArn=topic_arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:1:q{index}"
-            )
-        backend = sns_backends[DEFAULT_ACCOUNT_ID][REGION]
-        reading = iter(backend.subscriptions.values())
-        next(reading)
+    backend, topic = sns
+    reading = iter(backend.subscriptions.values())
+    next(reading)
 
-        client.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=f"arn:aws:sqs:{REGION}:1:q9")
+    backend.subscribe(topic.arn, f"arn:aws:sqs:{REGION}:1:q9", "sqs")
 
-        assert len(list(reading)) == 2
-        assert len(backend.subscriptions) == 4
+    assert len(list(reading)) == 2
+    assert len(backend.subscriptions) == 4
