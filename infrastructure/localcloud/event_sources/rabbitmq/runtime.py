@@ -109,7 +109,7 @@ class LocalRabbitMQ:
             # Launched early and never needed (the start failed first): stopped all the same.
             booting, self._booting = self._booting, None
             with contextlib.suppress(Exception):  # it never started: nothing to stop
-                self.broker = self.broker or booting.result(timeout=READY_TIMEOUT_S)
+                self.broker = booting.result(timeout=READY_TIMEOUT_S)
         if self.broker is not None:
             self.broker.stop()
             self.broker = None

@@ -5,7 +5,7 @@ own plugins folder.
 At boot the server reads every application of its plugins folder (their configuration
 schemas, their boot steps), enabled or not. Debian's package holds 70; a broker with no
 plugin enabled, as the local cloud's is, runs 20 of them. With a folder of those 20 a
-broker is ready in 7.4-7.7 s instead of 9.2-11.2 s. The server still loads code from its
+broker is ready in 6.3-7.7 s instead of 9.2-11.2 s. The server still loads code from its
 whole installation (the script puts it on `ERL_LIBS`).
 """
 
