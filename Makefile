@@ -111,7 +111,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-validate: install $(SAM) $(CHECKOV)
+validate: install rabbitmq $(SAM) $(CHECKOV)
 	$(BIN)/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
 	$(BIN)/python -m infrastructure.kafka.generate --check
