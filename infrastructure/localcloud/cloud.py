@@ -38,7 +38,7 @@ from localcloud.lambda_.build.builder import LambdaBuilder, default_build_dir
 from localcloud.lambda_.build.runtime_sdk import default_runtimes_dir, lambda_runtime
 from localcloud.lambda_.debugging import FunctionDebug
 from localcloud.lambda_.env_vars import EnvVars, apply_env_vars, refuse_unknown_functions
-from localcloud.lambda_.execution_environment import runtime_environment
+from localcloud.lambda_.execution_environment import PER_FUNCTION_VARIABLES, runtime_environment
 from localcloud.lambda_.hot_reload import HotReload
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.log_tail import InvocationLogs
@@ -324,18 +324,20 @@ class LocalCloud:
         """The preloads of the functions' runtimes and layers start while the emulator
         boots (their imports take a third of a second or more, on the core the emulator's
         own imports leave free), rather than with the first snapshot; with what every
-        function of theirs will have in its environment."""
+        function of theirs will have in its environment, and the names of what each sets
+        on its own."""
         if self._preloads is None:
             return
         runtimes_dir = self.config.runtimes_dir or default_runtimes_dir()
         base_env = self._function_base_env()
-        for runtime_name, layer_dirs in prepared.runtimes_and_layers():
+        for (runtime_name, layer_dirs), declared in prepared.runtimes_and_layers().items():
             try:
                 runtime = lambda_runtime(runtime_name, "the preload", runtimes_dir)
             except TemplateError:
                 continue  # reported with the function that names it, once provisioned
             environment = runtime_environment(base_env, runtime, runtime_name, self.config.region)
-            self._preloads.start(layers_preload_key(runtime, layer_dirs), environment)
+            own = None if declared is None else PER_FUNCTION_VARIABLES | declared
+            self._preloads.start(layers_preload_key(runtime, layer_dirs), environment, own)
 
     def _run_while_provisioning(
         self, stack: Stack, logical_id: str, event: dict[str, Any]

@@ -91,12 +91,13 @@ class PreparedTemplate:
     parameters: dict[str, str]
     loaded: LoadedTemplate
 
-    def runtimes_and_layers(self) -> set[tuple[str, tuple[Path, ...]]]:
+    def runtimes_and_layers(self) -> dict[tuple[str, tuple[Path, ...]], frozenset[str] | None]:
         """Each runtime the functions run on, with the built folders of their layers in
         order, for the functions whose layers are all the template's own (known before
-        any resource is made)."""
+        any resource is made); with the names of the environment variables those functions
+        declare, or None where one declares them through an intrinsic function."""
         resources = self.loaded.template.get("Resources") or {}
-        found = set()
+        found: dict[tuple[str, tuple[Path, ...]], frozenset[str] | None] = {}
         for resource in resources.values():
             properties = resource.get("Properties") or {}
             if resource.get("Type") != "AWS::Lambda::Function":
@@ -104,7 +105,10 @@ class PreparedTemplate:
             runtime = properties.get("Runtime")
             layers = [self._layer_dir(layer, resources) for layer in properties.get("Layers") or []]
             if isinstance(runtime, str) and None not in layers:
-                found.add((runtime, tuple(layer for layer in layers if layer is not None)))
+                key = (runtime, tuple(layer for layer in layers if layer is not None))
+                names = _declared_variables(properties)
+                known = found.get(key, frozenset())
+                found[key] = None if names is None or known is None else known | names
         return found
 
     def emulator_services(self) -> set[str]:
@@ -124,6 +128,20 @@ class PreparedTemplate:
         if not isinstance(resource, dict) or resource.get("Type") != "AWS::Lambda::LayerVersion":
             return None
         return self.loaded.code_dir((resource.get("Properties") or {}).get("Content"))
+
+
+def _declared_variables(properties: Mapping[str, Any]) -> frozenset[str] | None:
+    """The names in a function's Environment.Variables; None if either is an intrinsic
+    function (`{"Fn::If": ...}`), whose names only provisioning knows."""
+    environment = properties.get("Environment") or {}
+    variables = (environment.get("Variables") or {}) if isinstance(environment, dict) else None
+    if not isinstance(variables, dict) or _intrinsic(environment) or _intrinsic(variables):
+        return None
+    return frozenset(variables)
+
+
+def _intrinsic(value: dict[str, Any]) -> bool:
+    return len(value) == 1 and any(key == "Ref" or key.startswith("Fn::") for key in value)
 
 
 def prepare_template(

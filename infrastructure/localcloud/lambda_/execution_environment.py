@@ -18,6 +18,21 @@ INIT_TIMEOUT_S = 10.0
 EXIT_WAIT_S = 2.0
 
 
+PER_FUNCTION_VARIABLES = frozenset(
+    {
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "LAMBDA_TASK_ROOT",
+        "_HANDLER",
+    }
+)
+"""What `function_environment` sets beyond the runtime's environment and before the
+function's own variables: each function's own values."""
+
+
 def function_environment(
     spec: FunctionSpec, base_env: dict[str, str], log_stream_name: str, runtime: LambdaRuntime
 ) -> dict[str, str]:

@@ -4,9 +4,11 @@ pydantic, Powertools: most of a function's init phase) once, and each such funct
 snapshot is forked from it, then takes exactly its own environment, working directory and
 `sys.path` and runs its own init phase (worker.py's `preload` mode). A layer's own
 package (one no distribution in the layer claims) is preloaded module by module, only
-where a module's import reads no environment variable beyond what the third-party
-imports read (a Powertools Logger made at import reads the function's service name: such
-a module is left to each function). A function's own modules are never preloaded.
+where a module's import reads no environment variable that a function sets on its own
+(its declared variables and those Lambda sets per function: a Powertools Logger made at
+import reads the function's service name, and such a module is left to each function);
+where those are not known, none beyond what the third-party imports read. A function's
+own modules are never preloaded.
 
 A function shares a preload only where it would have imported the same: the environment
 variables the preloaded imports read have the same values in its environment, and its
@@ -15,6 +17,7 @@ its path). Otherwise its snapshot starts on an interpreter of its own, as withou
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -61,7 +64,14 @@ class Preload(ForkServer):
 
     FORKED = "forked"
 
-    def __init__(self, key: PreloadKey, environment: dict[str, str], log_sink: LogSink) -> None:
+    def __init__(
+        self,
+        key: PreloadKey,
+        environment: dict[str, str],
+        log_sink: LogSink,
+        own_variables: frozenset[str] | None,
+    ) -> None:
+        """`own_variables`: the variables its functions set on their own, None if not known."""
         interpreter, sdk_dir, layer_dirs = key
         super().__init__(LOG_NAME, log_sink, "")
         self.key = key
@@ -69,7 +79,9 @@ class Preload(ForkServer):
         self._modules: list[str] = []
         self._files: dict[str, int] = {}
         layers = [str(layer) for layer in layer_dirs]
-        self._start(str(interpreter), "preload", [str(sdk_dir), *layers], environment)
+        own = None if own_variables is None else sorted(own_variables)
+        arguments = [json.dumps(own), str(sdk_dir), *layers]
+        self._start(str(interpreter), "preload", arguments, environment)
 
     def shares_with(self, environment: dict[str, str], task_root: Path) -> bool:
         """False too when the preload failed or is retired: the snapshot starts on its own."""
@@ -146,12 +158,15 @@ class Preloads:
         self._lock = threading.Lock()
         self._closed = False
 
-    def start(self, key: PreloadKey, environment: dict[str, str]) -> None:
+    def start(
+        self, key: PreloadKey, environment: dict[str, str], own_variables: frozenset[str] | None
+    ) -> None:
         """Starts the preload for `key` ahead of its functions (while the stack they belong
-        to is provisioned), with `environment`, what each of them will have at least."""
+        to is provisioned), with `environment`, what each of them will have at least, and
+        the names of the variables they set on their own (None if not known)."""
         with self._lock:
             if not self._closed and key not in self._preloads:
-                self._preloads[key] = Preload(key, environment, self._log_sink)
+                self._preloads[key] = Preload(key, environment, self._log_sink, own_variables)
 
     def for_snapshot(self, key: PreloadKey, environments: list[dict[str, str]]) -> Preload | None:
         """The preload for `key`, started if need be with what `environments` (of every
@@ -166,7 +181,8 @@ class Preloads:
                 preload.retire()
                 preload = None
             if preload is None:
-                preload = Preload(key, common, self._log_sink)
+                own = frozenset().union(*environments).difference(common)
+                preload = Preload(key, common, self._log_sink, own)
                 self._preloads[key] = preload
             return preload
 

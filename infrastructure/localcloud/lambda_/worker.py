@@ -32,12 +32,14 @@ A restored worker leads a session of its own, runs the after-restore hooks (firs
 first), answers "ready" on its response pipe and then serves invocations as above. The snapshot
 reaps its workers and reports how they ended; when its control socket closes it kills them.
 
-Started as `worker.py preload CONTROL_FD RUNTIME_DIR LAYER_DIR...` it is the preloading that
-functions with the same runtime and layers share: it imports PRELOADED_MODULES (third-party
-packages of the layers and the runtime) and the layers' own modules that read no environment
-variable beyond those (`modules_reading_nothing_new`), never a function's own, recording which
-environment variables their imports read, and then forks a function's snapshot for each
-request on its control socket:
+Started as `worker.py preload CONTROL_FD OWN_VARIABLES RUNTIME_DIR LAYER_DIR...` it is the
+preloading that functions with the same runtime and layers share: it imports PRELOADED_MODULES
+(third-party packages of the layers and the runtime) and the layers' own modules whose import
+reads none of OWN_VARIABLES (a JSON list of the variables a function sets on its own, or null
+when they are not known: then none beyond what PRELOADED_MODULES read;
+`modules_reading_nothing_new`), never a function's own, recording which environment variables
+their imports read, and then forks a function's snapshot for each request on its control
+socket:
   preload -> invoker  {"type": "ready", "reads": {name: value or null} or null when the
                       imports read the whole environment, "modules": [top-level names],
                       "files": {a preloaded package's file: its modification time, ns}}
@@ -405,6 +407,7 @@ PRELOADED_MODULES = (
     "aws_lambda_powertools.tracing",
     "aws_lambda_powertools.event_handler",
     "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.idempotency",
 )
 """What most of a Python function's init phase imports: a module missing from the
 runtime and layers is left out."""
@@ -517,11 +520,16 @@ class Preload:
     """The process functions' snapshots are forked from (see the module's doc)."""
 
     def __init__(
-        self, control: socket.socket, standard_library: list[str], layer_dirs: list[str]
+        self,
+        control: socket.socket,
+        standard_library: list[str],
+        layer_dirs: list[str],
+        own_variables: set[str] | None,
     ) -> None:
         self._children = ChildProcesses(control)
         self._standard_library = standard_library
         self._layer_dirs = layer_dirs
+        self._own_variables = own_variables
 
     def run(self) -> int:
         before = set(sys.modules)
@@ -529,7 +537,7 @@ class Preload:
         layer_modules: list[str] = []
         if reads is not None:
             layer_modules = modules_reading_nothing_new(
-                layer_packages(self._layer_dirs), set(reads)
+                layer_packages(self._layer_dirs), set(reads), self._own_variables
             )
             more = import_recording_environment_reads(tuple(layer_modules))
             reads = None if more is None else {**reads, **more}
@@ -605,11 +613,14 @@ def package_modules(package_dir: Path) -> list[str]:
     return names
 
 
-def modules_reading_nothing_new(packages: list[str], known: set[str]) -> list[str]:
+def modules_reading_nothing_new(
+    packages: list[str], known: set[str], own_variables: set[str] | None
+) -> list[str]:
     """The modules of the layers' own `packages` that a preload may import for every function:
-    those whose import (with what it imports first) reads no environment variable beyond
-    `known`, tried in a forked child so that the others never run here. A module that reads
-    more (a Powertools Logger made at import reads the function's service name) is left
+    those whose import (with what it imports first) reads none of `own_variables`, the
+    variables a function sets on its own, or where those are not known (None), none beyond
+    `known`; tried in a forked child so that the others never run here. A module that reads
+    one (a Powertools Logger made at import reads the function's service name) is left
     for each function to import itself, in its own environment."""
     candidates = []
     for package in packages:
@@ -624,7 +635,7 @@ def modules_reading_nothing_new(packages: list[str], known: set[str]) -> list[st
         os.close(readable)
         clean: list[str] = []
         try:
-            clean = _imported_reading_nothing_new(candidates, known)
+            clean = _imported_reading_nothing_new(candidates, known, own_variables)
         finally:
             with open(writable, "w") as answer:
                 answer.write(json.dumps(clean))
@@ -637,7 +648,9 @@ def modules_reading_nothing_new(packages: list[str], known: set[str]) -> list[st
     return clean_modules
 
 
-def _imported_reading_nothing_new(candidates: list[str], known: set[str]) -> list[str]:
+def _imported_reading_nothing_new(
+    candidates: list[str], known: set[str], own_variables: set[str] | None
+) -> list[str]:
     """Each module that read more is forgotten before the next import, so that a module
     importing it imports it again, and reads what it reads, as the preload would. A module
     that starts a thread is left out too: a forked snapshot would not have it."""
@@ -652,11 +665,23 @@ def _imported_reading_nothing_new(candidates: list[str], known: set[str]) -> lis
             reads = None
         imported = set(sys.modules) - before
         started_threads = threading.active_count() > threads
-        if reads is None or set(reads) - known or name not in sys.modules or started_threads:
+        shared = reads is not None and reads_what_all_share(reads, known, own_variables)
+        if not shared or name not in sys.modules or started_threads:
             unclean |= imported | {name}
         elif name not in unclean:
             clean.append(name)
     return clean
+
+
+def reads_what_all_share(
+    reads: dict[str, str | None], known: set[str], own_variables: set[str] | None
+) -> bool:
+    """Whether an import that read `reads` reads the same in every function's environment:
+    it reads none of the variables a function sets on its own (the rest are the runtime's,
+    the same for all, or set for none), or, where those are not known, none beyond `known`."""
+    if own_variables is None:
+        return not set(reads) - known
+    return not set(reads) & own_variables
 
 
 def _forget(modules: set[str]) -> None:
@@ -754,9 +779,12 @@ def main(argv: list[str]) -> int:
         control_fd = int(argv[2])
         os.set_inheritable(control_fd, False)
         standard_library = list(sys.path)
-        sys.path[:] = function_sys_path("", argv[4:], argv[3], standard_library)[1:]
+        own_variables = json.loads(argv[3])
+        runtime_dir, layer_dirs = argv[4], argv[5:]
+        sys.path[:] = function_sys_path("", layer_dirs, runtime_dir, standard_library)[1:]
         with socket.socket(fileno=control_fd) as control:
-            return Preload(control, standard_library, argv[4:]).run()
+            own = None if own_variables is None else set(own_variables)
+            return Preload(control, standard_library, layer_dirs, own).run()
     if argv[1] == "snapshot":
         control_fd = int(argv[2])
         os.set_inheritable(control_fd, False)

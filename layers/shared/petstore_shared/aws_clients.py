@@ -5,6 +5,11 @@ service here uses (about 25 ms, a tenth of the client's cold start, measured her
 botocore reads AWS_ENDPOINT_URL by itself, which is how the local cloud points clients at
 its emulator.
 
+The process's one session is made at import, with the data from botocore every function's
+clients read (the endpoint and partition data, the list of services, DynamoDB's model): in
+the init phase, so in a SnapStart snapshot; and locally once for all the functions of the
+layer, in the preload their snapshots are forked from.
+
 Under SnapStart, the connections a client opened during init are closed before the
 snapshot is taken: execution environments restored from it open their own (the clients
 themselves stay, and reconnect on their next call).
@@ -171,6 +176,20 @@ def _session() -> Session:
 
     return botocore.session.get_session()
 
+
+def _load_shared_data(session: Session) -> None:
+    """Reads what every client of every function reads from botocore's data, in the calls
+    a client's creation makes (botocore keeps them per call): the list of services, the
+    endpoint, partition and defaults data, and DynamoDB's model and endpoint rules (every
+    function reads or writes a table)."""
+    loader = session.get_component("data_loader")
+    for name in ("endpoints", "partitions", "sdk-default-configuration"):
+        loader.load_data_with_path(name)
+    for type_name in ("service-2", "endpoint-rule-set-1"):
+        loader.load_service_model("dynamodb", type_name, api_version=None)
+
+
+_load_shared_data(_session())
 
 _SESSION_IN_USE = threading.Lock()
 """A botocore session is not thread-safe; a consumer may make a client from its threads."""

@@ -9,6 +9,8 @@ from localcloud.lambda_.build.builder import LambdaBuilder
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
+Conditions:
+  Debugging: !Equals [a, b]
 Resources:
   Shared:
     Type: AWS::Serverless::LayerVersion
@@ -21,12 +23,25 @@ Resources:
       Handler: app.handler
       Runtime: python3.13
       Layers: [!Ref Shared]
+      Environment:
+        Variables: {TABLE_NAME: pets}
+  SameLayer:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.13
+      Layers: [!Ref Shared]
+      Environment:
+        Variables: {SERVICE: pets}
   Bare:
     Type: AWS::Serverless::Function
     Properties:
       CodeUri: src/
       Handler: app.handler
       Runtime: python3.12
+      Environment:
+        Variables: !If [Debugging, {LOG_LEVEL: DEBUG}, {LOG_LEVEL: INFO}]
   ElsewhereLayer:
     Type: AWS::Serverless::Function
     Properties:
@@ -37,7 +52,7 @@ Resources:
 """
 
 
-def test_the_runtimes_and_layer_folders_of_functions_whose_layers_are_the_templates(
+def test_functions_whose_layers_are_the_templates_by_runtime_and_layers_with_their_variables(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "template.yaml").write_text(TEMPLATE)
@@ -49,8 +64,8 @@ def test_the_runtimes_and_layer_folders_of_functions_whose_layers_are_the_templa
     prepared = prepare_template(tmp_path / "template.yaml", builder=builder)
 
     assert prepared.runtimes_and_layers() == {
-        ("python3.13", (tmp_path / "layer",)),
-        ("python3.12", ()),
+        ("python3.13", (tmp_path / "layer",)): frozenset({"TABLE_NAME", "SERVICE"}),
+        ("python3.12", ()): None,
     }
 
 

@@ -236,7 +236,8 @@ def test_handler_exception_becomes_an_error_result_and_the_worker_survives(
     assert any("in fail" in frame for frame in failed.payload["stackTrace"])
     assert not any("worker.py" in frame for frame in failed.payload["stackTrace"])
     assert again.error_message == "cannot handle order-8" and not again.cold_start
-    assert "[ERROR] ValueError: cannot handle order-7" in sink.lines("stack-Fail")
+    # The worker's log is forwarded by a reader of its own, maybe after the answer.
+    wait_for(lambda: "[ERROR] ValueError: cannot handle order-7" in sink.lines("stack-Fail"))
 
 
 def test_timeout_kills_the_worker_and_the_next_invocation_starts_cold(

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from localcloud.lambda_.build.runtime_sdk import default_runtimes_dir, lambda_runtime
-from localcloud.lambda_.execution_environment import runtime_environment
+from localcloud.lambda_.execution_environment import PER_FUNCTION_VARIABLES, runtime_environment
 from localcloud.lambda_.invoker import Invoker
 from localcloud.lambda_.logs import LogSink
 from localcloud.lambda_.preloads import Preload, Preloads, layers_preload_key
@@ -206,13 +206,17 @@ def test_a_layer_whose_preloaded_package_was_installed_again_gets_a_new_preload(
 
 def layer_with_own_package(tmp_path: Path) -> Path:
     """A layer whose own package (no distribution claims it) has a module that reads no
-    environment variable at import and one that reads a function's own."""
+    environment variable at import, one that reads a function's own and one that reads a
+    variable no function sets."""
     package = tmp_path / "layer" / "python" / "shop_common"
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "models.py").write_text("import os\nIMPORTED_IN = os.getpid()\n")
     (package / "service.py").write_text(
         "import os\nIMPORTED_IN = os.getpid()\nSEEN = os.environ.get('SERVICE_NAME')\n"
+    )
+    (package / "settings.py").write_text(
+        "import os\nIMPORTED_IN = os.getpid()\nSEEN = os.environ.get('SHOP_CONFIG_FILE')\n"
     )
     (package / "heartbeat.py").write_text(
         "import os, threading\nIMPORTED_IN = os.getpid()\n"
@@ -234,6 +238,7 @@ def test_a_layers_own_modules_that_read_nothing_of_the_functions_are_preloaded(
     started = Invoker(functions, base_env=BASE_ENV, log_sink=sink)
     try:
         models = payload_of(started, "Hooked", {"import_module": "shop_common.models"})
+        settings = payload_of(started, "Hooked", {"import_module": "shop_common.settings"})
         service = payload_of(started, "Hooked", {"import_module": "shop_common.service"})
         neighbours = payload_of(started, "Neighbour", {"import_module": "shop_common.service"})
         threaded = payload_of(started, "Neighbour", {"import_module": "shop_common.heartbeat"})
@@ -242,6 +247,8 @@ def test_a_layers_own_modules_that_read_nothing_of_the_functions_are_preloaded(
 
     preload = models["init_parent_pid"]
     assert models["layer_module"]["imported_in"] == preload
+    # A variable no function sets reads the same (nothing) in every function's environment.
+    assert settings["layer_module"] == {"imported_in": preload, "seen": None}
     # Read at import, the service's name is each function's own: imported by each itself.
     assert service["layer_module"] == {"imported_in": service["pid"], "seen": "hooked"}
     assert neighbours["layer_module"]["seen"] == "neighbour"
@@ -507,7 +514,7 @@ def early_preloads(sink: LogSink, **overrides: str) -> tuple[Preloads, Preload]:
     key = layers_preload_key(runtime, ())
     preloads = Preloads(sink)
     environment = runtime_environment(BASE_ENV, runtime, "python3.13", "eu-west-1")
-    preloads.start(key, {**environment, **overrides})
+    preloads.start(key, {**environment, **overrides}, PER_FUNCTION_VARIABLES)
     started = preloads._preloads[key]
     return preloads, started
 
