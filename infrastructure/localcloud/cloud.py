@@ -132,6 +132,7 @@ class LocalCloud:
         self.hot_reload: HotReload | None = None
         self._starting_sources = threading.Lock()
         self._preloads: Preloads | None = None
+        self._when_provisioned: list[Callable[[LocalCloud], None]] = []
 
     @property
     def api_url(self) -> str:
@@ -168,6 +169,8 @@ class LocalCloud:
             self._start_preloads(prepared)
             self.emulator.wait_ready()
             self._provision(prepared)
+            for then in self._when_provisioned:
+                then(self)
             self._start_monitoring()
             self._start_api()
             if not self.config.part_of_group:
@@ -180,6 +183,12 @@ class LocalCloud:
             self.stop()
             raise
         return time.monotonic() - started
+
+    def when_provisioned(self, then: Callable[[LocalCloud], None]) -> None:
+        """`then` runs in `start()` once the stack is provisioned, before the API and the
+        pollers start: work that needs the functions alone, such as `take_snapshots`
+        (begun there, the first snapshots no longer wait for every poller to start)."""
+        self._when_provisioned.append(then)
 
     def start_functions_only(self) -> None:
         """The emulator, the resources and the functions; no API and no pollers

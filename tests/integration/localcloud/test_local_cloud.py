@@ -23,6 +23,20 @@ APP_TEMPLATE = Path(__file__).with_name("cloud_app") / "template.yaml"
 STACK = "cloudtest"
 
 
+seen_when_provisioned: list[dict[str, Any]] = []
+
+
+def _seen_when_provisioned(cloud: LocalCloud) -> None:
+    seen_when_provisioned.append(
+        {
+            "functions": sorted(cloud.stack.functions) if cloud.stack else [],
+            "invoker": cloud.invoker is not None,
+            "api": cloud.api is not None,
+            "pollers": len(cloud._pollers),
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def cloud() -> Iterator[LocalCloud]:
     started = LocalCloud(
@@ -35,6 +49,7 @@ def cloud() -> Iterator[LocalCloud]:
             quiet=True,
         )
     )
+    started.when_provisioned(_seen_when_provisioned)
     started.start()
     yield started
     started.stop()
@@ -43,6 +58,16 @@ def cloud() -> Iterator[LocalCloud]:
 def _physical(cloud: LocalCloud, logical_id: str) -> str:
     assert cloud.stack is not None
     return cloud.stack.physical_ids[logical_id]
+
+
+def test_what_runs_once_provisioned_has_the_functions_before_the_api_and_pollers(
+    cloud: LocalCloud,
+) -> None:
+    """Where `petstore up` begins taking snapshots: they need the functions alone."""
+    assert cloud.stack is not None
+    expected = {"functions": sorted(cloud.stack.functions), "invoker": True, "api": False}
+    assert seen_when_provisioned == [{**expected, "pollers": 0}]
+    assert cloud.api is not None and cloud._pollers
 
 
 def test_handler_sees_environment_resolved_from_ref_getatt_and_sub(cloud: LocalCloud) -> None:
