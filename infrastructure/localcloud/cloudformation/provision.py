@@ -134,8 +134,10 @@ def _declared_variables(properties: Mapping[str, Any]) -> frozenset[str] | None:
     """The names in a function's Environment.Variables; None if either is an intrinsic
     function (`{"Fn::If": ...}`), whose names only provisioning knows."""
     environment = properties.get("Environment") or {}
-    variables = (environment.get("Variables") or {}) if isinstance(environment, dict) else None
-    if not isinstance(variables, dict) or _intrinsic(environment) or _intrinsic(variables):
+    if not isinstance(environment, dict) or _intrinsic(environment):
+        return None
+    variables = environment.get("Variables") or {}
+    if not isinstance(variables, dict) or _intrinsic(variables):
         return None
     return frozenset(variables)
 
